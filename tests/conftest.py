@@ -1,0 +1,115 @@
+"""Shared fixtures: mongomock for the unit tier, a real wire-protocol server for the
+``mongo`` tier, and a JSON-posting helper for Django's test client."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import mongomock
+import mongomock.collection
+import pytest
+from django.test import Client
+
+from velt_django.repository import connection, ensure_indexes
+
+from .auth import principal
+
+# mongomock 4.3 predates pymongo's `sort` argument on bulk UpdateOne/ReplaceOne; accept
+# and ignore it so bulk_write works in the unit tier (the wire tier uses real pymongo).
+_add_update = mongomock.collection.BulkOperationBuilder.add_update
+_add_replace = mongomock.collection.BulkOperationBuilder.add_replace
+
+
+def _compat_add_update(self: Any, *args: Any, sort: Any = None, **kwargs: Any) -> Any:
+    return _add_update(self, *args, **kwargs)
+
+
+def _compat_add_replace(self: Any, *args: Any, sort: Any = None, **kwargs: Any) -> Any:
+    return _add_replace(self, *args, **kwargs)
+
+
+mongomock.collection.BulkOperationBuilder.add_update = _compat_add_update  # type: ignore[method-assign]
+mongomock.collection.BulkOperationBuilder.add_replace = _compat_add_replace  # type: ignore[method-assign]
+
+
+PostJson = Callable[..., Any]
+
+
+@pytest.fixture
+def mongo_db(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[Any]:
+    """A mongomock database wired into ``connection.get_client`` (unit tier)."""
+    client: mongomock.MongoClient = mongomock.MongoClient()
+    monkeypatch.setattr(connection, "get_client", lambda: client)
+    db = client[settings.VELT["DATABASE_NAME"]]
+    ensure_indexes(db)
+    yield db
+
+
+@pytest.fixture(scope="session")
+def mongo_server_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URI of a real MongoDB wire-protocol server for the whole session.
+
+    ``VELT_TEST_MONGODB_URI`` names an existing server (e.g. a real mongod); otherwise an
+    embedded SecantusDB server is started on a free loopback port and stopped at the end.
+    """
+    external = os.environ.get("VELT_TEST_MONGODB_URI")
+    if external:
+        yield external
+        return
+    from secantus import SecantusDBServer
+
+    server = SecantusDBServer(
+        host="127.0.0.1", port=0, storage_path=str(tmp_path_factory.mktemp("secantus"))
+    )
+    server.start()
+    try:
+        yield server.uri
+    finally:
+        connection.close_client()
+        server.stop()
+
+
+@pytest.fixture
+def wire_db(settings: Any, mongo_server_uri: str) -> Iterator[Any]:
+    """A fresh database on the real server, configured through ``VELT``, with indexes."""
+    name = f"velt_test_{uuid.uuid4().hex[:12]}"
+    settings.VELT = {**settings.VELT, "MONGODB_URI": mongo_server_uri, "DATABASE_NAME": name}
+    ensure_indexes()
+    db = connection.get_database()
+    try:
+        yield db
+    finally:
+        connection.get_client().drop_database(name)
+        connection.close_client()
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client()
+
+
+@pytest.fixture
+def post_json(client: Client) -> PostJson:
+    """``post_json(path, body, as_=("user", "org", ...), content_type=...)`` → response.
+
+    ``body`` is JSON-encoded unless it is already ``str``/``bytes``; ``as_=None`` sends no
+    credential. Paths are relative to the ``/velt/`` mount.
+    """
+
+    def post(
+        path: str,
+        body: Any,
+        as_: tuple[str, ...] | None = ("u_test", "acme-corp"),
+        content_type: str = "application/json",
+        **extra: Any,
+    ) -> Any:
+        data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        headers = principal(*as_) if as_ else {}
+        headers.update(extra)
+        return client.post(f"/velt/{path}", data, content_type=content_type, **headers)
+
+    return post

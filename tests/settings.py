@@ -1,0 +1,36 @@
+"""Settings for the test suite: the app, DRF, and a VELT dict (MongoDB is patched in)."""
+
+SECRET_KEY = "tests-only-not-secret"
+DEBUG = False
+USE_TZ = True
+ROOT_URLCONF = "tests.urls"
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "rest_framework",
+    "velt_django",
+]
+MIDDLEWARE = [
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+}
+VELT = {
+    # Unit tests swap in mongomock; wire tests point this at SecantusDB or a real mongod.
+    "MONGODB_URI": "mongodb://127.0.0.1:1/?directConnection=true",
+    "DATABASE_NAME": "velt_tests",
+    "AUTHENTICATION_CLASSES": ["tests.auth.TestPrincipalAuthentication"],
+    "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "ORGANIZATION_ACCESS": "velt_django.access.velt_orgs_claim",
+}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"null": {"class": "logging.NullHandler"}},
+    "root": {"handlers": ["null"]},
+}

@@ -1,0 +1,82 @@
+"""System checks ``velt.E00x`` / ``velt.W00x``: they inspect settings only (no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning
+
+from .conf import DEFAULTS, IMPORT_STRINGS, POSITIVE_INTS, velt_settings
+from .exceptions import VeltConfigurationError
+
+
+def _is_allow_all(hook: Any) -> bool:
+    return bool(getattr(hook, "velt_allows_everything", False))
+
+
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Every check on the ``VELT`` dict, in ID order."""
+    raw = getattr(settings, "VELT", None)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        return [Error("VELT must be a dict.", id="velt.E002")]
+    messages: list[CheckMessage] = []
+    if not raw.get("MONGODB_URI"):
+        messages.append(
+            Error(
+                'VELT["MONGODB_URI"] is not set.',
+                hint='Set it to a MongoDB connection string, e.g. "mongodb://localhost:27017".',
+                id="velt.E001",
+            )
+        )
+    hook = None
+    for key in sorted(IMPORT_STRINGS):
+        try:
+            value = velt_settings._import(key)
+        except VeltConfigurationError as err:
+            messages.append(Error(str(err), id="velt.E003"))
+            continue
+        if key == "ORGANIZATION_ACCESS":
+            hook = value
+    if hook is not None and _is_allow_all(hook):
+        if not settings.DEBUG:
+            messages.append(
+                Error(
+                    "ORGANIZATION_ACCESS allows every organization while DEBUG is off.",
+                    hint="Any caller could read or change any organization's data. Use a real policy.",
+                    id="velt.E004",
+                )
+            )
+        else:
+            messages.append(
+                Warning(
+                    "ORGANIZATION_ACCESS allows every organization (development only).",
+                    id="velt.W002",
+                )
+            )
+    for key in sorted(POSITIVE_INTS & set(raw)):
+        value = raw[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            messages.append(Error(f'VELT["{key}"] must be a positive integer.', id="velt.E005"))
+    prefix = raw.get("COLLECTION_PREFIX", DEFAULTS["COLLECTION_PREFIX"])
+    if not isinstance(prefix, str) or "$" in prefix or "\x00" in prefix:
+        messages.append(Error('VELT["COLLECTION_PREFIX"] must be a string without "$".', id="velt.E005"))
+    if "rest_framework" not in settings.INSTALLED_APPS:
+        messages.append(
+            Error('"rest_framework" must be in INSTALLED_APPS.', id="velt.E006")
+        )
+    for key in sorted(set(raw) - set(DEFAULTS)):
+        messages.append(Warning(f'Unknown VELT setting "{key}".', hint="Check for a typo.", id="velt.W001"))
+    if "ORGANIZATION_ACCESS" not in raw:
+        messages.append(
+            Warning(
+                'VELT["ORGANIZATION_ACCESS"] is not set; the default only allows organizations '
+                "listed in a velt_orgs claim of request.auth.",
+                hint="Point it at a callable (request, action, organization_id, document_ids) -> bool.",
+                id="velt.W003",
+            )
+        )
+    return messages

@@ -1,0 +1,201 @@
+"""The ``VELT`` settings dict, read through one object with defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+from .exceptions import VeltConfigurationError
+
+MiB = 1024 * 1024
+
+DEFAULTS: dict[str, Any] = {
+    # MongoDB
+    "MONGODB_URI": None,
+    "DATABASE_NAME": "velt",
+    "COLLECTION_PREFIX": "velt_",
+    "WRITE_CONCERN": "majority",
+    "SERVER_SELECTION_TIMEOUT_MS": 2000,
+    "SOCKET_TIMEOUT_MS": 10000,
+    "MONGO_CLIENT_OPTIONS": {},
+    # Request limits
+    "MAX_BODY_SIZE": 10 * MiB,
+    "MAX_ID_LIST_LENGTH": 2000,
+    "MAX_ID_LENGTH": 512,
+    "MAX_RECORDS_PER_SAVE": 500,
+    "MAX_RECORD_SIZE": 15 * MiB,
+    "MAX_PAYLOAD_DEPTH": 64,
+    # Authentication and authorization (CONTRACT §16)
+    "AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "ORGANIZATION_ACCESS": "velt_django.access.velt_orgs_claim",
+    # CORS (CONTRACT §16.6)
+    "CORS_ALLOWED_ORIGINS": [],
+    "CORS_ALLOW_CREDENTIALS": False,
+    "CORS_EXTRA_ALLOWED_HEADERS": [],
+    "CORS_MAX_AGE": 600,
+}
+
+#: Keys holding dotted import paths; resolved objects are cached until VELT changes.
+IMPORT_STRINGS = frozenset({"AUTHENTICATION_CLASSES", "PERMISSION_CLASSES", "ORGANIZATION_ACCESS"})
+
+#: Integer settings that must be positive.
+POSITIVE_INTS = frozenset(
+    {
+        "SERVER_SELECTION_TIMEOUT_MS",
+        "SOCKET_TIMEOUT_MS",
+        "MAX_BODY_SIZE",
+        "MAX_ID_LIST_LENGTH",
+        "MAX_ID_LENGTH",
+        "MAX_RECORDS_PER_SAVE",
+        "MAX_RECORD_SIZE",
+        "MAX_PAYLOAD_DEPTH",
+        "CORS_MAX_AGE",
+    }
+)
+
+OrganizationAccess = Callable[[Any, str, str, "list[str]"], bool]
+
+
+class VeltSettings:
+    """Typed, always-fresh view of ``settings.VELT``.
+
+    Values are read from Django settings on every access, so ``override_settings`` and
+    pytest-django's ``settings`` fixture work without helpers. Imported dotted paths are
+    cached and the cache is cleared when ``VELT`` changes.
+    """
+
+    def __init__(self) -> None:
+        self._imports: dict[str, Any] = {}
+
+    @property
+    def user_settings(self) -> Mapping[str, Any]:
+        value = getattr(settings, "VELT", {})
+        return value if isinstance(value, Mapping) else {}
+
+    def get(self, key: str) -> Any:
+        if key not in DEFAULTS:
+            raise AttributeError(f"Unknown velt_django setting: {key}")
+        return self.user_settings.get(key, DEFAULTS[key])
+
+    def is_set(self, key: str) -> bool:
+        return key in self.user_settings
+
+    def _import(self, key: str) -> Any:
+        if key in self._imports:
+            return self._imports[key]
+        value = self.get(key)
+        try:
+            if isinstance(value, str):
+                resolved: Any = import_string(value)
+            else:
+                resolved = [import_string(path) for path in value]
+        except (ImportError, TypeError) as err:
+            raise VeltConfigurationError(
+                f"VELT[{key!r}] could not be imported: {err}"
+            ) from err
+        self._imports[key] = resolved
+        return resolved
+
+    def clear_cache(self) -> None:
+        self._imports.clear()
+
+    # MongoDB
+    @property
+    def MONGODB_URI(self) -> str | None:
+        return self.get("MONGODB_URI")
+
+    @property
+    def DATABASE_NAME(self) -> str:
+        return str(self.get("DATABASE_NAME"))
+
+    @property
+    def COLLECTION_PREFIX(self) -> str:
+        return str(self.get("COLLECTION_PREFIX"))
+
+    @property
+    def WRITE_CONCERN(self) -> str | int:
+        value: str | int = self.get("WRITE_CONCERN")
+        return value
+
+    @property
+    def SERVER_SELECTION_TIMEOUT_MS(self) -> int:
+        return int(self.get("SERVER_SELECTION_TIMEOUT_MS"))
+
+    @property
+    def SOCKET_TIMEOUT_MS(self) -> int:
+        return int(self.get("SOCKET_TIMEOUT_MS"))
+
+    @property
+    def MONGO_CLIENT_OPTIONS(self) -> dict[str, Any]:
+        return dict(self.get("MONGO_CLIENT_OPTIONS") or {})
+
+    # Limits
+    @property
+    def MAX_BODY_SIZE(self) -> int:
+        return int(self.get("MAX_BODY_SIZE"))
+
+    @property
+    def MAX_ID_LIST_LENGTH(self) -> int:
+        return int(self.get("MAX_ID_LIST_LENGTH"))
+
+    @property
+    def MAX_ID_LENGTH(self) -> int:
+        return int(self.get("MAX_ID_LENGTH"))
+
+    @property
+    def MAX_RECORDS_PER_SAVE(self) -> int:
+        return int(self.get("MAX_RECORDS_PER_SAVE"))
+
+    @property
+    def MAX_RECORD_SIZE(self) -> int:
+        return int(self.get("MAX_RECORD_SIZE"))
+
+    @property
+    def MAX_PAYLOAD_DEPTH(self) -> int:
+        return int(self.get("MAX_PAYLOAD_DEPTH"))
+
+    # Security
+    @property
+    def AUTHENTICATION_CLASSES(self) -> list[type]:
+        return list(self._import("AUTHENTICATION_CLASSES"))
+
+    @property
+    def PERMISSION_CLASSES(self) -> list[type]:
+        return list(self._import("PERMISSION_CLASSES"))
+
+    @property
+    def ORGANIZATION_ACCESS(self) -> OrganizationAccess:
+        hook: OrganizationAccess = self._import("ORGANIZATION_ACCESS")
+        return hook
+
+    # CORS
+    @property
+    def CORS_ALLOWED_ORIGINS(self) -> list[str]:
+        return [str(origin) for origin in self.get("CORS_ALLOWED_ORIGINS") or []]
+
+    @property
+    def CORS_ALLOW_CREDENTIALS(self) -> bool:
+        return bool(self.get("CORS_ALLOW_CREDENTIALS"))
+
+    @property
+    def CORS_EXTRA_ALLOWED_HEADERS(self) -> list[str]:
+        return [str(h) for h in self.get("CORS_EXTRA_ALLOWED_HEADERS") or []]
+
+    @property
+    def CORS_MAX_AGE(self) -> int:
+        return int(self.get("CORS_MAX_AGE"))
+
+
+velt_settings = VeltSettings()
+
+
+@receiver(setting_changed)
+def _reload_velt_settings(*, setting: str, **kwargs: Any) -> None:
+    if setting == "VELT":
+        velt_settings.clear_cache()

@@ -1,0 +1,332 @@
+"""Shared repository machinery: the record envelope, the merge rule, get/save/delete."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import bson
+from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from ..conf import velt_settings
+from ..exceptions import DatabaseUnavailableError, RecordTooLargeError
+from .connection import get_database
+from .errors import TOO_LARGE_CODES, translate_errors
+from .keys import escape_key, escape_value, unescape_value
+
+logger = logging.getLogger(__name__)
+
+#: Write errors of the one-round-trip path that the read-merge-write path resolves:
+#: duplicate key (a concurrent first insert, or a guard that found a non-object where
+#: entries are merged) and "path not viable" (same cause on servers without the guard).
+_RETRY_CODES = frozenset({11000, 11001, 28, 16837})
+_CAS_ATTEMPTS = 20
+
+Document = dict[str, Any]
+
+
+@dataclass
+class RecordWrite:
+    """One record of a save: where it belongs and the payload exactly as Velt sent it."""
+
+    organization_id: str
+    record_id: str
+    payload: Document
+    document_id: str | None = None
+    folder_id: str | None = None
+
+
+def js_string(value: Any) -> str:
+    """``String(value)`` as JavaScript would write it, for comparing ids of any JSON type."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def merge_payload(stored: Mapping[str, Any], incoming: Mapping[str, Any], merged_keys: Iterable[str]) -> Document:
+    """The merge rule of CONTRACT §5.3 on whole payloads.
+
+    Keys in ``merged_keys`` (``metadata`` and the provider's keyed maps) merge entry by
+    entry when the incoming value is an object; any other incoming key replaces the stored
+    value; stored keys absent from ``incoming`` are kept.
+    """
+    merged_set = set(merged_keys)
+    result = dict(stored)
+    for key, value in incoming.items():
+        if key in merged_set and isinstance(value, dict):
+            current = result.get(key)
+            if isinstance(current, dict):
+                combined = dict(current)
+                combined.update(value)
+                result[key] = combined
+            else:
+                result[key] = dict(value)
+        else:
+            result[key] = value
+    return result
+
+
+def remove_map_entry(payload: Document, map_key: str, entry_id: str, id_field: str) -> None:
+    """Remove from ``payload[map_key]`` the entry keyed ``entry_id`` (escaped form) and any
+    entry whose ``id_field`` value stringifies to it."""
+    entries = payload.get(map_key)
+    if not isinstance(entries, dict):
+        return
+    escaped = escape_key(entry_id)
+    payload[map_key] = {
+        key: value
+        for key, value in entries.items()
+        if key != escaped
+        and not (isinstance(value, dict) and id_field in value and js_string(value[id_field]) == entry_id)
+    }
+
+
+def _object_guard(path: str) -> dict[str, Any]:
+    # Matches only when dotted writes below `path` are safe: the field is missing or an
+    # object. An array would otherwise be indexed by numeric entry keys.
+    return {"$or": [{path: {"$exists": False}}, {path: {"$type": "object"}}]}
+
+
+class BaseRepository:
+    """Access to one collection family; the database is injected or taken from settings.
+
+    Subclasses declare ``collection_suffix`` and ``indexes``.
+    """
+
+    collection_suffix: ClassVar[str]
+    indexes: ClassVar[Sequence[IndexModel]] = ()
+
+    def __init__(self, db: Database[Document] | None = None) -> None:
+        self._db = db
+
+    @property
+    def db(self) -> Database[Document]:
+        return self._db if self._db is not None else get_database()
+
+    @classmethod
+    def collection_name(cls) -> str:
+        return velt_settings.COLLECTION_PREFIX + cls.collection_suffix
+
+    @property
+    def collection(self) -> Collection[Document]:
+        return self.db[self.collection_name()]
+
+    def ensure_indexes(self) -> list[str]:
+        """Create the declared indexes (idempotent); returns their names."""
+        if not self.indexes:
+            return []
+        with translate_errors("create_indexes"):
+            return list(self.collection.create_indexes(list(self.indexes)))
+
+
+class AnnotationRepository(BaseRepository):
+    """Records keyed by (``organizationId``, ``annotationId``) with document/folder keys.
+
+    Subclasses name their collection and the payload keys that merge entry by entry.
+    """
+
+    id_field: ClassVar[str] = "annotationId"
+    keyed_maps: ClassVar[tuple[str, ...]] = ()
+
+    indexes: ClassVar[Sequence[IndexModel]] = (
+        IndexModel([("organizationId", ASCENDING), ("annotationId", ASCENDING)], unique=True, name="org_annotation_unique"),
+        IndexModel([("organizationId", ASCENDING), ("documentId", ASCENDING)], name="org_document"),
+        IndexModel([("organizationId", ASCENDING), ("folderId", ASCENDING)], name="org_folder"),
+        IndexModel([("annotationId", ASCENDING)], name="annotation"),
+    )
+
+    @property
+    def merged_keys(self) -> tuple[str, ...]:
+        return ("metadata", *self.keyed_maps)
+
+    # ---- reads -------------------------------------------------------------------
+
+    def get_many(
+        self,
+        organization_id: str,
+        ids: Sequence[str] = (),
+        document_ids: Sequence[str] = (),
+        folder_id: str | None = None,
+    ) -> dict[str, Document]:
+        """Payloads of the organization matching ids OR documents OR folder (CONTRACT §6.3);
+        with no selector, every record of the organization. One ``find``."""
+        selectors: list[dict[str, Any]] = []
+        if ids:
+            selectors.append({self.id_field: {"$in": list(ids)}})
+        if document_ids:
+            selectors.append({"documentId": {"$in": list(document_ids)}})
+        if folder_id is not None:
+            selectors.append({"folderId": folder_id})
+        query: dict[str, Any] = {"organizationId": organization_id}
+        if len(selectors) == 1:
+            query.update(selectors[0])
+        elif selectors:
+            query["$or"] = selectors
+        projection = {"_id": 0, self.id_field: 1, "payload": 1, "esc": 1}
+        result: dict[str, Document] = {}
+        with translate_errors("find"):
+            for doc in self.collection.find(query, projection):
+                payload = doc.get("payload") or {}
+                if doc.get("esc"):
+                    payload = unescape_value(payload)
+                result[doc[self.id_field]] = payload
+        return result
+
+    # ---- writes ------------------------------------------------------------------
+
+    def _prepare(self, record: RecordWrite) -> tuple[Document, bool]:
+        escaped, changed = escape_value(record.payload, velt_settings.MAX_PAYLOAD_DEPTH)
+        if len(bson.encode({"payload": escaped})) > velt_settings.MAX_RECORD_SIZE:
+            raise RecordTooLargeError("a record exceeds the configured size limit")
+        return escaped, changed
+
+    def _envelope_fields(self, record: RecordWrite, event: str | None, now: datetime.datetime, escaped: bool) -> Document:
+        fields: Document = {"updatedAt": now, "lastEvent": event}
+        if record.document_id is not None:
+            fields["documentId"] = record.document_id
+        if record.folder_id is not None:
+            fields["folderId"] = record.folder_id
+        if escaped:
+            fields["esc"] = True
+        return fields
+
+    def _dotted_update(self, record: RecordWrite, payload: Document, escaped: bool, event: str | None, now: datetime.datetime) -> UpdateOne:
+        to_set = self._envelope_fields(record, event, now, escaped)
+        on_insert: Document = {"createdAt": now}
+        guards: list[dict[str, Any]] = []
+        merged = self.merged_keys
+        for key, value in payload.items():
+            path = f"payload.{key}"
+            if key in merged and isinstance(value, dict):
+                guards.append(_object_guard(path))
+                if value:
+                    for entry, entry_value in value.items():
+                        to_set[f"{path}.{entry}"] = entry_value
+                else:
+                    on_insert[path] = {}
+            else:
+                to_set[path] = value
+        query: Document = {"organizationId": record.organization_id, self.id_field: record.record_id}
+        if guards:
+            query["$and"] = guards
+        update = {"$set": to_set, "$setOnInsert": on_insert, "$inc": {"rev": 1}}
+        return UpdateOne(query, update, upsert=True)
+
+    def save_many(
+        self,
+        records: Sequence[RecordWrite],
+        event: str | None = None,
+        remove_entry: tuple[str, str] | None = None,
+    ) -> None:
+        """Upsert every record with the merge rule; one ``bulk_write`` in the common case.
+
+        ``remove_entry`` = (map key, entry id) removes one keyed-map entry after the merge
+        (``comment.delete``); such saves take the read-merge-write path, which can match
+        entries by their id value as well as by key.
+        Raises :class:`RecordTooLargeError`, :class:`InvalidRecordError`,
+        :class:`DatabaseUnavailableError` or :class:`RepositoryError`.
+        """
+        now = datetime.datetime.now(datetime.timezone.utc)
+        prepared = [(record, *self._prepare(record)) for record in records]
+        if remove_entry is not None:
+            for record, payload, escaped in prepared:
+                self._save_by_compare_and_set(record, payload, escaped, event, now, remove_entry)
+            return
+        ops = [self._dotted_update(r, p, e, event, now) for r, p, e in prepared]
+        retry: list[int] = []
+        if ops:
+            try:
+                with translate_errors("bulk_write"):
+                    self.collection.bulk_write(ops, ordered=False)
+            except BulkWriteError as err:
+                retry = self._triage_bulk_error(err)
+        for index in retry:
+            record, payload, escaped = prepared[index]
+            self._save_by_compare_and_set(record, payload, escaped, event, now, None)
+
+    @staticmethod
+    def _triage_bulk_error(err: BulkWriteError) -> list[int]:
+        details = err.details or {}
+        if details.get("writeConcernErrors"):
+            raise DatabaseUnavailableError("a write was not acknowledged") from err
+        retry: list[int] = []
+        for write_error in details.get("writeErrors", []):
+            code = write_error.get("code")
+            if code in _RETRY_CODES:
+                retry.append(int(write_error["index"]))
+            elif code in TOO_LARGE_CODES:
+                raise RecordTooLargeError("a record would exceed MongoDB's document size limit") from err
+            else:
+                logger.error("bulk save failed with code %s", code)
+                raise DatabaseUnavailableError(f"a write failed (code {code})") from err
+        return retry
+
+    def _save_by_compare_and_set(
+        self,
+        record: RecordWrite,
+        payload: Document,
+        escaped: bool,
+        event: str | None,
+        now: datetime.datetime,
+        remove_entry: tuple[str, str] | None,
+    ) -> None:
+        key = {"organizationId": record.organization_id, self.id_field: record.record_id}
+        for _attempt in range(_CAS_ATTEMPTS):
+            with translate_errors("find_one"):
+                doc = self.collection.find_one(key, {"payload": 1, "rev": 1, "esc": 1})
+            stored = (doc or {}).get("payload")
+            merged = merge_payload(stored if isinstance(stored, dict) else {}, payload, self.merged_keys)
+            if remove_entry is not None:
+                remove_map_entry(merged, remove_entry[0], remove_entry[1], _entry_id_field(remove_entry[0]))
+            was_escaped = bool(doc and doc.get("esc"))
+            fields = self._envelope_fields(record, event, now, escaped or was_escaped)
+            fields["payload"] = merged
+            try:
+                with translate_errors("save"):
+                    if doc is None:
+                        self.collection.insert_one({**key, **fields, "rev": 1, "createdAt": now})
+                        return
+                    result = self.collection.update_one(
+                        {**key, "rev": doc.get("rev")}, {"$set": fields, "$inc": {"rev": 1}}
+                    )
+                    if result.matched_count:
+                        return
+            except DuplicateKeyError:
+                pass  # a concurrent first save won the insert: merge into it
+        logger.warning("save of %s gave up after %d concurrent attempts", record.record_id, _CAS_ATTEMPTS)
+        raise DatabaseUnavailableError("too many concurrent writes to one record")
+
+    def delete(self, organization_id: str, record_id: str) -> int:
+        """Delete one record of one organization; returns how many were deleted (0 or 1)."""
+        with translate_errors("delete_one"):
+            result = self.collection.delete_one({"organizationId": organization_id, self.id_field: record_id})
+        return result.deleted_count
+
+    def organizations_holding(self, record_id: str) -> list[str]:
+        """Organizations that hold a record with this id (for deletes that name none)."""
+        with translate_errors("find"):
+            docs = self.collection.find({self.id_field: record_id}, {"_id": 0, "organizationId": 1}).limit(1000)
+            return sorted({doc["organizationId"] for doc in docs})
+
+    def delete_in_organizations(self, record_id: str, organization_ids: Sequence[str]) -> int:
+        """Delete the record with this id in each of the given organizations."""
+        if not organization_ids:
+            return 0
+        with translate_errors("delete_many"):
+            result = self.collection.delete_many(
+                {"organizationId": {"$in": list(organization_ids)}, self.id_field: record_id}
+            )
+        return result.deleted_count
+
+
+def _entry_id_field(map_key: str) -> str:
+    # The id field inside entries of a keyed map: comments hold `commentId`.
+    return {"comments": "commentId"}.get(map_key, "id")

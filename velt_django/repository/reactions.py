@@ -1,0 +1,11 @@
+"""Reaction annotations (CONTRACT §7): one record per reaction annotation."""
+
+from __future__ import annotations
+
+from .base import AnnotationRepository
+
+
+class ReactionRepository(AnnotationRepository):
+    """``velt_reaction_annotations``; no keyed maps, only ``metadata`` merges by key."""
+
+    collection_suffix = "reaction_annotations"

@@ -1,0 +1,157 @@
+"""Request validation for the annotation families (comments, reactions, recordings)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..conf import velt_settings
+from ..exceptions import InvalidInput
+from ..repository.base import RecordWrite
+from .base import (
+    document_of,
+    id_list,
+    id_value,
+    optional_object,
+    optional_string,
+    organization_of,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AnnotationFamily:
+    """The field names one provider uses on the wire."""
+
+    name: str
+    ids_field: str
+    save_field: str
+    delete_field: str
+    id_key: str = "annotationId"
+
+
+@dataclass
+class GetRequest:
+    organization_id: str
+    ids: list[str] = field(default_factory=list)
+    document_ids: list[str] = field(default_factory=list)
+    folder_id: str | None = None
+
+
+@dataclass
+class SaveRequest:
+    records: list[RecordWrite]
+    event: str | None = None
+    comment_id: str | None = None
+
+
+@dataclass
+class DeleteRequest:
+    record_id: str
+    organization_id: str | None
+    document_id: str | None
+
+
+def parse_get(body: dict[str, Any], family: AnnotationFamily) -> GetRequest:
+    """``{organizationId, <ids>, documentIds, folderId, allDocuments}`` (CONTRACT §6.3)."""
+    org = id_value(body.get("organizationId"), "organizationId", required=True)
+    assert org is not None
+    folder = id_value(body.get("folderId"), "folderId")
+    # The folder selects only together with `allDocuments: true` (A-4).
+    return GetRequest(
+        organization_id=org,
+        ids=id_list(body.get(family.ids_field), family.ids_field),
+        document_ids=id_list(body.get("documentIds"), "documentIds"),
+        folder_id=folder if body.get("allDocuments") is True else None,
+    )
+
+
+def _request_metadata(body: dict[str, Any]) -> dict[str, Any]:
+    if body.get("metadata") is None and isinstance(body.get("context"), dict):
+        # A-3: hand-written callbacks send request metadata as `context`.
+        return optional_object(body.get("context"), "context")
+    return optional_object(body.get("metadata"), "metadata")
+
+
+def parse_save(body: dict[str, Any], family: AnnotationFamily) -> SaveRequest:
+    """``{<save map>, event, metadata, commentId, targetComment}`` (CONTRACT §6.4, §7.4).
+
+    Every record gets its organization from its own metadata, then from the request's
+    (§2.5); a record with none fails the whole request.
+    """
+    records_map = body.get(family.save_field)
+    source = family.save_field
+    if records_map is None and body.get("annotations") is not None:
+        records_map, source = body.get("annotations"), "annotations"  # A-3 alias
+    if records_map is None:
+        raise InvalidInput(f"{family.save_field} is required")
+    if not isinstance(records_map, dict):
+        raise InvalidInput(f"{source} must be an object keyed by {family.id_key}")
+    limit = velt_settings.MAX_RECORDS_PER_SAVE
+    if len(records_map) > limit:
+        raise InvalidInput(f"{source} holds more than {limit} records")
+    request_md = _request_metadata(body)
+    request_org = organization_of(request_md, "metadata")
+    request_doc = document_of(request_md, "metadata")
+    request_folder = id_value(request_md.get("folderId"), "metadata.folderId")
+    records: list[RecordWrite] = []
+    for key, payload in records_map.items():
+        record_id = id_value(key, f"{source} key", required=True)
+        assert record_id is not None
+        if not isinstance(payload, dict):
+            raise InvalidInput(f"{source} entries must be objects")
+        if family.id_key in payload and payload[family.id_key] != record_id:
+            logger.warning("%s save: payload %s differs from its map key %s; the key wins",
+                           family.name, family.id_key, record_id)
+        payload[family.id_key] = record_id  # A-35: the key wins
+        md = payload.get("metadata")
+        md = md if isinstance(md, dict) else {}
+        org = organization_of(md, f"{source}.metadata") or request_org
+        if org is None:
+            raise InvalidInput(f"no organizationId for a record of {source}")
+        records.append(
+            RecordWrite(
+                organization_id=org,
+                record_id=record_id,
+                payload=payload,
+                document_id=document_of(md, f"{source}.metadata") or request_doc,
+                folder_id=id_value(md.get("folderId"), f"{source}.metadata.folderId") or request_folder,
+            )
+        )
+    return SaveRequest(
+        records=records,
+        event=optional_string(body.get("event"), "event"),
+        comment_id=id_value(body.get("commentId"), "commentId"),
+    )
+
+
+def parse_delete(body: dict[str, Any], family: AnnotationFamily) -> DeleteRequest:
+    """``{<delete id>, metadata, event}`` with the ``annotationId`` alias (CONTRACT §6.5)."""
+    record_id = id_value(body.get(family.delete_field), family.delete_field)
+    if record_id is None:
+        record_id = id_value(body.get("annotationId"), "annotationId")  # A-3 alias
+    if record_id is None:
+        raise InvalidInput(f"{family.delete_field} is required")
+    md = optional_object(body.get("metadata"), "metadata")
+    optional_string(body.get("event"), "event")
+    return DeleteRequest(
+        record_id=record_id,
+        organization_id=organization_of(md, "metadata"),
+        document_id=document_of(md, "metadata"),
+    )
+
+
+COMMENTS = AnnotationFamily(
+    name="comments",
+    ids_field="commentAnnotationIds",
+    save_field="commentAnnotation",
+    delete_field="commentAnnotationId",
+)
+REACTIONS = AnnotationFamily(
+    name="reactions",
+    ids_field="reactionAnnotationIds",
+    save_field="reactionAnnotation",
+    delete_field="reactionAnnotationId",
+)

@@ -1,0 +1,95 @@
+"""Validation helpers shared by every resolver family.
+
+Velt's bodies are maps keyed by ids with open-ended payloads, so requests are validated by
+small functions rather than field-declaring serializer classes: each returns plain values
+or raises :class:`~velt_django.exceptions.InvalidInput` (400) with a message naming the
+field, never its content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..conf import velt_settings
+from ..exceptions import InvalidInput
+
+
+def id_value(value: Any, field: str, *, required: bool = False) -> str | None:
+    """One id: strings pass, numbers are written as strings, ``null`` means absent.
+
+    Objects, arrays and booleans are refused, so query operators such as
+    ``{"$ne": null}`` never reach the database.
+    """
+    if value is None:
+        if required:
+            raise InvalidInput(f"{field} is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise InvalidInput(f"{field} must be a string")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise InvalidInput(f"{field} must be a string")
+        value = int(value)
+    text = str(value)
+    if text == "":
+        if required:
+            raise InvalidInput(f"{field} must not be empty")
+        return None
+    if len(text) > velt_settings.MAX_ID_LENGTH:
+        raise InvalidInput(f"{field} is longer than {velt_settings.MAX_ID_LENGTH} characters")
+    return text
+
+
+def id_list(value: Any, field: str) -> list[str]:
+    """An id array: ``null``/missing/empty mean absent; elements become strings;
+    duplicates are dropped; more than ``MAX_ID_LIST_LENGTH`` entries is refused."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidInput(f"{field} must be an array of strings")
+    limit = velt_settings.MAX_ID_LIST_LENGTH
+    if len(value) > limit:
+        raise InvalidInput(f"{field} has more than {limit} entries")
+    seen: dict[str, None] = {}
+    for item in value:
+        text = id_value(item, f"{field}[]")
+        if text is not None:
+            seen[text] = None
+    return list(seen)
+
+
+def optional_object(value: Any, field: str) -> dict[str, Any]:
+    """An optional JSON object; ``null``/missing give ``{}``."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{field} must be an object")
+    return value
+
+
+def optional_string(value: Any, field: str) -> str | None:
+    """An optional free-form string (e.g. ``event``)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be a string")
+    return value
+
+
+def organization_of(metadata: Mapping[str, Any], field: str) -> str | None:
+    """The organization named by a metadata object, ``clientOrganizationId`` first (A-27)."""
+    for key in ("clientOrganizationId", "organizationId"):
+        org = id_value(metadata.get(key), f"{field}.{key}")
+        if org is not None:
+            return org
+    return None
+
+
+def document_of(metadata: Mapping[str, Any], field: str) -> str | None:
+    """The document named by a metadata object, ``clientDocumentId`` first (A-27)."""
+    for key in ("clientDocumentId", "documentId"):
+        doc = id_value(metadata.get(key), f"{field}.{key}")
+        if doc is not None:
+            return doc
+    return None

@@ -1,0 +1,34 @@
+"""URLconf: ``path("velt/", include("velt_django.urls"))``.
+
+Each route answers with and without a trailing slash and never redirects (a redirected
+POST breaks the browser call). Hosts can mount single families, e.g. ``comments_patterns``.
+"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, re_path
+from django.views.generic import View
+
+from .views.comments import DeleteCommentsView, GetCommentsView, SaveCommentsView
+from .views.reactions import DeleteReactionsView, GetReactionsView, SaveReactionsView
+
+app_name = "velt"
+
+
+def _route(path: str, view: type[View], name: str) -> URLPattern:
+    return re_path(rf"^{path}/?$", view.as_view(), name=name)
+
+
+comments_patterns = [
+    _route("comments/get", GetCommentsView, "comments-get"),
+    _route("comments/save", SaveCommentsView, "comments-save"),
+    _route("comments/delete", DeleteCommentsView, "comments-delete"),
+]
+
+reactions_patterns = [
+    _route("reactions/get", GetReactionsView, "reactions-get"),
+    _route("reactions/save", SaveReactionsView, "reactions-save"),
+    _route("reactions/delete", DeleteReactionsView, "reactions-delete"),
+]
+
+urlpatterns = comments_patterns + reactions_patterns

@@ -1,0 +1,1 @@
+"""DRF views, one module per resolver family."""

@@ -1,0 +1,191 @@
+"""``ResolverView``: HTTP mechanics shared by every resolver endpoint."""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+from django.http import HttpResponse
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from .. import cors, responses
+from ..conf import velt_settings
+from ..exceptions import (
+    DatabaseUnavailableError,
+    Forbidden,
+    InvalidInput,
+    InvalidRecordError,
+    PayloadTooLarge,
+    RecordTooLargeError,
+    RepositoryError,
+    ResolverError,
+    StorageError,
+    VeltConfigurationError,
+)
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_METHODS = ("POST", "OPTIONS")
+
+
+class _ParsedBodyParser(BaseParser):
+    """Hands DRF the body ``ResolverView`` already parsed (any media type), so code that
+    touches ``request.data``/``request.POST`` (e.g. DRF's CSRF check) never re-reads it."""
+
+    media_type = "*/*"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        request = (parser_context or {}).get("request")
+        return getattr(request, "velt_body", None) or {}
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def read_json_body(request: Request) -> dict[str, Any]:
+    """Read and parse the JSON object body, whatever the declared ``Content-Type``.
+
+    Reads at most ``MAX_BODY_SIZE`` bytes from the stream itself, so Django's
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is never what rejects first (CONTRACT §2.1).
+    """
+    django_request = request._request
+    limit = velt_settings.MAX_BODY_SIZE
+    try:
+        declared = int(django_request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise InvalidInput("invalid Content-Length") from None
+    if declared > limit:
+        raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+    if hasattr(django_request, "_body"):
+        raw = django_request._body
+    else:
+        raw = django_request.read(limit + 1)
+        # Keep it where HttpRequest.body looks, for anything later that wants it.
+        django_request._body = raw
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+    if not raw.strip():
+        raise InvalidInput("request body is empty")
+    try:
+        body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise InvalidInput("request body is not UTF-8") from None
+    except (ValueError, RecursionError):
+        raise InvalidInput("request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("request body must be a JSON object")
+    return body
+
+
+def _log_unexpected(exc: BaseException) -> None:
+    # The traceback's frames only: exception messages can quote payload content (PII).
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    logger.error("unexpected %s in resolver view\n%s", type(exc).__name__, frames)
+
+
+def resolver_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
+    """Turn every failure into the failure envelope (CONTRACT §2.2)."""
+    if isinstance(exc, ResolverError):
+        return responses.failure(exc.status_code, exc.error_code, str(exc.detail), exc.extra)
+    if isinstance(exc, (drf_exceptions.NotAuthenticated, drf_exceptions.AuthenticationFailed)):
+        return responses.failure(401, "UNAUTHENTICATED", "Authentication credentials were not provided or are invalid.")
+    if isinstance(exc, drf_exceptions.PermissionDenied):
+        return responses.failure(403, "FORBIDDEN", "Permission denied.")
+    if isinstance(exc, drf_exceptions.MethodNotAllowed):
+        return responses.failure(405, "METHOD_NOT_ALLOWED", "Only POST is allowed.")
+    if isinstance(exc, drf_exceptions.Throttled):
+        return responses.failure(429, "RATE_LIMITED", "Too many requests.")
+    if isinstance(exc, drf_exceptions.UnsupportedMediaType):
+        return responses.failure(415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type.")
+    if isinstance(exc, drf_exceptions.APIException) and 400 <= exc.status_code < 500:
+        return responses.failure(exc.status_code, "INVALID_INPUT", "Invalid request.")
+    if isinstance(exc, InvalidRecordError):
+        return responses.failure(400, "INVALID_INPUT", str(exc))
+    if isinstance(exc, RecordTooLargeError):
+        return responses.failure(413, "PAYLOAD_TOO_LARGE", str(exc))
+    if isinstance(exc, DatabaseUnavailableError):
+        return responses.failure(503, "DATABASE_ERROR", "The database is unavailable; retry later.")
+    if isinstance(exc, RepositoryError):
+        return responses.failure(503, "DATABASE_ERROR", "A database operation failed; retry later.")
+    if isinstance(exc, StorageError):
+        return responses.failure(502, "STORAGE_ERROR", "The file storage failed.")
+    if isinstance(exc, VeltConfigurationError):
+        logger.error("velt_django is misconfigured: %s", exc)
+        return responses.failure(500, "INTERNAL_ERROR", "The resolver is misconfigured.")
+    _log_unexpected(exc)
+    return responses.failure(500, "INTERNAL_ERROR", "Internal error.")
+
+
+class ResolverView(APIView):
+    """Base of every resolver endpoint.
+
+    Owns the allowed methods (POST, and OPTIONS for CORS preflight), body parsing,
+    authentication and permissions from ``VELT`` (whatever the host's ``REST_FRAMEWORK``
+    says), the organization access hook, and the error envelope. Subclasses implement
+    ``handle(request, body)`` and set ``action``.
+    """
+
+    action: str = "get"
+    parser_classes = (_ParsedBodyParser,)
+    renderer_classes = (JSONRenderer,)
+    versioning_class = None
+
+    def get_authenticators(self) -> list[Any]:
+        return [cls() for cls in velt_settings.AUTHENTICATION_CLASSES]
+
+    def get_permissions(self) -> list[Any]:
+        return [cls() for cls in velt_settings.PERMISSION_CLASSES]
+
+    def get_exception_handler(self) -> Any:
+        return resolver_exception_handler
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[Any, str]:
+        # Always JSON: a browser's Accept header must never turn into a 406.
+        renderer = JSONRenderer()
+        return renderer, renderer.media_type
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if request.method not in ALLOWED_METHODS:
+            raise drf_exceptions.MethodNotAllowed(request.method or "")
+        if request.method == "OPTIONS":
+            return  # preflight: no authentication (CONTRACT §1.3)
+        request.velt_body = self.read_body(request)
+        super().initial(request, *args, **kwargs)
+
+    def read_body(self, request: Request) -> Any:
+        """Parse the request body before authentication touches it."""
+        return read_json_body(request)
+
+    def options(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        return cors.preflight_response(request._request)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method != "OPTIONS":
+            cors.add_cors_headers(request._request, response)
+        return response
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.handle(request, request.velt_body)
+
+    def handle(self, request: Request, body: Any) -> HttpResponse:
+        """Validate ``body``, authorize, call a repository, return an envelope."""
+        raise TypeError(f"{type(self).__name__} must define handle()")
+
+    def authorize(self, request: Request, organization_id: str, document_ids: Sequence[str] = ()) -> None:
+        """Ask the ``ORGANIZATION_ACCESS`` hook; refuse with 403 unless it says yes."""
+        if not self.is_allowed(request, organization_id, document_ids):
+            logger.info("%s refused for organization %s", self.action, organization_id)
+            raise Forbidden()
+
+    def is_allowed(self, request: Request, organization_id: str, document_ids: Sequence[str] = ()) -> bool:
+        hook = velt_settings.ORGANIZATION_ACCESS
+        return bool(hook(request, self.action, organization_id, list(document_ids)))
