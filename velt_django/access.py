@@ -11,7 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 
-def allow_all(request: Any, action: str, organization_id: str, document_ids: Sequence[str]) -> bool:
+def allow_all(
+    request: Any, action: str, organization_id: str, document_ids: Sequence[str]
+) -> bool:
     """Allow every organization. For local development only; a system check refuses it
     when ``DEBUG`` is off."""
     return True
@@ -20,7 +22,9 @@ def allow_all(request: Any, action: str, organization_id: str, document_ids: Seq
 allow_all.velt_allows_everything = True  # type: ignore[attr-defined]
 
 
-def deny_all(request: Any, action: str, organization_id: str, document_ids: Sequence[str]) -> bool:
+def deny_all(
+    request: Any, action: str, organization_id: str, document_ids: Sequence[str]
+) -> bool:
     """Refuse every organization (useful to switch the endpoints off)."""
     return False
 

@@ -60,16 +60,29 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     for key in sorted(POSITIVE_INTS & set(raw)):
         value = raw[key]
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            messages.append(Error(f'VELT["{key}"] must be a positive integer.', id="velt.E005"))
+            messages.append(
+                Error(f'VELT["{key}"] must be a positive integer.', id="velt.E005")
+            )
     prefix = raw.get("COLLECTION_PREFIX", DEFAULTS["COLLECTION_PREFIX"])
     if not isinstance(prefix, str) or "$" in prefix or "\x00" in prefix:
-        messages.append(Error('VELT["COLLECTION_PREFIX"] must be a string without "$".', id="velt.E005"))
+        messages.append(
+            Error(
+                'VELT["COLLECTION_PREFIX"] must be a string without "$".',
+                id="velt.E005",
+            )
+        )
     if "rest_framework" not in settings.INSTALLED_APPS:
         messages.append(
             Error('"rest_framework" must be in INSTALLED_APPS.', id="velt.E006")
         )
     for key in sorted(set(raw) - set(DEFAULTS)):
-        messages.append(Warning(f'Unknown VELT setting "{key}".', hint="Check for a typo.", id="velt.W001"))
+        messages.append(
+            Warning(
+                f'Unknown VELT setting "{key}".',
+                hint="Check for a typo.",
+                id="velt.W001",
+            )
+        )
     if "ORGANIZATION_ACCESS" not in raw:
         messages.append(
             Warning(

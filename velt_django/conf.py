@@ -42,7 +42,9 @@ DEFAULTS: dict[str, Any] = {
 }
 
 #: Keys holding dotted import paths; resolved objects are cached until VELT changes.
-IMPORT_STRINGS = frozenset({"AUTHENTICATION_CLASSES", "PERMISSION_CLASSES", "ORGANIZATION_ACCESS"})
+IMPORT_STRINGS = frozenset(
+    {"AUTHENTICATION_CLASSES", "PERMISSION_CLASSES", "ORGANIZATION_ACCESS"}
+)
 
 #: Integer settings that must be positive.
 POSITIVE_INTS = frozenset(

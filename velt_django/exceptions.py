@@ -35,7 +35,9 @@ class StorageError(VeltError):
 class VeltAPIError(VeltError):
     """Velt's REST API answered with a non-2xx status or could not be reached."""
 
-    def __init__(self, message: str, status: int | None = None, body: Any = None) -> None:
+    def __init__(
+        self, message: str, status: int | None = None, body: Any = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.body = body

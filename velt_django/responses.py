@@ -23,7 +23,9 @@ def _json_default(value: Any) -> Any:
 
 
 def _response(body: dict[str, Any], status: int) -> HttpResponse:
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    content = json.dumps(
+        body, ensure_ascii=False, separators=(",", ":"), default=_json_default
+    )
     response = HttpResponse(
         content.encode("utf-8"), status=status, content_type="application/json"
     )

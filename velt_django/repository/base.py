@@ -51,7 +51,9 @@ def js_string(value: Any) -> str:
     return str(value)
 
 
-def merge_payload(stored: Mapping[str, Any], incoming: Mapping[str, Any], merged_keys: Iterable[str]) -> Document:
+def merge_payload(
+    stored: Mapping[str, Any], incoming: Mapping[str, Any], merged_keys: Iterable[str]
+) -> Document:
     """The merge rule of CONTRACT §5.3 on whole payloads.
 
     Keys in ``merged_keys`` (``metadata`` and the provider's keyed maps) merge entry by
@@ -74,7 +76,9 @@ def merge_payload(stored: Mapping[str, Any], incoming: Mapping[str, Any], merged
     return result
 
 
-def remove_map_entry(payload: Document, map_key: str, entry_id: str, id_field: str) -> None:
+def remove_map_entry(
+    payload: Document, map_key: str, entry_id: str, id_field: str
+) -> None:
     """Remove from ``payload[map_key]`` the entry keyed ``entry_id`` (escaped form) and any
     entry whose ``id_field`` value stringifies to it."""
     entries = payload.get(map_key)
@@ -85,7 +89,11 @@ def remove_map_entry(payload: Document, map_key: str, entry_id: str, id_field: s
         key: value
         for key, value in entries.items()
         if key != escaped
-        and not (isinstance(value, dict) and id_field in value and js_string(value[id_field]) == entry_id)
+        and not (
+            isinstance(value, dict)
+            and id_field in value
+            and js_string(value[id_field]) == entry_id
+        )
     }
 
 
@@ -137,9 +145,18 @@ class AnnotationRepository(BaseRepository):
     keyed_maps: ClassVar[tuple[str, ...]] = ()
 
     indexes: ClassVar[Sequence[IndexModel]] = (
-        IndexModel([("organizationId", ASCENDING), ("annotationId", ASCENDING)], unique=True, name="org_annotation_unique"),
-        IndexModel([("organizationId", ASCENDING), ("documentId", ASCENDING)], name="org_document"),
-        IndexModel([("organizationId", ASCENDING), ("folderId", ASCENDING)], name="org_folder"),
+        IndexModel(
+            [("organizationId", ASCENDING), ("annotationId", ASCENDING)],
+            unique=True,
+            name="org_annotation_unique",
+        ),
+        IndexModel(
+            [("organizationId", ASCENDING), ("documentId", ASCENDING)],
+            name="org_document",
+        ),
+        IndexModel(
+            [("organizationId", ASCENDING), ("folderId", ASCENDING)], name="org_folder"
+        ),
         IndexModel([("annotationId", ASCENDING)], name="annotation"),
     )
 
@@ -188,7 +205,13 @@ class AnnotationRepository(BaseRepository):
             raise RecordTooLargeError("a record exceeds the configured size limit")
         return escaped, changed
 
-    def _envelope_fields(self, record: RecordWrite, event: str | None, now: datetime.datetime, escaped: bool) -> Document:
+    def _envelope_fields(
+        self,
+        record: RecordWrite,
+        event: str | None,
+        now: datetime.datetime,
+        escaped: bool,
+    ) -> Document:
         fields: Document = {"updatedAt": now, "lastEvent": event}
         if record.document_id is not None:
             fields["documentId"] = record.document_id
@@ -198,7 +221,14 @@ class AnnotationRepository(BaseRepository):
             fields["esc"] = True
         return fields
 
-    def _dotted_update(self, record: RecordWrite, payload: Document, escaped: bool, event: str | None, now: datetime.datetime) -> UpdateOne:
+    def _dotted_update(
+        self,
+        record: RecordWrite,
+        payload: Document,
+        escaped: bool,
+        event: str | None,
+        now: datetime.datetime,
+    ) -> UpdateOne:
         to_set = self._envelope_fields(record, event, now, escaped)
         on_insert: Document = {"createdAt": now}
         guards: list[dict[str, Any]] = []
@@ -214,7 +244,10 @@ class AnnotationRepository(BaseRepository):
                     on_insert[path] = {}
             else:
                 to_set[path] = value
-        query: Document = {"organizationId": record.organization_id, self.id_field: record.record_id}
+        query: Document = {
+            "organizationId": record.organization_id,
+            self.id_field: record.record_id,
+        }
         if guards:
             query["$and"] = guards
         update = {"$set": to_set, "$setOnInsert": on_insert, "$inc": {"rev": 1}}
@@ -238,7 +271,9 @@ class AnnotationRepository(BaseRepository):
         prepared = [(record, *self._prepare(record)) for record in records]
         if remove_entry is not None:
             for record, payload, escaped in prepared:
-                self._save_by_compare_and_set(record, payload, escaped, event, now, remove_entry)
+                self._save_by_compare_and_set(
+                    record, payload, escaped, event, now, remove_entry
+                )
             return
         ops = [self._dotted_update(r, p, e, event, now) for r, p, e in prepared]
         retry: list[int] = []
@@ -263,7 +298,9 @@ class AnnotationRepository(BaseRepository):
             if code in _RETRY_CODES:
                 retry.append(int(write_error["index"]))
             elif code in TOO_LARGE_CODES:
-                raise RecordTooLargeError("a record would exceed MongoDB's document size limit") from err
+                raise RecordTooLargeError(
+                    "a record would exceed MongoDB's document size limit"
+                ) from err
             else:
                 logger.error("bulk save failed with code %s", code)
                 raise DatabaseUnavailableError(f"a write failed (code {code})") from err
@@ -278,51 +315,77 @@ class AnnotationRepository(BaseRepository):
         now: datetime.datetime,
         remove_entry: tuple[str, str] | None,
     ) -> None:
-        key = {"organizationId": record.organization_id, self.id_field: record.record_id}
+        key = {
+            "organizationId": record.organization_id,
+            self.id_field: record.record_id,
+        }
         for _attempt in range(_CAS_ATTEMPTS):
             with translate_errors("find_one"):
                 doc = self.collection.find_one(key, {"payload": 1, "rev": 1, "esc": 1})
             stored = (doc or {}).get("payload")
-            merged = merge_payload(stored if isinstance(stored, dict) else {}, payload, self.merged_keys)
+            merged = merge_payload(
+                stored if isinstance(stored, dict) else {}, payload, self.merged_keys
+            )
             if remove_entry is not None:
-                remove_map_entry(merged, remove_entry[0], remove_entry[1], _entry_id_field(remove_entry[0]))
+                remove_map_entry(
+                    merged,
+                    remove_entry[0],
+                    remove_entry[1],
+                    _entry_id_field(remove_entry[0]),
+                )
             was_escaped = bool(doc and doc.get("esc"))
             fields = self._envelope_fields(record, event, now, escaped or was_escaped)
             fields["payload"] = merged
             try:
                 with translate_errors("save"):
                     if doc is None:
-                        self.collection.insert_one({**key, **fields, "rev": 1, "createdAt": now})
+                        self.collection.insert_one(
+                            {**key, **fields, "rev": 1, "createdAt": now}
+                        )
                         return
                     result = self.collection.update_one(
-                        {**key, "rev": doc.get("rev")}, {"$set": fields, "$inc": {"rev": 1}}
+                        {**key, "rev": doc.get("rev")},
+                        {"$set": fields, "$inc": {"rev": 1}},
                     )
                     if result.matched_count:
                         return
             except DuplicateKeyError:
                 pass  # a concurrent first save won the insert: merge into it
-        logger.warning("save of %s gave up after %d concurrent attempts", record.record_id, _CAS_ATTEMPTS)
+        logger.warning(
+            "save of %s gave up after %d concurrent attempts",
+            record.record_id,
+            _CAS_ATTEMPTS,
+        )
         raise DatabaseUnavailableError("too many concurrent writes to one record")
 
     def delete(self, organization_id: str, record_id: str) -> int:
         """Delete one record of one organization; returns how many were deleted (0 or 1)."""
         with translate_errors("delete_one"):
-            result = self.collection.delete_one({"organizationId": organization_id, self.id_field: record_id})
+            result = self.collection.delete_one(
+                {"organizationId": organization_id, self.id_field: record_id}
+            )
         return result.deleted_count
 
     def organizations_holding(self, record_id: str) -> list[str]:
         """Organizations that hold a record with this id (for deletes that name none)."""
         with translate_errors("find"):
-            docs = self.collection.find({self.id_field: record_id}, {"_id": 0, "organizationId": 1}).limit(1000)
+            docs = self.collection.find(
+                {self.id_field: record_id}, {"_id": 0, "organizationId": 1}
+            ).limit(1000)
             return sorted({doc["organizationId"] for doc in docs})
 
-    def delete_in_organizations(self, record_id: str, organization_ids: Sequence[str]) -> int:
+    def delete_in_organizations(
+        self, record_id: str, organization_ids: Sequence[str]
+    ) -> int:
         """Delete the record with this id in each of the given organizations."""
         if not organization_ids:
             return 0
         with translate_errors("delete_many"):
             result = self.collection.delete_many(
-                {"organizationId": {"$in": list(organization_ids)}, self.id_field: record_id}
+                {
+                    "organizationId": {"$in": list(organization_ids)},
+                    self.id_field: record_id,
+                }
             )
         return result.deleted_count
 

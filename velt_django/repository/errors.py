@@ -39,11 +39,20 @@ def translate_errors(operation: str) -> Iterator[None]:
     try:
         yield
     except DocumentTooLarge as err:
-        raise RecordTooLargeError("a record exceeds MongoDB's document size limit") from err
+        raise RecordTooLargeError(
+            "a record exceeds MongoDB's document size limit"
+        ) from err
     except InvalidDocument as err:
         raise InvalidRecordError("a record cannot be encoded for MongoDB") from err
-    except (ConnectionFailure, ExecutionTimeout, WriteConcernError, WTimeoutError) as err:
-        logger.warning("MongoDB unavailable during %s: %s", operation, type(err).__name__)
+    except (
+        ConnectionFailure,
+        ExecutionTimeout,
+        WriteConcernError,
+        WTimeoutError,
+    ) as err:
+        logger.warning(
+            "MongoDB unavailable during %s: %s", operation, type(err).__name__
+        )
         raise DatabaseUnavailableError("the database is unavailable") from err
     except OperationFailure as err:
         if err.code in TOO_LARGE_CODES:

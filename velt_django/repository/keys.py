@@ -62,7 +62,9 @@ class _Escaper:
     def walk(self, value: Any, depth: int) -> Any:
         if isinstance(value, dict):
             if depth >= self.max_depth:
-                raise InvalidRecordError(f"payload nesting exceeds {self.max_depth} levels")
+                raise InvalidRecordError(
+                    f"payload nesting exceeds {self.max_depth} levels"
+                )
             out: dict[str, Any] = {}
             for key, item in value.items():
                 if _unsafe(key):
@@ -75,7 +77,9 @@ class _Escaper:
             return out
         if isinstance(value, list):
             if depth >= self.max_depth:
-                raise InvalidRecordError(f"payload nesting exceeds {self.max_depth} levels")
+                raise InvalidRecordError(
+                    f"payload nesting exceeds {self.max_depth} levels"
+                )
             return [self.walk(item, depth + 1) for item in value]
         if isinstance(value, str):
             _check_text(value)
@@ -84,7 +88,9 @@ class _Escaper:
             return value
         if isinstance(value, int):
             if not INT64_MIN <= value <= INT64_MAX:
-                raise InvalidRecordError("an integer is outside the signed 64-bit range")
+                raise InvalidRecordError(
+                    "an integer is outside the signed 64-bit range"
+                )
             return value
         raise InvalidRecordError(f"unsupported value type {type(value).__name__}")
 

@@ -103,8 +103,12 @@ def parse_save(body: dict[str, Any], family: AnnotationFamily) -> SaveRequest:
         if not isinstance(payload, dict):
             raise InvalidInput(f"{source} entries must be objects")
         if family.id_key in payload and payload[family.id_key] != record_id:
-            logger.warning("%s save: payload %s differs from its map key %s; the key wins",
-                           family.name, family.id_key, record_id)
+            logger.warning(
+                "%s save: payload %s differs from its map key %s; the key wins",
+                family.name,
+                family.id_key,
+                record_id,
+            )
         payload[family.id_key] = record_id  # the key wins
         md = payload.get("metadata")
         md = md if isinstance(md, dict) else {}
@@ -117,7 +121,8 @@ def parse_save(body: dict[str, Any], family: AnnotationFamily) -> SaveRequest:
                 record_id=record_id,
                 payload=payload,
                 document_id=document_of(md, f"{source}.metadata") or request_doc,
-                folder_id=id_value(md.get("folderId"), f"{source}.metadata.folderId") or request_folder,
+                folder_id=id_value(md.get("folderId"), f"{source}.metadata.folderId")
+                or request_folder,
             )
         )
     return SaveRequest(

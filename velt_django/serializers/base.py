@@ -37,7 +37,9 @@ def id_value(value: Any, field: str, *, required: bool = False) -> str | None:
             raise InvalidInput(f"{field} must not be empty")
         return None
     if len(text) > velt_settings.MAX_ID_LENGTH:
-        raise InvalidInput(f"{field} is longer than {velt_settings.MAX_ID_LENGTH} characters")
+        raise InvalidInput(
+            f"{field} is longer than {velt_settings.MAX_ID_LENGTH} characters"
+        )
     return text
 
 

@@ -11,7 +11,12 @@ from rest_framework.request import Request
 
 from .. import responses
 from ..repository.base import AnnotationRepository
-from ..serializers.annotations import AnnotationFamily, parse_delete, parse_get, parse_save
+from ..serializers.annotations import (
+    AnnotationFamily,
+    parse_delete,
+    parse_get,
+    parse_save,
+)
 from .base import ResolverView
 
 logger = logging.getLogger(__name__)
@@ -38,7 +43,12 @@ class AnnotationGetView(AnnotationView):
         data = self.repository().get_many(
             query.organization_id, query.ids, query.document_ids, query.folder_id
         )
-        logger.info("%s get org=%s returned=%d", self.family.name, query.organization_id, len(data))
+        logger.info(
+            "%s get org=%s returned=%d",
+            self.family.name,
+            query.organization_id,
+            len(data),
+        )
         return responses.success(data)
 
 
@@ -62,13 +72,24 @@ class AnnotationSaveView(AnnotationView):
         remove = None
         if self.entry_delete is not None and save.event == self.entry_delete[0]:
             if save.comment_id is None:
-                logger.warning("%s save: %s without commentId removes nothing", self.family.name, save.event)
+                logger.warning(
+                    "%s save: %s without commentId removes nothing",
+                    self.family.name,
+                    save.event,
+                )
             else:
                 remove = (self.entry_delete[1], save.comment_id)
         if save.records:
-            self.repository().save_many(save.records, event=save.event, remove_entry=remove)
-        logger.info("%s save orgs=%s records=%d event=%s", self.family.name,
-                    ",".join(sorted(documents)), len(save.records), save.event)
+            self.repository().save_many(
+                save.records, event=save.event, remove_entry=remove
+            )
+        logger.info(
+            "%s save orgs=%s records=%d event=%s",
+            self.family.name,
+            ",".join(sorted(documents)),
+            len(save.records),
+            save.event,
+        )
         return responses.success()
 
 
@@ -87,10 +108,16 @@ class AnnotationDeleteView(AnnotationView):
         else:
             # Org-less delete (§2.5): only in organizations this caller may delete from.
             allowed = [
-                org for org in repo.organizations_holding(delete.record_id)
+                org
+                for org in repo.organizations_holding(delete.record_id)
                 if self.is_allowed(request, org)
             ]
             deleted = repo.delete_in_organizations(delete.record_id, allowed)
-        logger.info("%s delete id=%s org=%s deleted=%d", self.family.name, delete.record_id,
-                    delete.organization_id or "-", deleted)
+        logger.info(
+            "%s delete id=%s org=%s deleted=%d",
+            self.family.name,
+            delete.record_id,
+            delete.organization_id or "-",
+            deleted,
+        )
         return responses.success()

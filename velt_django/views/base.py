@@ -41,7 +41,9 @@ class _ParsedBodyParser(BaseParser):
 
     media_type = "*/*"
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+    def parse(
+        self, stream: Any, media_type: str | None = None, parser_context: Any = None
+    ) -> Any:
         request = (parser_context or {}).get("request")
         return getattr(request, "velt_body", None) or {}
 
@@ -94,9 +96,17 @@ def _log_unexpected(exc: BaseException) -> None:
 def resolver_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
     """Turn every failure into the failure envelope (CONTRACT §2.2)."""
     if isinstance(exc, ResolverError):
-        return responses.failure(exc.status_code, exc.error_code, str(exc.detail), exc.extra)
-    if isinstance(exc, (drf_exceptions.NotAuthenticated, drf_exceptions.AuthenticationFailed)):
-        return responses.failure(401, "UNAUTHENTICATED", "Authentication credentials were not provided or are invalid.")
+        return responses.failure(
+            exc.status_code, exc.error_code, str(exc.detail), exc.extra
+        )
+    if isinstance(
+        exc, (drf_exceptions.NotAuthenticated, drf_exceptions.AuthenticationFailed)
+    ):
+        return responses.failure(
+            401,
+            "UNAUTHENTICATED",
+            "Authentication credentials were not provided or are invalid.",
+        )
     if isinstance(exc, drf_exceptions.PermissionDenied):
         return responses.failure(403, "FORBIDDEN", "Permission denied.")
     if isinstance(exc, drf_exceptions.MethodNotAllowed):
@@ -104,7 +114,9 @@ def resolver_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpR
     if isinstance(exc, drf_exceptions.Throttled):
         return responses.failure(429, "RATE_LIMITED", "Too many requests.")
     if isinstance(exc, drf_exceptions.UnsupportedMediaType):
-        return responses.failure(415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type.")
+        return responses.failure(
+            415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type."
+        )
     if isinstance(exc, drf_exceptions.APIException) and 400 <= exc.status_code < 500:
         return responses.failure(exc.status_code, "INVALID_INPUT", "Invalid request.")
     if isinstance(exc, InvalidRecordError):
@@ -112,14 +124,20 @@ def resolver_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpR
     if isinstance(exc, RecordTooLargeError):
         return responses.failure(413, "PAYLOAD_TOO_LARGE", str(exc))
     if isinstance(exc, DatabaseUnavailableError):
-        return responses.failure(503, "DATABASE_ERROR", "The database is unavailable; retry later.")
+        return responses.failure(
+            503, "DATABASE_ERROR", "The database is unavailable; retry later."
+        )
     if isinstance(exc, RepositoryError):
-        return responses.failure(503, "DATABASE_ERROR", "A database operation failed; retry later.")
+        return responses.failure(
+            503, "DATABASE_ERROR", "A database operation failed; retry later."
+        )
     if isinstance(exc, StorageError):
         return responses.failure(502, "STORAGE_ERROR", "The file storage failed.")
     if isinstance(exc, VeltConfigurationError):
         logger.error("velt_django is misconfigured: %s", exc)
-        return responses.failure(500, "INTERNAL_ERROR", "The resolver is misconfigured.")
+        return responses.failure(
+            500, "INTERNAL_ERROR", "The resolver is misconfigured."
+        )
     _log_unexpected(exc)
     return responses.failure(500, "INTERNAL_ERROR", "Internal error.")
 
@@ -147,7 +165,9 @@ class ResolverView(APIView):
     def get_exception_handler(self) -> Any:
         return resolver_exception_handler
 
-    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[Any, str]:
+    def perform_content_negotiation(
+        self, request: Request, force: bool = False
+    ) -> tuple[Any, str]:
         # Always JSON: a browser's Accept header must never turn into a 406.
         renderer = JSONRenderer()
         return renderer, renderer.media_type
@@ -167,7 +187,9 @@ class ResolverView(APIView):
     def options(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         return cors.preflight_response(request._request)
 
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+    def finalize_response(
+        self, request: Request, response: Any, *args: Any, **kwargs: Any
+    ) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method != "OPTIONS":
             cors.add_cors_headers(request._request, response)
@@ -180,12 +202,16 @@ class ResolverView(APIView):
         """Validate ``body``, authorize, call a repository, return an envelope."""
         raise TypeError(f"{type(self).__name__} must define handle()")
 
-    def authorize(self, request: Request, organization_id: str, document_ids: Sequence[str] = ()) -> None:
+    def authorize(
+        self, request: Request, organization_id: str, document_ids: Sequence[str] = ()
+    ) -> None:
         """Ask the ``ORGANIZATION_ACCESS`` hook; refuse with 403 unless it says yes."""
         if not self.is_allowed(request, organization_id, document_ids):
             logger.info("%s refused for organization %s", self.action, organization_id)
             raise Forbidden()
 
-    def is_allowed(self, request: Request, organization_id: str, document_ids: Sequence[str] = ()) -> bool:
+    def is_allowed(
+        self, request: Request, organization_id: str, document_ids: Sequence[str] = ()
+    ) -> bool:
         hook = velt_settings.ORGANIZATION_ACCESS
         return bool(hook(request, self.action, organization_id, list(document_ids)))

@@ -11,7 +11,9 @@ from velt_django.repository import ensure_indexes
 
 
 class Command(BaseCommand):
-    help = "Create the MongoDB indexes of every velt_django collection (safe to repeat)."
+    help = (
+        "Create the MongoDB indexes of every velt_django collection (safe to repeat)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
