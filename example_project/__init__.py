@@ -1,0 +1,1 @@
+"""A demo Django project serving velt_django at ``/velt/`` (not for production as is)."""

@@ -1,0 +1,1 @@
+"""Embedded SecantusDB development database for the example project."""

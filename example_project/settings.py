@@ -1,0 +1,126 @@
+"""Settings of the example project; deployment values come from the environment.
+
+Environment variables:
+
+- ``VELT_MONGODB_URI``: MongoDB connection string. Unset (and DEBUG on): the ``devdb``
+  app starts an embedded SecantusDB server instead.
+- ``VELT_DATABASE_NAME``: database name (default ``velt_example``).
+- ``VELT_CORS_ALLOWED_ORIGINS``: comma-separated page origins allowed to call ``/velt/``.
+- ``VELT_ORGANIZATION_ACCESS``: dotted path of the organization access policy.
+- ``VELT_AUTHENTICATION_CLASSES``: comma-separated dotted paths of DRF authentication classes.
+- ``DJANGO_DEBUG`` (default on), ``DJANGO_SECRET_KEY`` (required when DEBUG is off),
+  ``DJANGO_ALLOWED_HOSTS`` (comma-separated).
+- ``VELT_EXAMPLE_DATA_DIR``: where the embedded server keeps its data (default
+  ``example_project/.data``).
+
+With DEBUG on and neither ``VELT_ORGANIZATION_ACCESS`` nor ``VELT_AUTHENTICATION_CLASSES``
+set, the endpoints accept unauthenticated calls for every organization, so the demo can be
+tried with curl. velt_django's system check ``velt.E004`` refuses that policy when DEBUG
+is off.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off.")
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+DEBUG = _env_bool("DJANGO_DEBUG", True)
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is off.")
+    SECRET_KEY = "django-insecure-velt-example-development-only"
+
+# Empty with DEBUG on still admits localhost, 127.0.0.1 and [::1].
+ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS")
+
+INSTALLED_APPS = [
+    # DRF's anonymous user lives in django.contrib.auth.
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "rest_framework",
+    "velt_django",
+    "example_project.devdb",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "example_project.urls"
+WSGI_APPLICATION = "example_project.wsgi.application"
+
+# velt_django keeps its data in MongoDB; the demo needs no SQL database.
+DATABASES: dict[str, Any] = {}
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+#: Data directory of the embedded SecantusDB server (see ``example_project.devdb``).
+EXAMPLE_DATA_DIR = Path(os.environ.get("VELT_EXAMPLE_DATA_DIR") or BASE_DIR / ".data")
+
+_policy = os.environ.get("VELT_ORGANIZATION_ACCESS", "").strip()
+_authentication = _env_list("VELT_AUTHENTICATION_CLASSES")
+
+#: True when the demo lets unauthenticated callers touch every organization.
+EXAMPLE_OPEN_ACCESS = DEBUG and not _policy and not _authentication
+
+VELT: dict[str, Any] = {
+    "MONGODB_URI": os.environ.get("VELT_MONGODB_URI") or None,
+    "DATABASE_NAME": os.environ.get("VELT_DATABASE_NAME") or "velt_example",
+    "CORS_ALLOWED_ORIGINS": _env_list("VELT_CORS_ALLOWED_ORIGINS"),
+}
+if EXAMPLE_OPEN_ACCESS:
+    VELT.update(
+        AUTHENTICATION_CLASSES=[],
+        PERMISSION_CLASSES=["rest_framework.permissions.AllowAny"],
+        ORGANIZATION_ACCESS="velt_django.access.allow_all",
+    )
+else:
+    VELT["ORGANIZATION_ACCESS"] = _policy or "velt_django.access.velt_orgs_claim"
+    if _authentication:
+        VELT["AUTHENTICATION_CLASSES"] = _authentication
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "loggers": {
+        "velt_django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "example_project": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}

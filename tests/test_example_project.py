@@ -1,0 +1,230 @@
+"""The example project run as real processes: embedded database, HTTP round trip, checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from example_project.devdb.server import in_reloader_parent
+
+ROOT = Path(__file__).resolve().parent.parent
+MANAGE = ROOT / "manage.py"
+START_LINE = "started embedded SecantusDB dev server at mongodb://127.0.0.1:"
+OPEN_ACCESS_LINE = "accepts UNAUTHENTICATED calls for EVERY organization"
+# A pure-Python database on a slow CI machine: be generous.
+STARTUP_TIMEOUT = 180.0
+
+# Never let a proxy from the environment intercept calls to the local server.
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _env(**overrides: str) -> dict[str, str]:
+    """The current environment without VELT_*/DJANGO_* variables, set up for the example."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VELT_", "DJANGO_"))}
+    env.update(DJANGO_SETTINGS_MODULE="example_project.settings", PYTHONUNBUFFERED="1")
+    env.update(overrides)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(MANAGE), *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=STARTUP_TIMEOUT,
+    )
+
+
+class ExampleServer:
+    """``manage.py runserver`` in its own process group, with its output collected."""
+
+    def __init__(self, port: int, data_dir: Path, *extra: str) -> None:
+        self.port = port
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, str(MANAGE), "runserver", f"127.0.0.1:{port}", *extra],
+            cwd=ROOT,
+            env=_env(VELT_EXAMPLE_DATA_DIR=str(data_dir)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_until_serving(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self._reader.join(timeout=5)
+                pytest.fail(f"example server exited with {self.proc.returncode}:\n{self.output}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        pytest.fail(f"example server did not listen within {STARTUP_TIMEOUT}s:\n{self.output}")
+
+    def post(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/velt/{path}",
+            data=json.dumps(body).encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with _opener.open(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+
+    def stop(self) -> int:
+        """SIGTERM the whole group (the autoreloader's child too); returns the exit code."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self._reader.join(timeout=5)
+        return self.proc.returncode
+
+
+THREAD = {
+    "annotationId": "example-thread-1",
+    "metadata": {"organizationId": "example-org", "documentId": "example-doc"},
+    "from": {"userId": "u_1"},
+    "comments": {
+        "517204": {
+            "commentId": 517204,
+            "commentText": "first message",
+            "from": {"userId": "u_1"},
+            "flags": {"zero": 0, "no": False, "none": None, "empty": ""},
+        }
+    },
+    "team.name": "custom field with an unsafe key",
+}
+
+
+@pytest.mark.mongo
+def test_example_project_runserver_round_trip_on_embedded_database(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    server = ExampleServer(_free_port(), data_dir, "--noreload")
+    try:
+        server.wait_until_serving()
+        status, saved = server.post(
+            "comments/save",
+            {"commentAnnotation": {THREAD["annotationId"]: THREAD}, "event": "comment.add"},
+        )
+        assert status == 200
+        assert saved["success"] is True and "data" not in saved
+
+        status, got = server.post(
+            "comments/get", {"organizationId": "example-org", "documentIds": ["example-doc"]}
+        )
+        assert status == 200
+        assert got["data"] == {THREAD["annotationId"]: THREAD}
+    finally:
+        returncode = server.stop()
+    started = [line for line in server.lines if START_LINE in line]
+    assert len(started) == 1, server.output
+    assert str(data_dir) in started[0]
+    assert any(OPEN_ACCESS_LINE in line and "WARNING" in line for line in server.lines)
+    assert (data_dir / "WiredTiger").exists()
+    # SIGTERM became a normal exit, so atexit stopped the database cleanly.
+    assert returncode == 128 + signal.SIGTERM, server.output
+
+
+@pytest.mark.mongo
+def test_example_project_autoreloader_starts_one_database(tmp_path: Path) -> None:
+    server = ExampleServer(_free_port(), tmp_path / "data")
+    try:
+        server.wait_until_serving()
+        status, got = server.post("reactions/get", {"organizationId": "example-org"})
+        assert status == 200
+        assert got["data"] == {}
+    finally:
+        server.stop()
+    assert "Watching for file changes" in server.output
+    assert sum(START_LINE in line for line in server.lines) == 1, server.output
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "expected"),
+    [
+        (["manage.py", "runserver"], {}, True),
+        (["manage.py", "runserver", "0:8000"], {"RUN_MAIN": "false"}, True),
+        (["manage.py", "runserver"], {"RUN_MAIN": "true"}, False),
+        (["manage.py", "runserver", "--noreload"], {}, False),
+        (["manage.py", "check"], {}, False),
+        (["gunicorn", "example_project.wsgi"], {}, False),
+        (["manage.py"], {}, False),
+    ],
+)
+def test_in_reloader_parent_only_for_the_watching_process(
+    argv: list[str], environ: dict[str, str], expected: bool
+) -> None:
+    assert in_reloader_parent(argv, environ) is expected
+
+
+PRODUCTION_ENV = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "test-only-secret",
+    # Checks never connect, so nothing needs to listen here.
+    "VELT_MONGODB_URI": "mongodb://127.0.0.1:1/",
+}
+
+
+def test_example_project_check_passes_with_debug_off_and_default_policy() -> None:
+    result = _manage("check", env=_env(**PRODUCTION_ENV))
+    assert result.returncode == 0, result.stderr
+    assert "velt.E" not in result.stdout + result.stderr
+
+
+def test_example_project_check_refuses_allow_all_with_debug_off() -> None:
+    env = _env(**PRODUCTION_ENV, VELT_ORGANIZATION_ACCESS="velt_django.access.allow_all")
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "velt.E004" in result.stderr
+
+
+def test_example_project_debug_off_starts_no_database(tmp_path: Path) -> None:
+    env = _env(
+        DJANGO_DEBUG="0", DJANGO_SECRET_KEY="test-only-secret",
+        VELT_EXAMPLE_DATA_DIR=str(tmp_path / "data"),
+    )
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "velt.E001" in result.stderr
+    assert START_LINE not in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_example_project_requires_secret_key_with_debug_off() -> None:
+    env = _env(DJANGO_DEBUG="0", VELT_MONGODB_URI="mongodb://127.0.0.1:1/")
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "Set DJANGO_SECRET_KEY" in result.stderr
