@@ -42,11 +42,15 @@ def _env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off.")
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off."
+    )
 
 
 def _env_list(name: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    return [
+        item.strip() for item in os.environ.get(name, "").split(",") if item.strip()
+    ]
 
 
 DEBUG = _env_bool("DJANGO_DEBUG", True)
@@ -121,6 +125,10 @@ LOGGING = {
     },
     "loggers": {
         "velt_django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "example_project": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "example_project": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+        },
     },
 }

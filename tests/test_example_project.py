@@ -31,7 +31,9 @@ _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 def _env(**overrides: str) -> dict[str, str]:
     """The current environment without VELT_*/DJANGO_* variables, set up for the example."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VELT_", "DJANGO_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("VELT_", "DJANGO_"))
+    }
     env.update(DJANGO_SETTINGS_MODULE="example_project.settings", PYTHONUNBUFFERED="1")
     env.update(overrides)
     return env
@@ -46,7 +48,11 @@ def _free_port() -> int:
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(MANAGE), *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=STARTUP_TIMEOUT,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=STARTUP_TIMEOUT,
     )
 
 
@@ -82,13 +88,17 @@ class ExampleServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 self._reader.join(timeout=5)
-                pytest.fail(f"example server exited with {self.proc.returncode}:\n{self.output}")
+                pytest.fail(
+                    f"example server exited with {self.proc.returncode}:\n{self.output}"
+                )
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     return
             except OSError:
                 time.sleep(0.2)
-        pytest.fail(f"example server did not listen within {STARTUP_TIMEOUT}s:\n{self.output}")
+        pytest.fail(
+            f"example server did not listen within {STARTUP_TIMEOUT}s:\n{self.output}"
+        )
 
     def post(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         request = urllib.request.Request(
@@ -130,20 +140,26 @@ THREAD = {
 
 
 @pytest.mark.mongo
-def test_example_project_runserver_round_trip_on_embedded_database(tmp_path: Path) -> None:
+def test_example_project_runserver_round_trip_on_embedded_database(
+    tmp_path: Path,
+) -> None:
     data_dir = tmp_path / "data"
     server = ExampleServer(_free_port(), data_dir, "--noreload")
     try:
         server.wait_until_serving()
         status, saved = server.post(
             "comments/save",
-            {"commentAnnotation": {THREAD["annotationId"]: THREAD}, "event": "comment.add"},
+            {
+                "commentAnnotation": {THREAD["annotationId"]: THREAD},
+                "event": "comment.add",
+            },
         )
         assert status == 200
         assert saved["success"] is True and "data" not in saved
 
         status, got = server.post(
-            "comments/get", {"organizationId": "example-org", "documentIds": ["example-doc"]}
+            "comments/get",
+            {"organizationId": "example-org", "documentIds": ["example-doc"]},
         )
         assert status == 200
         assert got["data"] == {THREAD["annotationId"]: THREAD}
@@ -205,7 +221,9 @@ def test_example_project_check_passes_with_debug_off_and_default_policy() -> Non
 
 
 def test_example_project_check_refuses_allow_all_with_debug_off() -> None:
-    env = _env(**PRODUCTION_ENV, VELT_ORGANIZATION_ACCESS="velt_django.access.allow_all")
+    env = _env(
+        **PRODUCTION_ENV, VELT_ORGANIZATION_ACCESS="velt_django.access.allow_all"
+    )
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert "velt.E004" in result.stderr
@@ -213,7 +231,8 @@ def test_example_project_check_refuses_allow_all_with_debug_off() -> None:
 
 def test_example_project_debug_off_starts_no_database(tmp_path: Path) -> None:
     env = _env(
-        DJANGO_DEBUG="0", DJANGO_SECRET_KEY="test-only-secret",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="test-only-secret",
         VELT_EXAMPLE_DATA_DIR=str(tmp_path / "data"),
     )
     result = _manage("check", env=env)
