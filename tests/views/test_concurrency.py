@@ -1,0 +1,262 @@
+"""Concurrent saves over the wire (CONTRACT §5.4): no lost entries, no duplicate
+records, idempotent retries, last writer wins per key without losing other keys."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.auth import principal
+from velt_django.repository import connection
+
+pytestmark = pytest.mark.mongo
+
+ORG = "acme-corp"
+THREADS = 8
+SAVES_PER_THREAD = 25
+COLLECTION = "velt_comment_annotations"
+
+
+def comment_body(
+    annotation_id: str, comments: dict[str, Any], **payload: Any
+) -> dict[str, Any]:
+    return {
+        "commentAnnotation": {
+            annotation_id: {
+                "annotationId": annotation_id,
+                "metadata": {
+                    "apiKey": "pk_test",
+                    "documentId": "doc-1",
+                    "organizationId": ORG,
+                },
+                "from": {"userId": "u_1"},
+                "comments": comments,
+                **payload,
+            }
+        },
+        "event": "comment.add",
+        "metadata": {"apiKey": "pk_test", "documentId": "doc-1", "organizationId": ORG},
+    }
+
+
+def post(client: Client, path: str, body: Any) -> Any:
+    return client.post(
+        f"/velt/{path}",
+        json.dumps(body),
+        content_type="application/json",
+        **principal("u_test", ORG),
+    )
+
+
+def run_together(workers: list[Callable[[Client], None]]) -> list[BaseException]:
+    """Run each worker in its own thread with its own ``Client``, released together by a
+    barrier; returns the exceptions raised (empty when all succeeded)."""
+    barrier = threading.Barrier(len(workers))
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(worker: Callable[[Client], None]) -> None:
+        client = Client()
+        try:
+            barrier.wait(timeout=30)
+            worker(client)
+        except BaseException as err:  # noqa: BLE001 - reported to the test thread
+            with lock:
+                errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not any(thread.is_alive() for thread in threads), "a worker did not finish"
+    return errors
+
+
+def docs(annotation_id: str) -> list[dict[str, Any]]:
+    return list(
+        connection.get_database()[COLLECTION].find(
+            {"organizationId": ORG, "annotationId": annotation_id}
+        )
+    )
+
+
+def get_thread(annotation_id: str) -> dict[str, Any]:
+    response = post(
+        Client(),
+        "comments/get",
+        {"organizationId": ORG, "commentAnnotationIds": [annotation_id]},
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["data"][annotation_id]
+
+
+def test_concurrent_comment_adds_to_one_new_thread_keep_every_comment(
+    wire_db: Any,
+) -> None:
+    def worker(thread_no: int) -> Callable[[Client], None]:
+        def save_all(client: Client) -> None:
+            for n in range(SAVES_PER_THREAD):
+                comment_id = str(thread_no * 1000 + n)
+                comment = {
+                    "commentId": int(comment_id),
+                    "commentText": f"t{thread_no} n{n}",
+                }
+                response = post(
+                    client,
+                    "comments/save",
+                    comment_body("ann-hot", {comment_id: comment}),
+                )
+                assert response.status_code == 200, response.content
+
+        return save_all
+
+    errors = run_together([worker(t) for t in range(THREADS)])
+    assert errors == []
+
+    expected = {
+        str(t * 1000 + n): {"commentId": t * 1000 + n, "commentText": f"t{t} n{n}"}
+        for t in range(THREADS)
+        for n in range(SAVES_PER_THREAD)
+    }
+    assert get_thread("ann-hot")["comments"] == expected
+    stored = docs("ann-hot")
+    assert len(stored) == 1
+    assert stored[0]["payload"]["comments"] == expected
+    assert stored[0]["payload"]["metadata"]["organizationId"] == ORG
+
+
+def test_retried_identical_save_is_idempotent(wire_db: Any) -> None:
+    body = comment_body(
+        "ann-retry",
+        {
+            "517204": {
+                "commentId": 517204,
+                "commentText": "Can we cut this?",
+                "from": {"userId": "u_1"},
+            }
+        },
+        internalTicketId="OPS-2291",
+        tags=["a", "b"],
+    )
+    client = Client()
+    assert post(client, "comments/save", body).status_code == 200
+    first = get_thread("ann-retry")
+    first_doc = docs("ann-retry")
+    assert post(client, "comments/save", body).status_code == 200
+    second_doc = docs("ann-retry")
+    assert get_thread("ann-retry") == first
+    assert len(first_doc) == len(second_doc) == 1
+    assert second_doc[0]["payload"] == first_doc[0]["payload"]
+    assert second_doc[0]["_id"] == first_doc[0]["_id"]
+    assert first == body["commentAnnotation"]["ann-retry"]
+
+
+def test_concurrent_identical_retries_leave_one_document(wire_db: Any) -> None:
+    body = comment_body("ann-dup", {"1": {"commentId": 1, "commentText": "once"}})
+    errors = run_together(
+        [lambda c: _assert_ok(post(c, "comments/save", body)) for _ in range(THREADS)]
+    )
+    assert errors == []
+    stored = docs("ann-dup")
+    assert len(stored) == 1
+    assert stored[0]["payload"] == body["commentAnnotation"]["ann-dup"]
+
+
+def _assert_ok(response: Any) -> None:
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize("round_no", range(3))
+def test_concurrent_first_saves_create_exactly_one_document(
+    wire_db: Any, round_no: int
+) -> None:
+    annotation_id = f"ann-first-{round_no}"
+
+    def worker(thread_no: int) -> Callable[[Client], None]:
+        comment = {
+            str(thread_no): {
+                "commentId": thread_no,
+                "commentText": f"first from {thread_no}",
+            }
+        }
+        return lambda client: _assert_ok(
+            post(client, "comments/save", comment_body(annotation_id, comment))
+        )
+
+    errors = run_together([worker(t) for t in range(THREADS)])
+    assert errors == []
+    stored = docs(annotation_id)
+    assert len(stored) == 1
+    assert sorted(stored[0]["payload"]["comments"]) == sorted(
+        str(t) for t in range(THREADS)
+    )
+
+
+def test_concurrent_saves_of_same_key_keep_one_value_and_other_keys(
+    wire_db: Any,
+) -> None:
+    client = Client()
+    seed = comment_body(
+        "ann-race",
+        {"1": {"commentId": 1, "commentText": "original"}},
+        status="open",
+        keep="untouched",
+    )
+    assert post(client, "comments/save", seed).status_code == 200
+
+    def worker(thread_no: int) -> Callable[[Client], None]:
+        def save(c: Client) -> None:
+            for n in range(5):
+                body = comment_body(
+                    "ann-race",
+                    {f"{thread_no}-{n}": {"commentText": f"from {thread_no}"}},
+                    status=f"status-{thread_no}",
+                    **{f"own-{thread_no}": n},
+                )
+                _assert_ok(post(c, "comments/save", body))
+
+        return save
+
+    errors = run_together([worker(t) for t in range(THREADS)])
+    assert errors == []
+    payload = get_thread("ann-race")
+    assert payload["status"] in {f"status-{t}" for t in range(THREADS)}
+    assert payload["keep"] == "untouched"
+    assert payload["comments"]["1"] == {"commentId": 1, "commentText": "original"}
+    for t in range(THREADS):
+        assert payload[f"own-{t}"] == 4
+        for n in range(5):
+            assert payload["comments"][f"{t}-{n}"] == {"commentText": f"from {t}"}
+    assert len(docs("ann-race")) == 1
+
+
+def test_concurrent_reaction_first_saves_create_one_document(wire_db: Any) -> None:
+    def worker(thread_no: int) -> Callable[[Client], None]:
+        body = {
+            "reactionAnnotation": {
+                "rx-1": {"icon": f"icon-{thread_no}", f"k{thread_no}": thread_no}
+            },
+            "metadata": {"organizationId": ORG},
+            "event": "reaction.add",
+        }
+        return lambda client: _assert_ok(post(client, "reactions/save", body))
+
+    errors = run_together([worker(t) for t in range(THREADS)])
+    assert errors == []
+    stored = list(
+        connection.get_database()["velt_reaction_annotations"].find(
+            {"annotationId": "rx-1"}
+        )
+    )
+    assert len(stored) == 1
+    payload = stored[0]["payload"]
+    assert payload["icon"] in {f"icon-{t}" for t in range(THREADS)}
+    assert {k: payload[k] for k in payload if k.startswith("k")} == {
+        f"k{t}": t for t in range(THREADS)
+    }

@@ -1,0 +1,171 @@
+"""A MongoDB outage over the wire: requests fail fast with 503 ``DATABASE_ERROR`` and the
+same process recovers by itself once the server is back (CONTRACT §2.2, §2.3)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from velt_django.repository import connection, ensure_indexes
+
+pytestmark = pytest.mark.mongo
+
+TIMEOUT_MS = 1000
+#: Allowed on top of the server-selection timeout for connecting, retrying once and
+#: building the response on a slow CI machine.
+MARGIN_S = 3.0
+
+THREAD = {
+    "annotationId": "ann-outage",
+    "metadata": {
+        "apiKey": "pk_test",
+        "documentId": "doc-1",
+        "organizationId": "acme-corp",
+    },
+    "from": {"userId": "u_1"},
+    "comments": {"1": {"commentId": 1, "commentText": "written before the outage"}},
+}
+
+
+class Server:
+    """A dedicated SecantusDB server that can be stopped and started again on the same
+    port and data directory (a stopped instance cannot restart, so each start is new)."""
+
+    def __init__(self, storage_path: Path) -> None:
+        self.storage_path = str(storage_path)
+        self.port = 0
+        self.instance: Any = None
+
+    def start(self) -> str:
+        from secantus import SecantusDBServer
+
+        self.instance = SecantusDBServer(
+            host="127.0.0.1", port=self.port, storage_path=self.storage_path
+        )
+        self.instance.start()
+        self.port = self.instance.address[1]
+        return str(self.instance.uri)
+
+    def stop(self) -> None:
+        if self.instance is not None:
+            self.instance.stop()
+            self.instance = None
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    srv = Server(tmp_path / "data")
+    try:
+        yield srv
+    finally:
+        connection.close_client()
+        srv.stop()
+
+
+def configure(settings: Any, uri: str) -> None:
+    settings.VELT = {
+        **settings.VELT,
+        "MONGODB_URI": uri,
+        "DATABASE_NAME": "velt_outage",
+        "SERVER_SELECTION_TIMEOUT_MS": TIMEOUT_MS,
+    }
+
+
+def timed(call: Any) -> tuple[Any, float]:
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
+
+
+def assert_database_error(response: Any, elapsed: float) -> None:
+    assert response.status_code == 503, response.content
+    body = response.json()
+    assert body["success"] is False
+    assert body["statusCode"] == 503
+    assert body["errorCode"] == "DATABASE_ERROR"
+    assert "written before the outage" not in body["message"]
+    assert elapsed < TIMEOUT_MS / 1000 + MARGIN_S
+
+
+GET = (
+    "comments/get",
+    {"organizationId": "acme-corp", "commentAnnotationIds": ["ann-outage"]},
+)
+
+
+def save_body(comment_id: str, text: str) -> dict[str, Any]:
+    payload = {
+        **THREAD,
+        "comments": {comment_id: {"commentId": int(comment_id), "commentText": text}},
+    }
+    return {"commentAnnotation": {"ann-outage": payload}, "event": "comment.add"}
+
+
+def test_outage_answers_503_quickly_and_recovers(
+    server: Server, settings: Any, post_json: Any
+) -> None:
+    configure(settings, server.start())
+    ensure_indexes()
+    response = post_json(
+        "comments/save",
+        {"commentAnnotation": {"ann-outage": THREAD}, "event": "comment.add"},
+    )
+    assert response.status_code == 200, response.content
+
+    server.stop()
+
+    response, elapsed = timed(lambda: post_json(*GET))
+    assert_database_error(response, elapsed)
+    response, elapsed = timed(
+        lambda: post_json("comments/save", save_body("2", "lost in the outage"))
+    )
+    assert_database_error(response, elapsed)
+    response, elapsed = timed(
+        lambda: post_json(
+            "comments/delete",
+            {
+                "commentAnnotationId": "ann-outage",
+                "metadata": {"organizationId": "acme-corp"},
+            },
+        )
+    )
+    assert_database_error(response, elapsed)
+
+    server.start()  # same port and data directory; nothing else is restarted
+
+    response = post_json(*GET)
+    assert response.status_code == 200, response.content
+    assert response.json()["data"] == {"ann-outage": THREAD}
+    response = post_json("comments/save", save_body("3", "after the outage"))
+    assert response.status_code == 200, response.content
+    comments = post_json(*GET).json()["data"]["ann-outage"]["comments"]
+    assert comments == {
+        "1": {"commentId": 1, "commentText": "written before the outage"},
+        "3": {"commentId": 3, "commentText": "after the outage"},
+    }
+
+
+def test_outage_on_first_request_answers_503(
+    server: Server, settings: Any, post_json: Any
+) -> None:
+    # The process has never reached the server: the lazily created client must still
+    # give up after the selection timeout, and work once the server appears.
+    server.start()
+    uri = server.instance.uri
+    server.stop()
+    configure(settings, uri)
+    connection.close_client()
+
+    response, elapsed = timed(
+        lambda: post_json("comments/save", save_body("1", "first"))
+    )
+    assert_database_error(response, elapsed)
+
+    server.start()
+    response = post_json("comments/save", save_body("1", "first"))
+    assert response.status_code == 200, response.content
+    assert list(post_json(*GET).json()["data"]) == ["ann-outage"]
