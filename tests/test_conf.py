@@ -1,0 +1,119 @@
+"""VeltSettings: defaults, live reads, dotted-path imports and their cache."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from velt_django import access
+from velt_django.conf import DEFAULTS, VeltSettings, velt_settings
+from velt_django.exceptions import VeltConfigurationError
+
+
+def test_velt_settings_defaults_apply_when_key_missing(settings: Any) -> None:
+    settings.VELT = {"MONGODB_URI": "mongodb://x"}
+    assert velt_settings.COLLECTION_PREFIX == "velt_"
+    assert velt_settings.MAX_RECORDS_PER_SAVE == DEFAULTS["MAX_RECORDS_PER_SAVE"] == 500
+    assert velt_settings.MAX_BODY_SIZE == 10 * 1024 * 1024
+    assert velt_settings.WRITE_CONCERN == "majority"
+
+
+def test_velt_settings_defaults_apply_without_velt_setting(settings: Any) -> None:
+    del settings.VELT
+    assert velt_settings.MONGODB_URI is None
+    assert velt_settings.DATABASE_NAME == "velt"
+
+
+def test_velt_settings_non_dict_velt_reads_as_defaults(settings: Any) -> None:
+    settings.VELT = ["not", "a", "dict"]
+    assert velt_settings.DATABASE_NAME == "velt"
+
+
+def test_velt_settings_reads_configured_value() -> None:
+    assert velt_settings.DATABASE_NAME == "velt_tests"
+
+
+def test_velt_settings_reads_changes_live(settings: Any) -> None:
+    settings.VELT = {**settings.VELT, "MAX_ID_LENGTH": 7}
+    assert velt_settings.MAX_ID_LENGTH == 7
+    settings.VELT = {**settings.VELT, "MAX_ID_LENGTH": 9}
+    assert velt_settings.MAX_ID_LENGTH == 9
+
+
+def test_velt_settings_separate_instance_reads_same_settings(settings: Any) -> None:
+    settings.VELT = {**settings.VELT, "COLLECTION_PREFIX": "x_"}
+    assert VeltSettings().COLLECTION_PREFIX == "x_"
+
+
+def test_velt_settings_get_unknown_key_raises_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="NOT_A_SETTING"):
+        velt_settings.get("NOT_A_SETTING")
+
+
+def test_velt_settings_is_set_reports_explicit_keys(settings: Any) -> None:
+    settings.VELT = {"MONGODB_URI": "mongodb://x"}
+    assert velt_settings.is_set("MONGODB_URI") is True
+    assert velt_settings.is_set("DATABASE_NAME") is False
+
+
+def test_velt_settings_imports_organization_access() -> None:
+    assert velt_settings.ORGANIZATION_ACCESS is access.velt_orgs_claim
+
+
+def test_velt_settings_imports_class_lists() -> None:
+    from rest_framework.permissions import IsAuthenticated
+
+    from tests.auth import TestPrincipalAuthentication
+
+    assert velt_settings.AUTHENTICATION_CLASSES == [TestPrincipalAuthentication]
+    assert velt_settings.PERMISSION_CLASSES == [IsAuthenticated]
+
+
+def test_velt_settings_import_failure_names_the_key(settings: Any) -> None:
+    settings.VELT = {
+        **settings.VELT,
+        "ORGANIZATION_ACCESS": "velt_django.access.no_such_policy",
+    }
+    with pytest.raises(VeltConfigurationError, match="ORGANIZATION_ACCESS"):
+        velt_settings.ORGANIZATION_ACCESS  # noqa: B018
+
+
+def test_velt_settings_import_failure_in_list_names_the_key(settings: Any) -> None:
+    settings.VELT = {**settings.VELT, "PERMISSION_CLASSES": ["no_such_module.Perm"]}
+    with pytest.raises(VeltConfigurationError, match="PERMISSION_CLASSES"):
+        velt_settings.PERMISSION_CLASSES  # noqa: B018
+
+
+def test_velt_settings_import_of_non_string_names_the_key(settings: Any) -> None:
+    settings.VELT = {**settings.VELT, "ORGANIZATION_ACCESS": 42}
+    with pytest.raises(VeltConfigurationError, match="ORGANIZATION_ACCESS"):
+        velt_settings.ORGANIZATION_ACCESS  # noqa: B018
+
+
+def test_velt_settings_cache_cleared_when_velt_changes(settings: Any) -> None:
+    assert velt_settings.ORGANIZATION_ACCESS is access.velt_orgs_claim
+    settings.VELT = {
+        **settings.VELT,
+        "ORGANIZATION_ACCESS": "velt_django.access.deny_all",
+    }
+    assert velt_settings.ORGANIZATION_ACCESS is access.deny_all
+
+
+def test_velt_settings_cache_kept_when_other_setting_changes(settings: Any) -> None:
+    hook = velt_settings.ORGANIZATION_ACCESS
+    settings.DEBUG = True
+    assert velt_settings._imports["ORGANIZATION_ACCESS"] is hook
+
+
+def test_velt_settings_clear_cache_empties_imports() -> None:
+    velt_settings.ORGANIZATION_ACCESS  # noqa: B018
+    velt_settings.clear_cache()
+    assert velt_settings._imports == {}
+
+
+def test_velt_settings_mongo_client_options_is_a_copy(settings: Any) -> None:
+    options = {"appname": "x"}
+    settings.VELT = {**settings.VELT, "MONGO_CLIENT_OPTIONS": options}
+    velt_settings.MONGO_CLIENT_OPTIONS["appname"] = "changed"
+    assert options == {"appname": "x"}
