@@ -73,15 +73,25 @@ def mongo_server_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.stop()
 
 
+class _LiveDatabase:
+    """The configured database, looked up on every use: a test that changes ``VELT``
+    closes the process client, and a handle taken before that would be dead."""
+
+    def __getitem__(self, name: str) -> Any:
+        return connection.get_database()[name]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(connection.get_database(), name)
+
+
 @pytest.fixture
 def wire_db(settings: Any, mongo_server_uri: str) -> Iterator[Any]:
     """A fresh database on the real server, configured through ``VELT``, with indexes."""
     name = f"velt_test_{uuid.uuid4().hex[:12]}"
     settings.VELT = {**settings.VELT, "MONGODB_URI": mongo_server_uri, "DATABASE_NAME": name}
     ensure_indexes()
-    db = connection.get_database()
     try:
-        yield db
+        yield _LiveDatabase()
     finally:
         connection.get_client().drop_database(name)
         connection.close_client()

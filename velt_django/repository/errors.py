@@ -42,7 +42,7 @@ def translate_errors(operation: str) -> Iterator[None]:
         raise RecordTooLargeError(
             "a record exceeds MongoDB's document size limit"
         ) from err
-    except InvalidDocument as err:
+    except (InvalidDocument, UnicodeEncodeError) as err:
         raise InvalidRecordError("a record cannot be encoded for MongoDB") from err
     except (
         ConnectionFailure,

@@ -32,6 +32,10 @@ def id_value(value: Any, field: str, *, required: bool = False) -> str | None:
             raise InvalidInput(f"{field} must be a string")
         value = int(value)
     text = str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{field} is not valid Unicode text") from None
     if text == "":
         if required:
             raise InvalidInput(f"{field} must not be empty")
