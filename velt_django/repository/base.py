@@ -44,6 +44,8 @@ class RecordWrite:
 
 def js_string(value: Any) -> str:
     """``String(value)`` as JavaScript would write it, for comparing ids of any JSON type."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():

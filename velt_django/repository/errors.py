@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from bson.errors import InvalidDocument
 from pymongo.errors import (
+    BulkWriteError,
     ConnectionFailure,
     DocumentTooLarge,
     ExecutionTimeout,
@@ -38,6 +39,8 @@ def translate_errors(operation: str) -> Iterator[None]:
     """
     try:
         yield
+    except BulkWriteError:
+        raise  # per-operation errors: the caller triages them (AnnotationRepository)
     except DocumentTooLarge as err:
         raise RecordTooLargeError(
             "a record exceeds MongoDB's document size limit"

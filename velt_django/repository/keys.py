@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 from ..exceptions import InvalidRecordError
+
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -38,6 +41,8 @@ def unescape_key(key: str) -> str:
     if not key.startswith("~"):
         return key
     body = key[1:]
+    if not _BASE64URL.fullmatch(body):
+        return key  # not written by us (e.g. imported data): leave it as it is
     try:
         return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
