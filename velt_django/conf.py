@@ -110,7 +110,8 @@ class VeltSettings:
     # MongoDB
     @property
     def MONGODB_URI(self) -> str | None:
-        return self.get("MONGODB_URI")
+        value = self.get("MONGODB_URI")
+        return str(value) if value else None
 
     @property
     def DATABASE_NAME(self) -> str:

@@ -44,8 +44,8 @@ class _ParsedBodyParser(BaseParser):
     def parse(
         self, stream: Any, media_type: str | None = None, parser_context: Any = None
     ) -> Any:
-        request = (parser_context or {}).get("request")
-        return getattr(request, "velt_body", None) or {}
+        view = (parser_context or {}).get("view")
+        return getattr(view, "velt_body", None) or {}
 
 
 def _reject_constant(name: str) -> Any:
@@ -152,6 +152,8 @@ class ResolverView(APIView):
     """
 
     action: str = "get"
+    #: The parsed JSON body of the current request (a view instance serves one request).
+    velt_body: Any = None
     parser_classes = (_ParsedBodyParser,)
     renderer_classes = (JSONRenderer,)
     versioning_class = None
@@ -177,14 +179,16 @@ class ResolverView(APIView):
             raise drf_exceptions.MethodNotAllowed(request.method or "")
         if request.method == "OPTIONS":
             return  # preflight: no authentication (CONTRACT §1.3)
-        request.velt_body = self.read_body(request)
+        self.velt_body = self.read_body(request)
         super().initial(request, *args, **kwargs)
 
     def read_body(self, request: Request) -> Any:
         """Parse the request body before authentication touches it."""
         return read_json_body(request)
 
-    def options(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+    def options(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         return cors.preflight_response(request._request)
 
     def finalize_response(
@@ -196,7 +200,7 @@ class ResolverView(APIView):
         return response
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.handle(request, request.velt_body)
+        return self.handle(request, self.velt_body)
 
     def handle(self, request: Request, body: Any) -> HttpResponse:
         """Validate ``body``, authorize, call a repository, return an envelope."""
