@@ -215,3 +215,45 @@ def test_escape_value_preserves_array_order() -> None:
 def test_unescape_value_leaves_ordinary_keys_unchanged() -> None:
     value = {"a": [{"b": {"c": 1}}], "d": None}
     assert unescape_value(value) == value
+
+
+def test_escape_payload_wraps_non_object_merged_keys_only() -> None:
+    from velt_django.repository.keys import WRAPPED, escape_payload
+
+    escaped = escape_payload(
+        {"comments": [1], "metadata": None, "icon": "1f680", "from": {"userId": "u"}},
+        64,
+        ("metadata", "comments"),
+    )
+    assert escaped.value == {
+        "comments": {WRAPPED: [1]},
+        "metadata": {WRAPPED: None},
+        "icon": "1f680",
+        "from": {"userId": "u"},
+    }
+    assert escaped.changed is True
+    assert unescape_value(escaped.value) == {
+        "comments": [1],
+        "metadata": None,
+        "icon": "1f680",
+        "from": {"userId": "u"},
+    }
+
+
+def test_escape_payload_reports_bson_size() -> None:
+    import bson
+
+    from velt_django.repository.keys import escape_payload
+
+    escaped = escape_payload({"comments": {"1": {"commentText": "x" * 100}}}, 64, ())
+    assert escaped.changed is False
+    assert escaped.size == len(bson.encode({"v": escaped.value}))
+
+
+def test_escaped_client_key_never_collides_with_wrapper() -> None:
+    from velt_django.repository.keys import WRAPPED
+
+    assert escape_key(WRAPPED) != WRAPPED
+    assert unescape_value({"metadata": {escape_key(WRAPPED): 1}}) == {
+        "metadata": {WRAPPED: 1}
+    }

@@ -605,6 +605,28 @@ class TestCommentsSave:
             {"1": {"commentId": 1}},
         )
 
+    @pytest.mark.parametrize("value", [None, [1, 2], "text", 0, {}])
+    def test_save_non_object_comments_round_trip(
+        self, post_json: Any, value: Any
+    ) -> None:
+        save(post_json, {**thread("t-1"), "comments": value})
+        assert_json_equal(
+            get(post_json, commentAnnotationIds=["t-1"])["t-1"]["comments"], value
+        )
+
+    def test_save_message_with_large_numeric_key_over_stored_array(
+        self, post_json: Any, wire_db: Any
+    ) -> None:
+        # A numeric entry key must never index into a stored array (padding it).
+        save(post_json, {**thread("t-1"), "comments": [1, 2]})
+        save(post_json, thread("t-1", comments={"517204": {"commentId": 517204}}))
+        assert_json_equal(
+            get(post_json, commentAnnotationIds=["t-1"])["t-1"]["comments"],
+            {"517204": {"commentId": 517204}},
+        )
+        raw = wire_db["velt_comment_annotations"].find_one({"annotationId": "t-1"})
+        assert list(raw["payload"]["comments"]) == ["517204"]
+
     def test_save_metadata_object_replaces_non_object_stored_metadata(
         self, post_json: Any
     ) -> None:

@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import bson
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -18,13 +17,13 @@ from ..conf import velt_settings
 from ..exceptions import DatabaseUnavailableError, RecordTooLargeError
 from .connection import get_database
 from .errors import TOO_LARGE_CODES, translate_errors
-from .keys import escape_key, escape_value, unescape_value
+from .keys import WRAPPED, EscapedPayload, escape_payload, unescape_value
 
 logger = logging.getLogger(__name__)
 
 #: Write errors of the one-round-trip path that the read-merge-write path resolves:
-#: duplicate key (a concurrent first insert, or a guard that found a non-object where
-#: entries are merged) and "path not viable" (same cause on servers without the guard).
+#: duplicate key (a concurrent first insert of the same record) and "path not viable"
+#: (a non-object below a merged key, written by something other than velt_django).
 _RETRY_CODES = frozenset({11000, 11001, 28, 16837})
 _CAS_ATTEMPTS = 20
 
@@ -81,28 +80,21 @@ def merge_payload(
 def remove_map_entry(
     payload: Document, map_key: str, entry_id: str, id_field: str
 ) -> None:
-    """Remove from ``payload[map_key]`` the entry keyed ``entry_id`` (escaped form) and any
+    """Remove from ``payload[map_key]`` the entry keyed ``entry_id`` and any
     entry whose ``id_field`` value stringifies to it."""
     entries = payload.get(map_key)
     if not isinstance(entries, dict):
         return
-    escaped = escape_key(entry_id)
     payload[map_key] = {
         key: value
         for key, value in entries.items()
-        if key != escaped
+        if key != entry_id
         and not (
             isinstance(value, dict)
             and id_field in value
             and js_string(value[id_field]) == entry_id
         )
     }
-
-
-def _object_guard(path: str) -> dict[str, Any]:
-    # Matches only when dotted writes below `path` are safe: the field is missing or an
-    # object. An array would otherwise be indexed by numeric entry keys.
-    return {"$or": [{path: {"$exists": False}}, {path: {"$type": "object"}}]}
 
 
 class BaseRepository:
@@ -201,58 +193,65 @@ class AnnotationRepository(BaseRepository):
 
     # ---- writes ------------------------------------------------------------------
 
-    def _prepare(self, record: RecordWrite) -> tuple[Document, bool]:
-        escaped, changed = escape_value(record.payload, velt_settings.MAX_PAYLOAD_DEPTH)
-        if len(bson.encode({"payload": escaped})) > velt_settings.MAX_RECORD_SIZE:
+    def _prepare(self, payload: Document) -> EscapedPayload:
+        escaped = escape_payload(
+            payload, velt_settings.MAX_PAYLOAD_DEPTH, self.merged_keys
+        )
+        if escaped.size > velt_settings.MAX_RECORD_SIZE:
             raise RecordTooLargeError("a record exceeds the configured size limit")
-        return escaped, changed
+        return escaped
 
     def _envelope_fields(
         self,
         record: RecordWrite,
         event: str | None,
         now: datetime.datetime,
-        escaped: bool,
     ) -> Document:
         fields: Document = {"updatedAt": now, "lastEvent": event}
         if record.document_id is not None:
             fields["documentId"] = record.document_id
         if record.folder_id is not None:
             fields["folderId"] = record.folder_id
-        if escaped:
-            fields["esc"] = True
         return fields
 
     def _dotted_update(
         self,
         record: RecordWrite,
-        payload: Document,
-        escaped: bool,
+        escaped: EscapedPayload,
         event: str | None,
         now: datetime.datetime,
-    ) -> UpdateOne:
-        to_set = self._envelope_fields(record, event, now, escaped)
-        on_insert: Document = {"createdAt": now}
-        guards: list[dict[str, Any]] = []
+    ) -> UpdateOne | None:
+        """The merge rule as one atomic upsert, or ``None`` when only the read-merge-write
+        path can express it (an empty object for a merged key)."""
+        to_set = self._envelope_fields(record, event, now)
+        if escaped.changed:
+            to_set["esc"] = True
+        to_unset: Document = {}
         merged = self.merged_keys
-        for key, value in payload.items():
+        for key, value in escaped.value.items():
             path = f"payload.{key}"
-            if key in merged and isinstance(value, dict):
-                guards.append(_object_guard(path))
-                if value:
-                    for entry, entry_value in value.items():
-                        to_set[f"{path}.{entry}"] = entry_value
-                else:
-                    on_insert[path] = {}
+            if key in merged and WRAPPED not in value:
+                if not value:
+                    return None
+                # Entry by entry; a stored non-object (kept wrapped) is dropped, so the
+                # incoming object replaces it as §5.3 requires.
+                for entry, entry_value in value.items():
+                    to_set[f"{path}.{entry}"] = entry_value
+                to_unset[f"{path}.{WRAPPED}"] = ""
             else:
                 to_set[path] = value
-        query: Document = {
+        update: Document = {
+            "$set": to_set,
+            "$setOnInsert": {"createdAt": now},
+            "$inc": {"rev": 1},
+        }
+        if to_unset:
+            update["$unset"] = to_unset
+        # The filter holds only the unique index's fields, so every server uses the index.
+        query = {
             "organizationId": record.organization_id,
             self.id_field: record.record_id,
         }
-        if guards:
-            query["$and"] = guards
-        update = {"$set": to_set, "$setOnInsert": on_insert, "$inc": {"rev": 1}}
         return UpdateOne(query, update, upsert=True)
 
     def save_many(
@@ -270,24 +269,30 @@ class AnnotationRepository(BaseRepository):
         :class:`DatabaseUnavailableError` or :class:`RepositoryError`.
         """
         now = datetime.datetime.now(datetime.timezone.utc)
-        prepared = [(record, *self._prepare(record)) for record in records]
+        # Validate every record before writing any of them.
+        prepared = [(record, self._prepare(record.payload)) for record in records]
         if remove_entry is not None:
-            for record, payload, escaped in prepared:
-                self._save_by_compare_and_set(
-                    record, payload, escaped, event, now, remove_entry
-                )
+            for record, _escaped in prepared:
+                self._save_by_compare_and_set(record, event, now, remove_entry)
             return
-        ops = [self._dotted_update(r, p, e, event, now) for r, p, e in prepared]
-        retry: list[int] = []
+        ops: list[UpdateOne] = []
+        op_records: list[RecordWrite] = []
+        fallback: list[RecordWrite] = []
+        for record, escaped in prepared:
+            op = self._dotted_update(record, escaped, event, now)
+            if op is None:
+                fallback.append(record)
+            else:
+                ops.append(op)
+                op_records.append(record)
         if ops:
             try:
                 with translate_errors("bulk_write"):
                     self.collection.bulk_write(ops, ordered=False)
             except BulkWriteError as err:
-                retry = self._triage_bulk_error(err)
-        for index in retry:
-            record, payload, escaped = prepared[index]
-            self._save_by_compare_and_set(record, payload, escaped, event, now, None)
+                fallback.extend(op_records[i] for i in self._triage_bulk_error(err))
+        for record in fallback:
+            self._save_by_compare_and_set(record, event, now, None)
 
     @staticmethod
     def _triage_bulk_error(err: BulkWriteError) -> list[int]:
@@ -311,12 +316,11 @@ class AnnotationRepository(BaseRepository):
     def _save_by_compare_and_set(
         self,
         record: RecordWrite,
-        payload: Document,
-        escaped: bool,
         event: str | None,
         now: datetime.datetime,
         remove_entry: tuple[str, str] | None,
     ) -> None:
+        """Read, merge in Python, write back only if nobody wrote in between (``rev``)."""
         key = {
             "organizationId": record.organization_id,
             self.id_field: record.record_id,
@@ -325,9 +329,11 @@ class AnnotationRepository(BaseRepository):
             with translate_errors("find_one"):
                 doc = self.collection.find_one(key, {"payload": 1, "rev": 1, "esc": 1})
             stored = (doc or {}).get("payload")
-            merged = merge_payload(
-                stored if isinstance(stored, dict) else {}, payload, self.merged_keys
-            )
+            if not isinstance(stored, dict):
+                stored = {}
+            elif doc and doc.get("esc"):
+                stored = unescape_value(stored)
+            merged = merge_payload(stored, record.payload, self.merged_keys)
             if remove_entry is not None:
                 remove_map_entry(
                     merged,
@@ -335,9 +341,10 @@ class AnnotationRepository(BaseRepository):
                     remove_entry[1],
                     _entry_id_field(remove_entry[0]),
                 )
-            was_escaped = bool(doc and doc.get("esc"))
-            fields = self._envelope_fields(record, event, now, escaped or was_escaped)
-            fields["payload"] = merged
+            escaped = self._prepare(merged)
+            fields = self._envelope_fields(record, event, now)
+            fields["payload"] = escaped.value
+            fields["esc"] = escaped.changed
             try:
                 with translate_errors("save"):
                     if doc is None:

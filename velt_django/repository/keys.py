@@ -11,7 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+import bson
+from bson.errors import InvalidDocument
 
 from ..exceptions import InvalidRecordError
 
@@ -50,54 +54,56 @@ def unescape_key(key: str) -> str:
         return key
 
 
-def _check_text(text: str) -> None:
+#: Key of the one-entry object that stands for a non-object value of a merged key
+#: (``metadata``, ``comments`` …). ``escape_key`` never writes it (``!`` is not base64url),
+#: so it cannot collide with a client's key. Stored merged keys are therefore always
+#: objects, which keeps dotted-path updates below them safe (an array would otherwise be
+#: indexed by numeric entry keys such as comment ids).
+WRAPPED = "~!"
+
+
+class EscapedPayload(NamedTuple):
+    """A payload ready to store: escaped value, whether anything was rewritten, BSON size."""
+
+    value: dict[str, Any]
+    changed: bool
+    size: int
+
+
+def _walk(value: Any, depth: int, max_depth: int, changed: list[bool]) -> Any:
+    # Only containers are visited: scalar values are validated by the BSON encoder.
+    if depth >= max_depth:
+        raise InvalidRecordError(f"payload nesting exceeds {max_depth} levels")
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if _unsafe(key):
+                changed[0] = True
+                key = escape_key(key)
+            if isinstance(item, (dict, list)):
+                item = _walk(item, depth + 1, max_depth, changed)
+            out[key] = item
+        return out
+    return [
+        _walk(item, depth + 1, max_depth, changed)
+        if isinstance(item, (dict, list))
+        else item
+        for item in value
+    ]
+
+
+def _encoded_size(value: Any) -> int:
+    """BSON size of ``{"v": value}``; refuses what BSON cannot hold faithfully."""
     try:
-        text.encode("utf-8")
+        return len(bson.encode({"v": value}))
+    except OverflowError as err:
+        raise InvalidRecordError(
+            "an integer is outside the signed 64-bit range"
+        ) from err
     except UnicodeEncodeError as err:
         raise InvalidRecordError("text is not valid Unicode (lone surrogate)") from err
-
-
-class _Escaper:
-    __slots__ = ("changed", "max_depth")
-
-    def __init__(self, max_depth: int) -> None:
-        self.changed = False
-        self.max_depth = max_depth
-
-    def walk(self, value: Any, depth: int) -> Any:
-        if isinstance(value, dict):
-            if depth >= self.max_depth:
-                raise InvalidRecordError(
-                    f"payload nesting exceeds {self.max_depth} levels"
-                )
-            out: dict[str, Any] = {}
-            for key, item in value.items():
-                if _unsafe(key):
-                    self.changed = True
-                    new_key = escape_key(key)
-                else:
-                    _check_text(key)
-                    new_key = key
-                out[new_key] = self.walk(item, depth + 1)
-            return out
-        if isinstance(value, list):
-            if depth >= self.max_depth:
-                raise InvalidRecordError(
-                    f"payload nesting exceeds {self.max_depth} levels"
-                )
-            return [self.walk(item, depth + 1) for item in value]
-        if isinstance(value, str):
-            _check_text(value)
-            return value
-        if isinstance(value, bool) or value is None or isinstance(value, float):
-            return value
-        if isinstance(value, int):
-            if not INT64_MIN <= value <= INT64_MAX:
-                raise InvalidRecordError(
-                    "an integer is outside the signed 64-bit range"
-                )
-            return value
-        raise InvalidRecordError(f"unsupported value type {type(value).__name__}")
+    except (InvalidDocument, TypeError) as err:
+        raise InvalidRecordError("a value has an unsupported type") from err
 
 
 def escape_value(value: Any, max_depth: int = 64) -> tuple[Any, bool]:
@@ -106,14 +112,37 @@ def escape_value(value: Any, max_depth: int = 64) -> tuple[Any, bool]:
     Returns ``(escaped, changed)`` where ``changed`` tells whether any key was rewritten.
     Raises :class:`InvalidRecordError` for values BSON cannot store faithfully.
     """
-    escaper = _Escaper(max_depth)
-    result = escaper.walk(value, 0)
-    return result, escaper.changed
+    changed = [False]
+    result = (
+        _walk(value, 0, max_depth, changed)
+        if isinstance(value, (dict, list))
+        else value
+    )
+    _encoded_size(result)
+    return result, changed[0]
+
+
+def escape_payload(
+    payload: dict[str, Any], max_depth: int, merged_keys: Iterable[str]
+) -> EscapedPayload:
+    """Escape a record payload and wrap non-object values of its merged keys.
+
+    Raises :class:`InvalidRecordError` for values BSON cannot store faithfully.
+    """
+    changed = [False]
+    escaped: dict[str, Any] = _walk(payload, 0, max_depth, changed)
+    for key in merged_keys:
+        if key in escaped and not isinstance(escaped[key], dict):
+            escaped[key] = {WRAPPED: escaped[key]}
+            changed[0] = True
+    return EscapedPayload(escaped, changed[0], _encoded_size(escaped))
 
 
 def unescape_value(value: Any) -> Any:
-    """Invert :func:`escape_value` at every depth."""
+    """Invert :func:`escape_value` / :func:`escape_payload` at every depth."""
     if isinstance(value, dict):
+        if len(value) == 1 and WRAPPED in value:
+            return unescape_value(value[WRAPPED])
         return {unescape_key(k): unescape_value(v) for k, v in value.items()}
     if isinstance(value, list):
         return [unescape_value(v) for v in value]
