@@ -15,7 +15,9 @@ from ..conf import velt_settings
 from ..exceptions import InvalidInput
 
 
-def id_value(value: Any, field: str, *, required: bool = False) -> str | None:
+def id_value(
+    value: Any, field: str, *, required: bool = False, max_length: int | None = None
+) -> str | None:
     """One id: strings pass, numbers are written as strings, ``null`` means absent.
 
     Objects, arrays and booleans are refused, so query operators such as
@@ -40,10 +42,9 @@ def id_value(value: Any, field: str, *, required: bool = False) -> str | None:
         if required:
             raise InvalidInput(f"{field} must not be empty")
         return None
-    if len(text) > velt_settings.MAX_ID_LENGTH:
-        raise InvalidInput(
-            f"{field} is longer than {velt_settings.MAX_ID_LENGTH} characters"
-        )
+    limit = velt_settings.MAX_ID_LENGTH if max_length is None else max_length
+    if len(text) > limit:
+        raise InvalidInput(f"{field} is longer than {limit} characters")
     return text
 
 
@@ -57,9 +58,10 @@ def id_list(value: Any, field: str) -> list[str]:
     limit = velt_settings.MAX_ID_LIST_LENGTH
     if len(value) > limit:
         raise InvalidInput(f"{field} has more than {limit} entries")
+    max_length = velt_settings.MAX_ID_LENGTH  # read once, not per id
     seen: dict[str, None] = {}
     for item in value:
-        text = id_value(item, f"{field}[]")
+        text = id_value(item, f"{field}[]", max_length=max_length)
         if text is not None:
             seen[text] = None
     return list(seen)
