@@ -85,19 +85,19 @@ def optional_string(value: Any, field: str) -> str | None:
     return value
 
 
+def _first_id(metadata: Mapping[str, Any], field: str, keys: tuple[str, str]) -> str | None:
+    for key in keys:
+        found = id_value(metadata.get(key), f"{field}.{key}")
+        if found is not None:
+            return found
+    return None
+
+
 def organization_of(metadata: Mapping[str, Any], field: str) -> str | None:
     """The organization named by a metadata object, ``clientOrganizationId`` first (A-27)."""
-    for key in ("clientOrganizationId", "organizationId"):
-        org = id_value(metadata.get(key), f"{field}.{key}")
-        if org is not None:
-            return org
-    return None
+    return _first_id(metadata, field, ("clientOrganizationId", "organizationId"))
 
 
 def document_of(metadata: Mapping[str, Any], field: str) -> str | None:
     """The document named by a metadata object, ``clientDocumentId`` first (A-27)."""
-    for key in ("clientDocumentId", "documentId"):
-        doc = id_value(metadata.get(key), f"{field}.{key}")
-        if doc is not None:
-            return doc
-    return None
+    return _first_id(metadata, field, ("clientDocumentId", "documentId"))
