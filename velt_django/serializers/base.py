@@ -85,7 +85,9 @@ def optional_string(value: Any, field: str) -> str | None:
     return value
 
 
-def _first_id(metadata: Mapping[str, Any], field: str, keys: tuple[str, str]) -> str | None:
+def _first_id(
+    metadata: Mapping[str, Any], field: str, keys: tuple[str, str]
+) -> str | None:
     for key in keys:
         found = id_value(metadata.get(key), f"{field}.{key}")
         if found is not None:
