@@ -359,7 +359,7 @@ class AnnotationRepository(BaseRepository):
                     if result.matched_count:
                         return
             except DuplicateKeyError:
-                pass  # a concurrent first save won the insert: merge into it
+                continue  # a concurrent first save won the insert: merge into it
         logger.warning(
             "save of %s gave up after %d concurrent attempts",
             record.record_id,

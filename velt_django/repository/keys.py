@@ -21,6 +21,7 @@ from ..exceptions import InvalidRecordError
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
+#: The integer range BSON can hold; the encoder refuses anything outside it.
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
