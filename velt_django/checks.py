@@ -83,7 +83,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="velt.W001",
             )
         )
-    if "ORGANIZATION_ACCESS" not in raw:
+    if not velt_settings.is_set("ORGANIZATION_ACCESS"):
         messages.append(
             Warning(
                 'VELT["ORGANIZATION_ACCESS"] is not set; the default only allows organizations '

@@ -137,6 +137,8 @@ class AnnotationRepository(BaseRepository):
 
     id_field: ClassVar[str] = "annotationId"
     keyed_maps: ClassVar[tuple[str, ...]] = ()
+    #: The field inside a keyed map's entries that holds the entry's own id.
+    entry_id_fields: ClassVar[dict[str, str]] = {}
 
     indexes: ClassVar[Sequence[IndexModel]] = (
         IndexModel(
@@ -339,7 +341,7 @@ class AnnotationRepository(BaseRepository):
                     merged,
                     remove_entry[0],
                     remove_entry[1],
-                    _entry_id_field(remove_entry[0]),
+                    self.entry_id_fields.get(remove_entry[0], "id"),
                 )
             escaped = self._prepare(merged)
             fields = self._envelope_fields(record, event, now)
@@ -397,8 +399,3 @@ class AnnotationRepository(BaseRepository):
                 }
             )
         return result.deleted_count
-
-
-def _entry_id_field(map_key: str) -> str:
-    # The id field inside entries of a keyed map: comments hold `commentId`.
-    return {"comments": "commentId"}.get(map_key, "id")

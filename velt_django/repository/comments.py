@@ -12,3 +12,4 @@ class CommentRepository(AnnotationRepository):
 
     collection_suffix = "comment_annotations"
     keyed_maps: ClassVar[tuple[str, ...]] = ("comments",)
+    entry_id_fields: ClassVar[dict[str, str]] = {"comments": "commentId"}
