@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from velt_django.exceptions import InvalidInput
+from velt_django.serializers.base import event_value
 from velt_django.serializers.annotations import (
     COMMENTS,
     REACTIONS,
@@ -556,6 +557,30 @@ def test_parse_delete_refuses_non_object_metadata() -> None:
         parse_delete({"commentAnnotationId": "a1", "metadata": "acme"}, COMMENTS)
 
 
-def test_parse_delete_refuses_non_string_event() -> None:
-    with pytest.raises(InvalidInput):
-        parse_delete({"commentAnnotationId": "a1", "event": 5}, COMMENTS)
+@pytest.mark.parametrize("value", [5, {"$ne": None}, ["comment.delete"], True, 1.5])
+def test_parse_delete_ignores_non_string_event(value: Any) -> None:
+    # Informational on deletes (CONTRACT §4, A-8): refusing would make the record
+    # undeletable while Velt retries.
+    result = parse_delete({"commentAnnotationId": "a1", "event": value}, COMMENTS)
+    assert (result.record_id, result.event) == ("a1", None)
+
+
+def test_parse_delete_keeps_velt_event_value() -> None:
+    body = {"commentAnnotationId": "a1", "event": "comment_annotation.delete"}
+    assert parse_delete(body, COMMENTS).event == "comment_annotation.delete"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("comment_annotation.status_change", "comment_annotation.status_change"),
+        ("custom:event-1", "custom:event-1"),
+        ("bad\nline\x00", "bad_line_"),
+        ("emoji 🎉 event", "emoji___event"),
+        ("x" * 500, "x" * 100),
+        ("", None),
+    ],
+)
+def test_event_value_caps_length_and_characters(raw: str, expected: Any) -> None:
+    assert event_value(raw) == expected
+    assert event_value(raw, strict=False) == expected

@@ -3,14 +3,40 @@
 A policy is a callable ``(request, action, organization_id, document_ids) -> bool`` that
 velt_django calls for every organization a request touches, before any read or write
 (CONTRACT §16.5). ``action`` is one of ``"get"``, ``"save"``, ``"delete"``, ``"resolve"``.
+
+``document_ids`` are the documents involved as far as they can be known: on a save, the
+documents the records are saved under *and* the documents they are stored under now; on
+a delete, the document the record is stored under; on a get, the documents the request
+names, and afterwards, one call per further document the matching records are stored
+under (records of a refused document are dropped from the answer).
+
+Finding the stored documents costs a read before each save and delete. A policy that
+decides by organization alone can say so with :func:`organization_level`, and those
+reads are skipped; the policies shipped here are marked that way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+Policy = TypeVar("Policy", bound=Callable[..., bool])
 
 
+def organization_level(policy: Policy) -> Policy:
+    """Mark ``policy`` as deciding by organization only: it ignores ``document_ids``,
+    so velt_django does not look up stored documents for it."""
+    policy.velt_document_scoped = False  # type: ignore[attr-defined]
+    return policy
+
+
+def is_document_scoped(policy: Any) -> bool:
+    """Whether velt_django must give ``policy`` the stored documents (the safe default
+    for any policy not marked with :func:`organization_level`)."""
+    return bool(getattr(policy, "velt_document_scoped", True))
+
+
+@organization_level
 def allow_all(
     request: Any, action: str, organization_id: str, document_ids: Sequence[str]
 ) -> bool:
@@ -22,6 +48,7 @@ def allow_all(
 allow_all.velt_allows_everything = True  # type: ignore[attr-defined]
 
 
+@organization_level
 def deny_all(
     request: Any, action: str, organization_id: str, document_ids: Sequence[str]
 ) -> bool:
@@ -29,6 +56,7 @@ def deny_all(
     return False
 
 
+@organization_level
 def velt_orgs_claim(
     request: Any, action: str, organization_id: str, document_ids: Sequence[str]
 ) -> bool:

@@ -10,6 +10,7 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from .conf import DEFAULTS, IMPORT_STRINGS, POSITIVE_INTS, velt_settings
 from .exceptions import VeltConfigurationError
+from .repository.connection import acknowledged_write_concern
 
 
 def _is_allow_all(hook: Any) -> bool:
@@ -69,6 +70,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             Error(
                 'VELT["COLLECTION_PREFIX"] must be a string without "$".',
                 id="velt.E005",
+            )
+        )
+    if "WRITE_CONCERN" in raw and not acknowledged_write_concern(raw["WRITE_CONCERN"]):
+        messages.append(
+            Error(
+                'VELT["WRITE_CONCERN"] must acknowledge writes: "majority", a tag-set name '
+                "or an integer >= 1.",
+                hint="With w=0 a save answers 200 before MongoDB has stored anything.",
+                id="velt.E007",
             )
         )
     if "rest_framework" not in settings.INSTALLED_APPS:

@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "ORGANIZATION_ACCESS": "velt_django.access.velt_orgs_claim",
+    # Optional post-filter of read results (CONTRACT §16.5), e.g. per-thread visibility.
+    "READ_FILTER": None,
     # CORS (CONTRACT §16.6)
     "CORS_ALLOWED_ORIGINS": [],
     "CORS_ALLOW_CREDENTIALS": False,
@@ -43,8 +45,16 @@ DEFAULTS: dict[str, Any] = {
 
 #: Keys holding dotted import paths; resolved objects are cached until VELT changes.
 IMPORT_STRINGS = frozenset(
-    {"AUTHENTICATION_CLASSES", "PERMISSION_CLASSES", "ORGANIZATION_ACCESS"}
+    {
+        "AUTHENTICATION_CLASSES",
+        "PERMISSION_CLASSES",
+        "ORGANIZATION_ACCESS",
+        "READ_FILTER",
+    }
 )
+
+#: Dotted-path keys that may be ``None`` (feature off).
+OPTIONAL_IMPORTS = frozenset({"READ_FILTER"})
 
 #: Integer settings that must be positive.
 POSITIVE_INTS = frozenset(
@@ -62,6 +72,7 @@ POSITIVE_INTS = frozenset(
 )
 
 OrganizationAccess = Callable[[Any, str, str, "list[str]"], bool]
+ReadFilter = Callable[[Any, str, str, "dict[str, dict[str, Any]]"], Any]
 
 
 class VeltSettings:
@@ -93,8 +104,10 @@ class VeltSettings:
             return self._imports[key]
         value = self.get(key)
         try:
-            if isinstance(value, str):
-                resolved: Any = import_string(value)
+            if value is None and key in OPTIONAL_IMPORTS:
+                resolved: Any = None
+            elif isinstance(value, str):
+                resolved = import_string(value)
             else:
                 resolved = [import_string(path) for path in value]
         except (ImportError, TypeError) as err:
@@ -175,6 +188,11 @@ class VeltSettings:
     @property
     def ORGANIZATION_ACCESS(self) -> OrganizationAccess:
         hook: OrganizationAccess = self._import("ORGANIZATION_ACCESS")
+        return hook
+
+    @property
+    def READ_FILTER(self) -> ReadFilter | None:
+        hook: ReadFilter | None = self._import("READ_FILTER")
         return hook
 
     # CORS

@@ -20,6 +20,10 @@ class DatabaseUnavailableError(RepositoryError):
     """MongoDB could not be reached, or a write was not acknowledged in time."""
 
 
+class DuplicateRecordError(RepositoryError):
+    """A write collided with an existing record's unique key."""
+
+
 class RecordTooLargeError(RepositoryError):
     """A record, or the document it would produce, exceeds a size limit."""
 

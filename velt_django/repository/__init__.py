@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pymongo.database import Database
 
+from .annotations import AnnotationRepository, FoundRecord
 from .base import BaseRepository, RecordWrite
 from .comments import CommentRepository
 from .connection import close_client, get_client, get_database
@@ -20,6 +21,9 @@ def ensure_indexes(db: Database | None = None) -> dict[str, list[str]]:  # type:
 
 __all__ = [
     "REPOSITORIES",
+    "AnnotationRepository",
+    "BaseRepository",
+    "FoundRecord",
     "CommentRepository",
     "ReactionRepository",
     "RecordWrite",

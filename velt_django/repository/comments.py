@@ -4,7 +4,29 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from .base import AnnotationRepository
+from .annotations import AnnotationRepository, PostMerge
+from .base import Document
+from .merge import js_string
+
+
+def remove_map_entry(
+    payload: Document, map_key: str, entry_id: str, id_field: str
+) -> None:
+    """Remove from ``payload[map_key]`` the entry keyed ``entry_id`` and any
+    entry whose ``id_field`` value stringifies to it."""
+    entries = payload.get(map_key)
+    if not isinstance(entries, dict):
+        return
+    payload[map_key] = {
+        key: value
+        for key, value in entries.items()
+        if key != entry_id
+        and not (
+            isinstance(value, dict)
+            and id_field in value
+            and js_string(value[id_field]) == entry_id
+        )
+    }
 
 
 class CommentRepository(AnnotationRepository):
@@ -12,4 +34,14 @@ class CommentRepository(AnnotationRepository):
 
     collection_suffix = "comment_annotations"
     keyed_maps: ClassVar[tuple[str, ...]] = ("comments",)
-    entry_id_fields: ClassVar[dict[str, str]] = {"comments": "commentId"}
+
+    @staticmethod
+    def message_removal(comment_id: str) -> PostMerge:
+        """The ``comment.delete`` step (CONTRACT §6.4, A-6): after the merge, drop the
+        message keyed ``comment_id``, or whose ``commentId`` value is ``comment_id``
+        (Velt's ids are numbers; map keys are their decimal strings)."""
+
+        def remove(payload: Document) -> None:
+            remove_map_entry(payload, "comments", comment_id, "commentId")
+
+        return remove

@@ -75,9 +75,28 @@ def get_client() -> MongoClient[dict[str, Any]]:
         return _client
 
 
+def acknowledged_write_concern(value: Any) -> bool:
+    """Whether ``value`` is a write concern ``w`` that acknowledges writes: a positive
+    integer, ``"majority"`` or a tag-set name. ``0`` would answer 200 before anything is
+    stored, which breaks "durable before success" (CONTRACT §2.3)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value >= 1
+    return isinstance(value, str) and value.strip() != ""
+
+
 def get_database() -> Database[dict[str, Any]]:
-    """The configured database, with the configured write concern."""
+    """The configured database, with the configured write concern.
+
+    Raises :class:`VeltConfigurationError` for a write concern that does not acknowledge
+    writes (system check ``velt.E007`` reports it at start-up).
+    """
     w = velt_settings.WRITE_CONCERN
+    if not acknowledged_write_concern(w):
+        raise VeltConfigurationError(
+            'VELT["WRITE_CONCERN"] must acknowledge writes ("majority" or an integer >= 1).'
+        )
     return get_client().get_database(
         velt_settings.DATABASE_NAME,
         write_concern=WriteConcern(w=w, wtimeout=velt_settings.SOCKET_TIMEOUT_MS),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import AnnotationRepository
+from .annotations import AnnotationRepository
 
 
 class ReactionRepository(AnnotationRepository):

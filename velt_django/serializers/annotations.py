@@ -11,10 +11,10 @@ from ..exceptions import InvalidInput
 from ..repository.base import RecordWrite
 from .base import (
     document_of,
+    event_value,
     id_list,
     id_value,
     optional_object,
-    optional_string,
     organization_of,
 )
 
@@ -52,6 +52,7 @@ class DeleteRequest:
     record_id: str
     organization_id: str | None
     document_id: str | None
+    event: str | None = None
 
 
 def parse_get(body: dict[str, Any], family: AnnotationFamily) -> GetRequest:
@@ -127,7 +128,7 @@ def parse_save(body: dict[str, Any], family: AnnotationFamily) -> SaveRequest:
         )
     return SaveRequest(
         records=records,
-        event=optional_string(body.get("event"), "event"),
+        event=event_value(body.get("event")),
         comment_id=id_value(body.get("commentId"), "commentId"),
     )
 
@@ -140,11 +141,12 @@ def parse_delete(body: dict[str, Any], family: AnnotationFamily) -> DeleteReques
     if record_id is None:
         raise InvalidInput(f"{family.delete_field} is required")
     md = optional_object(body.get("metadata"), "metadata")
-    optional_string(body.get("event"), "event")
     return DeleteRequest(
         record_id=record_id,
         organization_id=organization_of(md, "metadata"),
         document_id=document_of(md, "metadata"),
+        # Informational on deletes (§4, A-8): a malformed one is ignored, not refused.
+        event=event_value(body.get("event"), strict=False),
     )
 
 

@@ -8,6 +8,7 @@ field, never its content.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -77,12 +78,35 @@ def optional_object(value: Any, field: str) -> dict[str, Any]:
 
 
 def optional_string(value: Any, field: str) -> str | None:
-    """An optional free-form string (e.g. ``event``)."""
+    """An optional free-form string."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise InvalidInput(f"{field} must be a string")
     return value
+
+
+#: Longest ``event`` kept; Velt's own values (CONTRACT §4) are under 40 characters.
+MAX_EVENT_LENGTH = 100
+_EVENT_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
+
+
+def event_value(value: Any, *, strict: bool = True) -> str | None:
+    """The ``event`` of a save or delete, made safe to log and store.
+
+    ``event`` is free-form client text (§4: unknown values must be accepted), so it is cut
+    to :data:`MAX_EVENT_LENGTH` characters and every character outside ``A-Z a-z 0-9 _ . :
+    -`` becomes ``_``; Velt's values pass unchanged. A non-string is refused when
+    ``strict`` (saves, where the event selects behaviour), otherwise ignored (deletes, where
+    it is informational: refusing would leave the record undeletable, A-8).
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        if strict:
+            raise InvalidInput("event must be a string")
+        return None
+    return _EVENT_UNSAFE.sub("_", value[:MAX_EVENT_LENGTH]) or None
 
 
 def _first_id(

@@ -10,9 +10,11 @@ from django.http import HttpResponse
 from rest_framework.request import Request
 
 from .. import responses
-from ..repository.base import AnnotationRepository
+from ..conf import velt_settings
+from ..repository.annotations import AnnotationRepository, FoundRecord, PostMerge
 from ..serializers.annotations import (
     AnnotationFamily,
+    SaveRequest,
     parse_delete,
     parse_get,
     parse_save,
@@ -39,54 +41,81 @@ class AnnotationGetView(AnnotationView):
 
     def handle(self, request: Request, body: Any) -> HttpResponse:
         query = parse_get(body, self.family)
-        self.authorize(request, query.organization_id, query.document_ids)
-        data = self.repository().get_many(
-            query.organization_id, query.ids, query.document_ids, query.folder_id
+        org = query.organization_id
+        self.authorize(request, org, query.document_ids)
+        found = self.repository().find(
+            org, query.ids, query.document_ids, query.folder_id
         )
-        logger.info(
-            "%s get org=%s returned=%d",
-            self.family.name,
-            query.organization_id,
-            len(data),
-        )
+        if self.document_scoped:
+            found = self.drop_refused_documents(request, org, found, query.document_ids)
+        data = {record.record_id: record.payload for record in found}
+        read_filter = velt_settings.READ_FILTER
+        if read_filter is not None and data:
+            data = dict(read_filter(request, self.family.name, org, data))
+        logger.info("%s get org=%s returned=%d", self.family.name, org, len(data))
         return responses.success(data)
+
+    def drop_refused_documents(
+        self,
+        request: Request,
+        organization_id: str,
+        found: list[FoundRecord],
+        checked: list[str],
+    ) -> list[FoundRecord]:
+        """The authorization post-filter of reads (CONTRACT §16.5): ask the policy once
+        per further document the records are stored under, and drop the records of the
+        documents it refuses. Records stored under no document were allowed with the
+        organization."""
+        decisions: dict[str, bool] = {doc: True for doc in checked}
+        kept: list[FoundRecord] = []
+        for record in found:
+            doc = record.document_id
+            if doc is not None and doc not in decisions:
+                decisions[doc] = self.is_allowed(request, organization_id, [doc])
+            if doc is None or decisions[doc]:
+                kept.append(record)
+        if len(kept) != len(found):
+            logger.info(
+                "%s get org=%s dropped=%d records of refused documents",
+                self.family.name,
+                organization_id,
+                len(found) - len(kept),
+            )
+        return kept
 
 
 class AnnotationSaveView(AnnotationView):
     """``<family>/save``: upsert every record with the merge rule (CONTRACT §5.3)."""
 
     action = "save"
-    #: An event that removes one keyed-map entry after the merge: (event, map key).
-    entry_delete: ClassVar[tuple[str, str] | None] = None
+
+    def post_merge(self, save: SaveRequest) -> PostMerge | None:
+        """The family's event step for this save (CONTRACT §5.3 step 4), if any."""
+        return None
 
     def handle(self, request: Request, body: Any) -> HttpResponse:
         save = parse_save(body, self.family)
-        documents: dict[str, set[str]] = defaultdict(set)
+        repo = self.repository()
+        by_org: dict[str, list[Any]] = defaultdict(list)
         for record in save.records:
-            docs = documents[record.organization_id]
-            if record.document_id is not None:
-                docs.add(record.document_id)
+            by_org[record.organization_id].append(record)
         # Every organization is checked before anything is written (CONTRACT §2.5).
-        for org, docs in documents.items():
+        for org, records in by_org.items():
+            docs = {r.document_id for r in records if r.document_id is not None}
+            if self.document_scoped:
+                # A save may move a record out of a document: the policy sees both the
+                # documents written to and the ones the records are stored under now.
+                stored = repo.stored_documents(org, [r.record_id for r in records])
+                docs.update(doc for doc in stored.values() if doc is not None)
             self.authorize(request, org, sorted(docs))
-        remove = None
-        if self.entry_delete is not None and save.event == self.entry_delete[0]:
-            if save.comment_id is None:
-                logger.warning(
-                    "%s save: %s without commentId removes nothing",
-                    self.family.name,
-                    save.event,
-                )
-            else:
-                remove = (self.entry_delete[1], save.comment_id)
         if save.records:
-            self.repository().save_many(
-                save.records, event=save.event, remove_entry=remove
+            repo.save_many(
+                save.records, event=save.event, post_merge=self.post_merge(save)
             )
         logger.info(
             "%s save orgs=%s records=%d event=%s",
             self.family.name,
-            ",".join(sorted(documents)),
+            ",".join(sorted(by_org)),
             len(save.records),
             save.event,
         )
@@ -101,23 +130,36 @@ class AnnotationDeleteView(AnnotationView):
     def handle(self, request: Request, body: Any) -> HttpResponse:
         delete = parse_delete(body, self.family)
         repo = self.repository()
+        record_id = delete.record_id
+        scoped = self.document_scoped
         if delete.organization_id is not None:
-            docs = [delete.document_id] if delete.document_id else []
-            self.authorize(request, delete.organization_id, docs)
-            deleted = repo.delete(delete.organization_id, delete.record_id)
+            org = delete.organization_id
+            docs = {delete.document_id} if delete.document_id else set()
+            only_in: tuple[str | None] | None = None
+            if scoped:
+                stored = repo.stored_documents(org, [record_id])
+                if record_id in stored:
+                    only_in = (stored[record_id],)
+                    stored_doc = stored[record_id]
+                    if stored_doc is not None:
+                        docs.add(stored_doc)
+            self.authorize(request, org, sorted(docs))
+            deleted = repo.delete(org, record_id, only_in_document=only_in)
         else:
-            # Org-less delete (§2.5): only in organizations this caller may delete from.
+            # Org-less delete (§2.5): only in organizations (and, for a document-scoped
+            # policy, documents) this caller may delete from.
             allowed = [
                 org
-                for org in repo.organizations_holding(delete.record_id)
-                if self.is_allowed(request, org)
+                for org, doc in repo.locate(record_id)
+                if self.is_allowed(request, org, [doc] if scoped and doc else [])
             ]
-            deleted = repo.delete_in_organizations(delete.record_id, allowed)
+            deleted = repo.delete_in_organizations(record_id, allowed)
         logger.info(
-            "%s delete id=%s org=%s deleted=%d",
+            "%s delete id=%s org=%s event=%s deleted=%d",
             self.family.name,
-            delete.record_id,
+            record_id,
             delete.organization_id or "-",
+            delete.event,
             deleted,
         )
         return responses.success()

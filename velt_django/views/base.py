@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import JSONRenderer
@@ -16,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from .. import cors, responses
+from ..access import is_document_scoped
 from ..conf import velt_settings
 from ..exceptions import (
     DatabaseUnavailableError,
@@ -48,15 +51,28 @@ class _ParsedBodyParser(BaseParser):
         return getattr(view, "velt_body", None) or {}
 
 
+class _NonFiniteNumber(ValueError):
+    """A JSON number too large for a double (``1e400``): it would be stored as infinity,
+    and an infinity has no JSON spelling to send back."""
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def read_json_body(request: Request) -> dict[str, Any]:
-    """Read and parse the JSON object body, whatever the declared ``Content-Type``.
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NonFiniteNumber(text)
+    return value
 
-    Reads at most ``MAX_BODY_SIZE`` bytes from the stream itself, so Django's
-    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is never what rejects first (CONTRACT §2.1).
+
+def read_raw_body(request: Request) -> bytes:
+    """The request body bytes, at most ``MAX_BODY_SIZE`` of them, whatever the declared
+    ``Content-Type``; kept where ``HttpRequest.body`` looks (CSRF checks read it).
+
+    Reads from the stream itself, so Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is never
+    what rejects first (CONTRACT §2.1).
     """
     django_request = request._request
     limit = velt_settings.MAX_BODY_SIZE
@@ -67,19 +83,33 @@ def read_json_body(request: Request) -> dict[str, Any]:
     if declared > limit:
         raise PayloadTooLarge(f"request body exceeds {limit} bytes")
     if hasattr(django_request, "_body"):
-        raw = django_request._body
+        raw: bytes = django_request._body
     else:
         raw = django_request.read(limit + 1)
-        # Keep it where HttpRequest.body looks, for anything later that wants it.
         django_request._body = raw
     if len(raw) > limit:
         raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+    return raw
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """Parse a JSON object body; anything else is :class:`InvalidInput` (400).
+
+    ``NaN``/``Infinity`` literals and numbers that overflow a double are refused: they
+    cannot be written back as JSON.
+    """
     if not raw.strip():
         raise InvalidInput("request body is empty")
     try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        body = json.loads(
+            raw.decode("utf-8"),
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+        )
     except UnicodeDecodeError:
         raise InvalidInput("request body is not UTF-8") from None
+    except _NonFiniteNumber:
+        raise InvalidInput("a number in the request body is out of range") from None
     except (ValueError, RecursionError):
         raise InvalidInput("request body is not valid JSON") from None
     if not isinstance(body, dict):
@@ -107,8 +137,11 @@ def resolver_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpR
             "UNAUTHENTICATED",
             "Authentication credentials were not provided or are invalid.",
         )
-    if isinstance(exc, drf_exceptions.PermissionDenied):
+    if isinstance(exc, (drf_exceptions.PermissionDenied, DjangoPermissionDenied)):
+        # Django's PermissionDenied / Http404 may come from a host's access policy.
         return responses.failure(403, "FORBIDDEN", "Permission denied.")
+    if isinstance(exc, (drf_exceptions.NotFound, Http404)):
+        return responses.failure(404, "NOT_FOUND", "Not found.")
     if isinstance(exc, drf_exceptions.MethodNotAllowed):
         return responses.failure(405, "METHOD_NOT_ALLOWED", "Only POST is allowed.")
     if isinstance(exc, drf_exceptions.Throttled):
@@ -128,9 +161,9 @@ def resolver_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpR
             503, "DATABASE_ERROR", "The database is unavailable; retry later."
         )
     if isinstance(exc, RepositoryError):
-        return responses.failure(
-            503, "DATABASE_ERROR", "A database operation failed; retry later."
-        )
+        # A permanent failure (the cause was logged by code, without payload): retrying
+        # would fail again, so not 503 (CONTRACT §2.2 keeps 503 for unavailability).
+        return responses.failure(500, "INTERNAL_ERROR", "A database operation failed.")
     if isinstance(exc, StorageError):
         return responses.failure(502, "STORAGE_ERROR", "The file storage failed.")
     if isinstance(exc, VeltConfigurationError):
@@ -152,7 +185,9 @@ class ResolverView(APIView):
     """
 
     action: str = "get"
-    #: The parsed JSON body of the current request (a view instance serves one request).
+    #: The raw body bytes of the current request (a view instance serves one request).
+    velt_raw_body: bytes = b""
+    #: The parsed JSON body, available once authentication and permissions passed.
     velt_body: Any = None
     parser_classes = (_ParsedBodyParser,)
     renderer_classes = (JSONRenderer,)
@@ -179,12 +214,16 @@ class ResolverView(APIView):
             raise drf_exceptions.MethodNotAllowed(request.method or "")
         if request.method == "OPTIONS":
             return  # preflight: no authentication (CONTRACT §1.3)
-        self.velt_body = self.read_body(request)
+        # Bytes first (size-limited; CSRF checks may read them), authentication and
+        # permissions next, parsing last: an unauthenticated caller gets 401 without
+        # making the server parse up to MAX_BODY_SIZE of JSON.
+        self.velt_raw_body = read_raw_body(request)
         super().initial(request, *args, **kwargs)
+        self.velt_body = self.parse_body(request, self.velt_raw_body)
 
-    def read_body(self, request: Request) -> Any:
-        """Parse the request body before authentication touches it."""
-        return read_json_body(request)
+    def parse_body(self, request: Request, raw: bytes) -> Any:
+        """Turn the raw body into what ``handle`` receives (a JSON object here)."""
+        return parse_json_object(raw)
 
     def options(  # type: ignore[override]
         self, request: Request, *args: Any, **kwargs: Any
@@ -219,3 +258,9 @@ class ResolverView(APIView):
     ) -> bool:
         hook = velt_settings.ORGANIZATION_ACCESS
         return bool(hook(request, self.action, organization_id, list(document_ids)))
+
+    @property
+    def document_scoped(self) -> bool:
+        """Whether the access policy needs the documents records are stored under
+        (see :mod:`velt_django.access`); if not, those lookups are skipped."""
+        return is_document_scoped(velt_settings.ORGANIZATION_ACCESS)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
+from ..repository.annotations import PostMerge
 from ..repository.comments import CommentRepository
+from ..serializers.annotations import SaveRequest
 from ..serializers.comments import COMMENTS, MESSAGE_DELETE_EVENT
 from .annotations import AnnotationDeleteView, AnnotationGetView, AnnotationSaveView
+
+logger = logging.getLogger(__name__)
 
 
 class GetCommentsView(AnnotationGetView):
@@ -17,7 +23,16 @@ class SaveCommentsView(AnnotationSaveView):
 
     family = COMMENTS
     repository_class = CommentRepository
-    entry_delete = (MESSAGE_DELETE_EVENT, "comments")
+
+    def post_merge(self, save: SaveRequest) -> PostMerge | None:
+        if save.event != MESSAGE_DELETE_EVENT:
+            return None
+        if save.comment_id is None:
+            logger.warning(
+                "comments save: %s without commentId removes nothing", save.event
+            )
+            return None
+        return CommentRepository.message_removal(save.comment_id)
 
 
 class DeleteCommentsView(AnnotationDeleteView):

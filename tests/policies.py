@@ -1,0 +1,48 @@
+"""Organization access policies and read filters used by the tests through ``VELT``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from velt_django.access import velt_orgs_claim
+
+#: Every call of :func:`open_documents_only`: (action, organization, document ids).
+CALLS: list[tuple[str, str, list[str]]] = []
+
+
+def open_documents_only(
+    request: Any, action: str, organization_id: str, document_ids: Sequence[str]
+) -> bool:
+    """A document-scoped policy: the caller's organizations, and there only documents
+    whose id starts with ``open-``."""
+    CALLS.append((action, organization_id, list(document_ids)))
+    if not velt_orgs_claim(request, action, organization_id, document_ids):
+        return False
+    return all(doc.startswith("open-") for doc in document_ids)
+
+
+def raises_permission_denied(
+    request: Any, action: str, organization_id: str, document_ids: Sequence[str]
+) -> bool:
+    raise PermissionDenied("policy says no")
+
+
+def raises_http404(
+    request: Any, action: str, organization_id: str, document_ids: Sequence[str]
+) -> bool:
+    raise Http404("no such organization")
+
+
+def hide_private_threads(
+    request: Any, family: str, organization_id: str, records: dict[str, Any]
+) -> dict[str, Any]:
+    """A read filter: drops records whose payload says ``"visibility": "private"``."""
+    return {
+        key: payload
+        for key, payload in records.items()
+        if payload.get("visibility") != "private"
+    }
