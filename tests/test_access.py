@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from velt_django.access import allow_all, deny_all, velt_orgs_claim
+from velt_django.access import (
+    allow_all,
+    deny_all,
+    is_document_scoped,
+    organization_level,
+    velt_orgs_claim,
+)
 
 
 def request_with(auth: Any) -> Any:
@@ -88,3 +94,17 @@ def test_velt_orgs_claim_denies_non_mapping_auth(auth: Any) -> None:
 
 def test_velt_orgs_claim_denies_request_without_auth_attribute() -> None:
     assert velt_orgs_claim(object(), "get", "acme", []) is False
+
+
+@pytest.mark.parametrize("policy", [allow_all, deny_all, velt_orgs_claim])
+def test_shipped_policies_are_organization_level(policy: Any) -> None:
+    assert is_document_scoped(policy) is False
+
+
+def test_unmarked_policy_is_document_scoped() -> None:
+    def custom(request: Any, action: str, org: str, docs: Any) -> bool:
+        return True
+
+    assert is_document_scoped(custom) is True
+    assert organization_level(custom) is custom
+    assert is_document_scoped(custom) is False

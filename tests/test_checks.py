@@ -165,3 +165,30 @@ def test_check_command_fails_with_e004(settings: Any) -> None:
     }
     with pytest.raises(SystemCheckError, match="velt.E004"):
         call_command("check")
+
+
+@pytest.mark.parametrize("w", [0, -1, False, True, "", "  ", 1.5, None])
+def test_check_settings_unacknowledged_write_concern_is_e007(
+    settings: Any, w: Any
+) -> None:
+    assert ids(settings, {**GOOD, "WRITE_CONCERN": w}) == ["velt.E007"]
+
+
+@pytest.mark.parametrize("w", ["majority", 1, 3, "dc-east"])
+def test_check_settings_acknowledged_write_concern_passes(
+    settings: Any, w: Any
+) -> None:
+    assert ids(settings, {**GOOD, "WRITE_CONCERN": w}) == []
+
+
+def test_check_settings_read_filter_import_failure_is_e003(settings: Any) -> None:
+    assert ids(settings, {**GOOD, "READ_FILTER": "tests.policies.nope"}) == [
+        "velt.E003"
+    ]
+
+
+def test_check_settings_read_filter_path_passes(settings: Any) -> None:
+    assert (
+        ids(settings, {**GOOD, "READ_FILTER": "tests.policies.hide_private_threads"})
+        == []
+    )
