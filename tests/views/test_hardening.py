@@ -124,7 +124,9 @@ def test_concurrent_first_saves_on_read_merge_write_path_all_succeed(
     assert wire_db[COMMENTS].count_documents({"annotationId": "hot"}) == 1
     payload = stored(wire_db, "hot")["payload"]  # type: ignore[index]
     # Every writer's own key survived: none was lost to a retry.
-    assert {f"field{n}" for n in range(8)} <= set(payload) or variant == "comment_delete"
+    assert {f"field{n}" for n in range(8)} <= set(
+        payload
+    ) or variant == "comment_delete"
     if variant == "comment_delete":
         assert set(payload["comments"]) == {str(n) for n in range(8)}
 
@@ -336,25 +338,31 @@ def test_write_concern_zero_refuses_writes_over_http(
 # ---- 7. authorization by stored document ---------------------------------------------
 
 
-@pytest.fixture
-def scoped(mongo_db: Any, post_json: Any, settings: Any) -> Iterator[Any]:
-    """Two threads, one in an open and one in a secret document, then the
-    document-scoped policy of tests.policies switched on."""
+@pytest.fixture(params=["mongomock", pytest.param("wire", marks=pytest.mark.mongo)])
+def scoped(request: Any, post_json: Any, settings: Any) -> Iterator[Any]:
+    """Two threads, one in an open and one in a secret document, and one stored under no
+    document, then the document-scoped policy of tests.policies switched on; on
+    mongomock and on the wire tier's server."""
+    db = request.getfixturevalue(
+        "mongo_db" if request.param == "mongomock" else "wire_db"
+    )
     body = save_body(thread("open-1", "open-doc"), thread("secret-1", "secret-doc"))
+    body["commentAnnotation"]["loose-1"] = {"annotationId": "loose-1"}
+    body["metadata"] = {"organizationId": ORG}
     assert_success(post_json("comments/save", body), read=False)
     settings.VELT = {
         **settings.VELT,
         "ORGANIZATION_ACCESS": "tests.policies.open_documents_only",
     }
     policies.CALLS.clear()
-    yield mongo_db
+    yield db
     policies.CALLS.clear()
 
 
 def test_scoped_organization_wide_get_drops_refused_documents(
     scoped: Any, post_json: Any
 ) -> None:
-    assert set(get_data(post_json, {})) == {"open-1"}
+    assert set(get_data(post_json, {})) == {"open-1", "loose-1"}
     assert ("get", ORG, ["secret-doc"]) in policies.CALLS
 
 
@@ -398,10 +406,14 @@ def test_scoped_orgless_delete_skips_refused_document(
     assert stored(scoped, "open-1") is None
 
 
-def test_scoped_delete_in_allowed_document_deletes(scoped: Any, post_json: Any) -> None:
-    body = {"commentAnnotationId": "open-1", "metadata": {"organizationId": ORG}}
+@pytest.mark.parametrize("record", ["open-1", "loose-1"])
+def test_scoped_delete_in_allowed_document_deletes(
+    scoped: Any, post_json: Any, record: str
+) -> None:
+    body = {"commentAnnotationId": record, "metadata": {"organizationId": ORG}}
     assert_success(post_json("comments/delete", body), read=False)
-    assert stored(scoped, "open-1") is None
+    assert stored(scoped, record) is None
+    assert stored(scoped, "secret-1") is not None
 
 
 def test_scoped_save_moving_record_out_of_refused_document_is_403(
