@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,7 +15,8 @@ from django.test import Client
 
 from velt_django.repository import connection, ensure_indexes
 
-from .auth import principal
+from .families import Family
+from .wire import FamilyClient, PostJson, json_poster
 
 # mongomock 4.3 predates pymongo's `sort` argument on bulk UpdateOne/ReplaceOne; accept
 # and ignore it so bulk_write works in the unit tier (the wire tier uses real pymongo).
@@ -34,9 +34,6 @@ def _compat_add_replace(self: Any, *args: Any, sort: Any = None, **kwargs: Any) 
 
 mongomock.collection.BulkOperationBuilder.add_update = _compat_add_update  # type: ignore[method-assign]
 mongomock.collection.BulkOperationBuilder.add_replace = _compat_add_replace  # type: ignore[method-assign]
-
-
-PostJson = Callable[..., Any]
 
 
 @pytest.fixture
@@ -88,7 +85,11 @@ class _LiveDatabase:
 def wire_db(settings: Any, mongo_server_uri: str) -> Iterator[Any]:
     """A fresh database on the real server, configured through ``VELT``, with indexes."""
     name = f"velt_test_{uuid.uuid4().hex[:12]}"
-    settings.VELT = {**settings.VELT, "MONGODB_URI": mongo_server_uri, "DATABASE_NAME": name}
+    settings.VELT = {
+        **settings.VELT,
+        "MONGODB_URI": mongo_server_uri,
+        "DATABASE_NAME": name,
+    }
     ensure_indexes()
     try:
         yield _LiveDatabase()
@@ -104,22 +105,12 @@ def client() -> Client:
 
 @pytest.fixture
 def post_json(client: Client) -> PostJson:
-    """``post_json(path, body, as_=("user", "org", ...), content_type=...)`` → response.
+    """``post_json(path, body, as_=("user", "org", ...), content_type=...)`` → response;
+    see ``tests.wire.json_poster``."""
+    return json_poster(client)
 
-    ``body`` is JSON-encoded unless it is already ``str``/``bytes``; ``as_=None`` sends no
-    credential. Paths are relative to the ``/velt/`` mount.
-    """
 
-    def post(
-        path: str,
-        body: Any,
-        as_: tuple[str, ...] | None = ("u_test", "acme-corp"),
-        content_type: str = "application/json",
-        **extra: Any,
-    ) -> Any:
-        data = body if isinstance(body, (str, bytes)) else json.dumps(body)
-        headers = principal(*as_) if as_ else {}
-        headers.update(extra)
-        return client.post(f"/velt/{path}", data, content_type=content_type, **headers)
-
-    return post
+@pytest.fixture
+def velt(post_json: PostJson) -> Callable[[Family], FamilyClient]:
+    """``velt(COMMENTS)`` → a ``FamilyClient`` that saves, gets and deletes over HTTP."""
+    return lambda family: FamilyClient(family, post_json)

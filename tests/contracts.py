@@ -1,8 +1,10 @@
 """Transport contract tests written once (CONTRACT §1.3, §2, §16.6).
 
 Each endpoint's test class inherits the mixins and sets ``path``, ``collection``,
-``reads`` and ``valid_body()``. The mixins talk HTTP through Django's test client against
-the ``wire_db`` database, so every inherited test is a wire-tier test.
+``reads`` and ``valid_body()``, or, for a declared family (``tests/families.py``),
+inherits ``FamilyEndpointContract`` and sets only ``operation``. The mixins talk HTTP
+through Django's test client against the ``wire_db`` database, so every inherited test is
+a wire-tier test.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 from velt_django.repository import connection
 
 from .auth import principal
+from .families import Family
 
 ALLOWED_ORIGIN = "https://app.example.com"
 FOREIGN_ORIGIN = "https://evil.example.net"
@@ -286,3 +289,37 @@ class WriteEndpointContract(
     """Every transport contract of a ``*/save`` or ``*/delete`` endpoint."""
 
     reads = False
+
+
+class FamilyEndpointContract(EndpointContract):
+    """An endpoint of the ``family`` the test is parametrized with: path, collection and
+    bodies come from the family's declaration; subclasses set ``operation``."""
+
+    operation: ClassVar[str]
+    family: Family
+
+    @pytest.fixture(autouse=True)
+    def _family(self, family: Family) -> None:
+        self.family = family
+
+    @property  # type: ignore[misc]
+    def path(self) -> str:  # type: ignore[override]
+        return self.family.path(self.operation)
+
+    @property  # type: ignore[misc]
+    def collection(self) -> str:  # type: ignore[override]
+        return self.family.collection
+
+    def valid_body(self) -> dict[str, Any]:
+        family = self.family
+        if self.operation == "get":
+            return family.get_body(ids=["r-1"])
+        if self.operation == "save":
+            return family.save_body(family.record("r-1"), event=family.add_event)
+        return family.delete_body("r-1")
+
+    def seed(self, post_json: Any) -> None:
+        """A delete needs the record it deletes."""
+        if self.operation == "delete":
+            body = self.family.save_body(self.family.record("r-1"))
+            assert_success(post_json(self.family.path("save"), body), read=False)

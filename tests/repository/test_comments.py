@@ -15,33 +15,16 @@ from velt_django.exceptions import (
     RecordTooLargeError,
 )
 from velt_django.repository import base
-from velt_django.repository.base import RecordWrite
 from velt_django.repository.comments import CommentRepository
 from velt_django.repository.keys import escape_key
 
-ORG = "acme-corp"
+from ..families import ORG, record_write
+
 OTHER_ORG = "globex"
 
 
-def record(
-    annotation_id: str = "A1",
-    payload: dict[str, Any] | None = None,
-    org: str = ORG,
-    document_id: str | None = "doc-1",
-    folder_id: str | None = None,
-) -> RecordWrite:
-    body = (
-        {"annotationId": annotation_id}
-        if payload is None
-        else {"annotationId": annotation_id, **payload}
-    )
-    return RecordWrite(
-        organization_id=org,
-        record_id=annotation_id,
-        payload=body,
-        document_id=document_id,
-        folder_id=folder_id,
-    )
+#: One record as a parsed save hands it over: ``record("A1", {...}, org=..., folder_id=...)``.
+record = record_write
 
 
 @pytest.fixture

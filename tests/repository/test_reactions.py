@@ -6,22 +6,14 @@ from typing import Any
 
 import pytest
 
-from velt_django.repository.base import RecordWrite
 from velt_django.repository.comments import CommentRepository
 from velt_django.repository.reactions import ReactionRepository
 
-ORG = "acme-corp"
+from ..families import ORG, record_write
 
 
-def record(
-    annotation_id: str = "rx1", payload: dict[str, Any] | None = None, org: str = ORG
-) -> RecordWrite:
-    return RecordWrite(
-        organization_id=org,
-        record_id=annotation_id,
-        payload={"annotationId": annotation_id, **(payload or {})},
-        document_id="doc-1",
-    )
+def record(annotation_id: str = "rx1", payload: dict[str, Any] | None = None) -> Any:
+    return record_write(annotation_id, payload)
 
 
 @pytest.fixture

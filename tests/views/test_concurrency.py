@@ -3,97 +3,45 @@ records, idempotent retries, last writer wins per key without losing other keys.
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from tests.auth import principal
-from velt_django.repository import connection
+from ..families import COMMENTS, ORG, REACTIONS, Family
+from ..wire import FamilyClient, json_poster, run_together
 
 pytestmark = pytest.mark.mongo
 
-ORG = "acme-corp"
 THREADS = 8
 SAVES_PER_THREAD = 25
-COLLECTION = "velt_comment_annotations"
 
 
 def comment_body(
     annotation_id: str, comments: dict[str, Any], **payload: Any
 ) -> dict[str, Any]:
-    return {
-        "commentAnnotation": {
-            annotation_id: {
-                "annotationId": annotation_id,
-                "metadata": {
-                    "apiKey": "pk_test",
-                    "documentId": "doc-1",
-                    "organizationId": ORG,
-                },
-                "from": {"userId": "u_1"},
-                "comments": comments,
-                **payload,
-            }
-        },
-        "event": "comment.add",
-        "metadata": {"apiKey": "pk_test", "documentId": "doc-1", "organizationId": ORG},
-    }
+    record = COMMENTS.record(
+        annotation_id, comments=comments, **{"from": {"userId": "u_1"}, **payload}
+    )
+    metadata = {"apiKey": "pk_test", "documentId": "doc-1", "organizationId": ORG}
+    return COMMENTS.save_body(record, event="comment.add", metadata=metadata)
 
 
 def post(client: Client, path: str, body: Any) -> Any:
-    return client.post(
-        f"/velt/{path}",
-        json.dumps(body),
-        content_type="application/json",
-        **principal("u_test", ORG),
-    )
+    return json_poster(client)(path, body, as_=("u_test", ORG))
 
 
-def run_together(workers: list[Callable[[Client], None]]) -> list[BaseException]:
-    """Run each worker in its own thread with its own ``Client``, released together by a
-    barrier; returns the exceptions raised (empty when all succeeded)."""
-    barrier = threading.Barrier(len(workers))
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(worker: Callable[[Client], None]) -> None:
-        client = Client()
-        try:
-            barrier.wait(timeout=30)
-            worker(client)
-        except BaseException as err:  # noqa: BLE001 - reported to the test thread
-            with lock:
-                errors.append(err)
-
-    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "a worker did not finish"
-    return errors
+def family_api(family: Family = COMMENTS) -> FamilyClient:
+    return FamilyClient(family, json_poster(Client()))
 
 
 def docs(annotation_id: str) -> list[dict[str, Any]]:
-    return list(
-        connection.get_database()[COLLECTION].find(
-            {"organizationId": ORG, "annotationId": annotation_id}
-        )
-    )
+    return family_api().documents(annotation_id, ORG)
 
 
 def get_thread(annotation_id: str) -> dict[str, Any]:
-    response = post(
-        Client(),
-        "comments/get",
-        {"organizationId": ORG, "commentAnnotationIds": [annotation_id]},
-    )
-    assert response.status_code == 200, response.content
-    return response.json()["data"][annotation_id]
+    return family_api().get_one(annotation_id)
 
 
 def test_concurrent_comment_adds_to_one_new_thread_keep_every_comment(
@@ -249,11 +197,7 @@ def test_concurrent_reaction_first_saves_create_one_document(wire_db: Any) -> No
 
     errors = run_together([worker(t) for t in range(THREADS)])
     assert errors == []
-    stored = list(
-        connection.get_database()["velt_reaction_annotations"].find(
-            {"annotationId": "rx-1"}
-        )
-    )
+    stored = family_api(REACTIONS).documents("rx-1")
     assert len(stored) == 1
     payload = stored[0]["payload"]
     assert payload["icon"] in {f"icon-{t}" for t in range(THREADS)}

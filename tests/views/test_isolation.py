@@ -3,265 +3,138 @@ or deletes another organization's records (CONTRACT §2.5, §16.5)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.mongo
+from ..contracts import assert_failure, assert_success
+from ..families import Family, for_families
+from ..wire import FamilyClient
+
+pytestmark = [pytest.mark.mongo, for_families("get", "save", "delete")]
 
 ORG_A = ("u_a", "org-a")
 ORG_B = ("u_b", "org-b")
+SECRET = "secret text of org a"
 
 
-@dataclass(frozen=True)
-class Family:
-    name: str
-    collection: str
-    ids_field: str
-    save_field: str
-    delete_field: str
-
-    def payload(self, record_id: str, org: str, text: str) -> dict[str, Any]:
-        metadata = {"apiKey": "pk_test", "documentId": "doc-1", "organizationId": org}
-        if self.name == "comments":
-            return {
-                "annotationId": record_id,
-                "metadata": metadata,
-                "from": {"userId": "u_a"},
-                "comments": {"101": {"commentId": 101, "commentText": text}},
-            }
-        return {
-            "annotationId": record_id,
-            "metadata": metadata,
-            "icon": text,
-            "from": {"userId": "u_a"},
-        }
+@pytest.fixture
+def api(
+    family: Family, velt: Callable[[Family], FamilyClient], wire_db: Any
+) -> FamilyClient:
+    return velt(family)
 
 
-COMMENTS = Family(
-    "comments",
-    "velt_comment_annotations",
-    "commentAnnotationIds",
-    "commentAnnotation",
-    "commentAnnotationId",
-)
-REACTIONS = Family(
-    "reactions",
-    "velt_reaction_annotations",
-    "reactionAnnotationIds",
-    "reactionAnnotation",
-    "reactionAnnotationId",
-)
+def payload(api: FamilyClient, record_id: str, org: str, text: str) -> dict[str, Any]:
+    return api.family.record(record_id, org=org, secret=text)
 
 
-@pytest.fixture(params=[COMMENTS, REACTIONS], ids=lambda f: f.name)
-def family(request: pytest.FixtureRequest) -> Family:
-    return request.param
+@pytest.fixture
+def seeded(api: FamilyClient) -> dict[str, Any]:
+    """``ann-a1`` of ``org-a``, saved by org a's principal; returns its payload."""
+    record = payload(api, "ann-a1", "org-a", SECRET)
+    api.save(record, as_=ORG_A)
+    return record
 
 
-def seed(
-    post_json: Any,
-    family: Family,
-    record_id: str = "ann-a1",
-    org: str = "org-a",
-    text: str = "secret text of org a",
-    as_: tuple[str, ...] = ORG_A,
-) -> dict[str, Any]:
-    payload = family.payload(record_id, org, text)
-    response = post_json(
-        f"{family.name}/save", {family.save_field: {record_id: payload}}, as_=as_
-    )
-    assert response.status_code == 200, response.content
-    return payload
-
-
-def stored(db: Any, family: Family) -> list[dict[str, Any]]:
-    return list(
-        db[family.collection].find(
-            {}, sort=[("organizationId", 1), ("annotationId", 1)]
-        )
-    )
-
-
-def assert_forbidden(response: Any) -> dict[str, Any]:
-    assert response.status_code == 403, response.content
-    body = response.json()
-    assert body["success"] is False
-    assert body["statusCode"] == 403
-    assert body["errorCode"] == "FORBIDDEN"
+def assert_refused(api: FamilyClient, operation: str, body: dict[str, Any]) -> None:
+    """Org b's principal gets 403 without data, and the store is as it was."""
+    before = api.documents()
+    response = api.post(operation, body, as_=ORG_B)
+    body = assert_failure(response, 403, "FORBIDDEN")
     assert "data" not in body
-    return body
+    assert SECRET.encode() not in response.content
+    assert api.documents() == before
 
 
-def test_get_other_organization_is_forbidden(
-    wire_db: Any, post_json: Any, family: Family
-) -> None:
-    seed(post_json, family)
-    response = post_json(
-        f"{family.name}/get",
-        {
-            "organizationId": "org-a",
-            family.ids_field: ["ann-a1"],
-            "documentIds": ["doc-1"],
-        },
-        as_=ORG_B,
-    )
-    assert_forbidden(response)
-    assert b"secret text of org a" not in response.content
+def test_get_other_organization_is_forbidden(api: FamilyClient, seeded: Any) -> None:
+    body = api.family.get_body("org-a", ["ann-a1"], documentIds=["doc-1"])
+    response = api.post("get", body, as_=ORG_B)
+    assert "data" not in assert_failure(response, 403, "FORBIDDEN")
+    assert SECRET.encode() not in response.content
     assert b"ann-a1" not in response.content
 
 
 def test_get_own_organization_does_not_see_other_organization(
-    wire_db: Any, post_json: Any, family: Family
+    api: FamilyClient, seeded: Any
 ) -> None:
-    seed(post_json, family)
-    response = post_json(
-        f"{family.name}/get",
-        {"organizationId": "org-b", family.ids_field: ["ann-a1"]},
-        as_=ORG_B,
-    )
-    assert response.status_code == 200
-    assert response.json()["data"] == {}
+    assert api.get("org-b", ["ann-a1"], as_=ORG_B) == {}
 
 
 def test_save_into_other_organization_is_forbidden_and_leaves_record(
-    wire_db: Any, post_json: Any, family: Family
+    api: FamilyClient, seeded: Any
 ) -> None:
-    seed(post_json, family)
-    before = stored(wire_db, family)
-    attack = family.payload("ann-a1", "org-a", "overwritten by org b")
-    response = post_json(
-        f"{family.name}/save", {family.save_field: {"ann-a1": attack}}, as_=ORG_B
-    )
-    assert_forbidden(response)
-    assert stored(wire_db, family) == before
+    attack = payload(api, "ann-a1", "org-a", "overwritten by org b")
+    assert_refused(api, "save", api.family.save_body(attack))
 
 
 def test_save_with_request_metadata_of_other_organization_is_forbidden(
-    wire_db: Any, post_json: Any, family: Family
+    api: FamilyClient, seeded: Any
 ) -> None:
-    seed(post_json, family)
-    before = stored(wire_db, family)
-    attack = family.payload("ann-a1", "org-a", "overwritten by org b")
+    attack = payload(api, "ann-a1", "org-a", "overwritten by org b")
     del attack["metadata"]
-    body = {
-        family.save_field: {"ann-a1": attack},
-        "metadata": {"organizationId": "org-a"},
-    }
-    response = post_json(f"{family.name}/save", body, as_=ORG_B)
-    assert_forbidden(response)
-    assert stored(wire_db, family) == before
+    body = api.family.save_body(attack, metadata={"organizationId": "org-a"})
+    assert_refused(api, "save", body)
 
 
 def test_save_client_organization_id_of_other_organization_is_forbidden(
-    wire_db: Any, post_json: Any, family: Family
+    api: FamilyClient, seeded: Any
 ) -> None:
     # clientOrganizationId wins over organizationId (§2.5): naming B's org in the
     # weaker field must not open A's record.
-    seed(post_json, family)
-    before = stored(wire_db, family)
-    attack = family.payload("ann-a1", "org-b", "overwritten by org b")
+    attack = payload(api, "ann-a1", "org-b", "overwritten by org b")
     attack["metadata"]["clientOrganizationId"] = "org-a"
-    response = post_json(
-        f"{family.name}/save", {family.save_field: {"ann-a1": attack}}, as_=ORG_B
-    )
-    assert_forbidden(response)
-    assert stored(wire_db, family) == before
+    assert_refused(api, "save", api.family.save_body(attack))
 
 
 def test_delete_in_other_organization_is_forbidden_and_keeps_record(
-    wire_db: Any, post_json: Any, family: Family
+    api: FamilyClient, seeded: Any
 ) -> None:
-    seed(post_json, family)
-    before = stored(wire_db, family)
     body = {
-        family.delete_field: "ann-a1",
+        api.family.id_field: "ann-a1",
         "metadata": {"apiKey": "pk_test", "organizationId": "org-a"},
     }
-    response = post_json(f"{family.name}/delete", body, as_=ORG_B)
-    assert_forbidden(response)
-    assert stored(wire_db, family) == before
+    assert_refused(api, "delete", body)
 
 
 def test_orgless_delete_by_other_organization_keeps_record(
-    wire_db: Any, post_json: Any, family: Family
+    api: FamilyClient, seeded: dict[str, Any]
 ) -> None:
-    payload = seed(post_json, family)
-    before = stored(wire_db, family)
-    response = post_json(
-        f"{family.name}/delete", {family.delete_field: "ann-a1"}, as_=ORG_B
-    )
-    assert response.status_code == 200, response.content
-    assert response.json()["success"] is True
-    assert stored(wire_db, family) == before
-    check = post_json(
-        f"{family.name}/get",
-        {"organizationId": "org-a", family.ids_field: ["ann-a1"]},
-        as_=ORG_A,
-    )
-    assert check.json()["data"] == {"ann-a1": payload}
+    before = api.documents()
+    api.delete({api.family.id_field: "ann-a1"}, as_=ORG_B)
+    assert api.documents() == before
+    assert api.get("org-a", ["ann-a1"], as_=ORG_A) == {"ann-a1": seeded}
 
 
 def test_orgless_delete_removes_only_callers_organization(
-    wire_db: Any, post_json: Any, family: Family
+    api: FamilyClient, seeded: Any
 ) -> None:
-    seed(post_json, family)
-    seed(post_json, family, org="org-b", text="org b text", as_=ORG_B)
-    response = post_json(
-        f"{family.name}/delete", {family.delete_field: "ann-a1"}, as_=ORG_B
-    )
-    assert response.status_code == 200, response.content
-    remaining = [
-        (d["organizationId"], d["annotationId"]) for d in stored(wire_db, family)
-    ]
+    api.save(payload(api, "ann-a1", "org-b", "org b text"), as_=ORG_B)
+    api.delete({api.family.id_field: "ann-a1"}, as_=ORG_B)
+    remaining = [(d["organizationId"], d["annotationId"]) for d in api.documents()]
     assert remaining == [("org-a", "ann-a1")]
 
 
+@pytest.mark.parametrize("forbidden_first", [False, True], ids=["last", "first"])
 def test_save_mixing_allowed_and_forbidden_organizations_writes_nothing(
-    wire_db: Any, post_json: Any, family: Family
+    api: FamilyClient, seeded: Any, forbidden_first: bool
 ) -> None:
-    seed(post_json, family)
-    before = stored(wire_db, family)
-    body = {
-        family.save_field: {
-            "ann-b-new": family.payload("ann-b-new", "org-b", "org b's own record"),
-            "ann-a1": family.payload("ann-a1", "org-a", "overwritten by org b"),
-        }
-    }
-    response = post_json(f"{family.name}/save", body, as_=ORG_B)
-    assert_forbidden(response)
-    assert stored(wire_db, family) == before
+    records = [
+        payload(api, "ann-b-new", "org-b", "org b's own record"),
+        payload(api, "ann-a1", "org-a", "overwritten by org b"),
+    ]
+    if forbidden_first:
+        records.reverse()
+    assert_refused(api, "save", api.family.save_body(*records))
 
 
-def test_save_forbidden_record_listed_first_writes_nothing(
-    wire_db: Any, post_json: Any, family: Family
-) -> None:
-    seed(post_json, family)
-    before = stored(wire_db, family)
-    body = {
-        family.save_field: {
-            "ann-a1": family.payload("ann-a1", "org-a", "overwritten by org b"),
-            "ann-b-new": family.payload("ann-b-new", "org-b", "org b's own record"),
-        }
-    }
-    response = post_json(f"{family.name}/save", body, as_=ORG_B)
-    assert_forbidden(response)
-    assert stored(wire_db, family) == before
-
-
-def test_principal_of_both_organizations_may_save_both(
-    wire_db: Any, post_json: Any, family: Family
-) -> None:
+def test_principal_of_both_organizations_may_save_both(api: FamilyClient) -> None:
     # The positive control for the mixed-organization test: the same body succeeds when
     # the principal belongs to both organizations.
-    body = {
-        family.save_field: {
-            "ann-b-new": family.payload("ann-b-new", "org-b", "b"),
-            "ann-a-new": family.payload("ann-a-new", "org-a", "a"),
-        }
-    }
-    response = post_json(f"{family.name}/save", body, as_=("u_ab", "org-a", "org-b"))
-    assert response.status_code == 200, response.content
-    keys = [(d["organizationId"], d["annotationId"]) for d in stored(wire_db, family)]
+    body = api.family.save_body(
+        payload(api, "ann-b-new", "org-b", "b"), payload(api, "ann-a-new", "org-a", "a")
+    )
+    assert_success(api.post("save", body, as_=("u_ab", "org-a", "org-b")), read=False)
+    keys = [(d["organizationId"], d["annotationId"]) for d in api.documents()]
     assert keys == [("org-a", "ann-a-new"), ("org-b", "ann-b-new")]

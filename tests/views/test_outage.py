@@ -12,6 +12,8 @@ import pytest
 
 from velt_django.repository import connection, ensure_indexes
 
+from ..families import COMMENTS
+
 pytestmark = pytest.mark.mongo
 
 TIMEOUT_MS = 1000
@@ -19,16 +21,11 @@ TIMEOUT_MS = 1000
 #: building the response on a slow CI machine.
 MARGIN_S = 3.0
 
-THREAD = {
-    "annotationId": "ann-outage",
-    "metadata": {
-        "apiKey": "pk_test",
-        "documentId": "doc-1",
-        "organizationId": "acme-corp",
-    },
-    "from": {"userId": "u_1"},
-    "comments": {"1": {"commentId": 1, "commentText": "written before the outage"}},
-}
+THREAD = COMMENTS.record(
+    "ann-outage",
+    comments={"1": {"commentId": 1, "commentText": "written before the outage"}},
+    **{"from": {"userId": "u_1"}},
+)
 
 
 class Server:
@@ -91,18 +88,13 @@ def assert_database_error(response: Any, elapsed: float) -> None:
     assert elapsed < TIMEOUT_MS / 1000 + MARGIN_S
 
 
-GET = (
-    "comments/get",
-    {"organizationId": "acme-corp", "commentAnnotationIds": ["ann-outage"]},
-)
+GET = ("comments/get", COMMENTS.get_body(ids=["ann-outage"]))
 
 
 def save_body(comment_id: str, text: str) -> dict[str, Any]:
-    payload = {
-        **THREAD,
-        "comments": {comment_id: {"commentId": int(comment_id), "commentText": text}},
-    }
-    return {"commentAnnotation": {"ann-outage": payload}, "event": "comment.add"}
+    message = {comment_id: {"commentId": int(comment_id), "commentText": text}}
+    payload = {**THREAD, "comments": message}
+    return COMMENTS.save_body(payload, event="comment.add")
 
 
 def test_outage_answers_503_quickly_and_recovers(
@@ -111,8 +103,7 @@ def test_outage_answers_503_quickly_and_recovers(
     configure(settings, server.start())
     ensure_indexes()
     response = post_json(
-        "comments/save",
-        {"commentAnnotation": {"ann-outage": THREAD}, "event": "comment.add"},
+        "comments/save", COMMENTS.save_body(THREAD, event="comment.add")
     )
     assert response.status_code == 200, response.content
 
