@@ -22,6 +22,9 @@ THIRD = "initech"
 #: A principal allowed in both test organizations: the default of the request helpers.
 BOTH = ("u_test", ORG, OTHER)
 
+#: Keys MongoDB cannot store as they are (§5.5); every payload must round-trip them.
+UNSAFE_KEYS = ["a.b", "$x", "~tilde", ""]
+
 OPERATIONS = frozenset({"get", "save", "delete"})
 SELECTORS = frozenset({"ids", "documents", "folder"})
 

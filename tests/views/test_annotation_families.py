@@ -19,12 +19,18 @@ from ..contracts import (
     assert_json_equal,
     assert_success,
 )
-from ..families import ORG, OTHER, THIRD, Family, for_families, other_family
+from ..families import (
+    ORG,
+    OTHER,
+    THIRD,
+    UNSAFE_KEYS,
+    Family,
+    for_families,
+    other_family,
+)
 from ..wire import FamilyClient
 
 pytestmark = pytest.mark.mongo
-
-UNSAFE_KEYS = ["a.b", "$x", "~tilde", ""]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from ..contracts import assert_json_equal, assert_success
-from ..families import BOTH, COMMENTS, Family
+from ..families import BOTH, COMMENTS, UNSAFE_KEYS, Family
 from ..wire import FamilyClient, json_poster, run_together
 
 pytestmark = pytest.mark.mongo
@@ -37,7 +37,6 @@ UPSERT_ONLY_EVENTS = [
     "comment_annotation.delete",
 ]
 
-UNSAFE_KEYS = ["a.b", "$x", "~tilde", ""]
 EXAMPLE_ID = "Qm3r8XvT2pLkA9dWzF1c"
 
 thread = COMMENTS.record
