@@ -3,23 +3,57 @@
 from __future__ import annotations
 
 import logging
-import os
-import sys
 from pathlib import Path
 
 from django.apps import AppConfig
 from django.conf import settings
 
-from .server import in_reloader_parent, start_embedded_server
+from .server import find_running_server, serve_embedded_server
 
 logger = logging.getLogger(__name__)
 
 
-class DevDBConfig(AppConfig):
-    """Starts SecantusDB when DEBUG is on and ``VELT["MONGODB_URI"]`` is empty.
+def _wants_embedded_database() -> bool:
+    return bool(settings.DEBUG) and not settings.VELT.get("MONGODB_URI")
 
-    velt_django itself never starts a database; this demo app does, so that the example
-    runs on a fresh checkout with nothing else installed.
+
+def serve_database() -> None:
+    """Give a process that serves requests a database: start SecantusDB, or reuse one.
+
+    Called by ``example_project.wsgi`` when it builds the WSGI application, which only a
+    serving process does. Does nothing when DEBUG is off or ``VELT["MONGODB_URI"]`` is
+    set. Raises ``ImproperlyConfigured`` when no server can be started.
+    """
+    if not _wants_embedded_database():
+        return
+    data_dir = Path(settings.EXAMPLE_DATA_DIR)
+    uri, started = serve_embedded_server(data_dir)
+    settings.VELT["MONGODB_URI"] = uri
+    if not started:
+        logger.info(
+            "velt example: using the embedded SecantusDB dev server at %s (data in %s)",
+            uri,
+            data_dir,
+        )
+        return
+    from velt_django.repository import ensure_indexes
+
+    ensure_indexes()
+    logger.info(
+        "velt example: no VELT_MONGODB_URI set; started embedded SecantusDB dev "
+        "server at %s (data in %s)",
+        uri,
+        data_dir,
+    )
+
+
+class DevDBConfig(AppConfig):
+    """Points ``VELT["MONGODB_URI"]`` at the embedded dev server when one runs.
+
+    With DEBUG on and no URI configured, every process looks for the server that a
+    serving process advertises in the data directory (see ``server.py``) and uses it;
+    nothing is started here. velt_django itself never starts a database; this demo app
+    does, so that the example runs on a fresh checkout with nothing else installed.
     """
 
     name = "example_project.devdb"
@@ -27,22 +61,16 @@ class DevDBConfig(AppConfig):
     verbose_name = "Example development database"
 
     def ready(self) -> None:
-        if in_reloader_parent(sys.argv, os.environ):
-            return
-        velt = settings.VELT
-        if settings.DEBUG and not velt.get("MONGODB_URI"):
-            data_dir = Path(settings.EXAMPLE_DATA_DIR)
-            uri = start_embedded_server(data_dir)
-            velt["MONGODB_URI"] = uri
-            from velt_django.repository import ensure_indexes
-
-            ensure_indexes()
-            logger.info(
-                "velt example: no VELT_MONGODB_URI set; started embedded SecantusDB dev "
-                "server at %s (data in %s)",
-                uri,
-                data_dir,
-            )
+        if _wants_embedded_database():
+            running = find_running_server(Path(settings.EXAMPLE_DATA_DIR))
+            if running is not None:
+                settings.VELT["MONGODB_URI"] = running.uri
+                logger.info(
+                    "velt example: using the embedded SecantusDB dev server of "
+                    "process %d at %s",
+                    running.pid,
+                    running.uri,
+                )
         if settings.EXAMPLE_OPEN_ACCESS:
             logger.warning(
                 "velt example: DEBUG is on and no access policy is configured, so /velt/ "
