@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from velt_django.exceptions import InvalidInput
-from velt_django.serializers.base import event_value
 from velt_django.serializers.annotations import (
     COMMENTS,
     REACTIONS,
@@ -16,6 +15,7 @@ from velt_django.serializers.annotations import (
     parse_get,
     parse_save,
 )
+from velt_django.serializers.base import event_value
 
 FAMILIES = pytest.mark.parametrize(
     "family", [COMMENTS, REACTIONS], ids=["comments", "reactions"]

@@ -14,7 +14,7 @@ from velt_django.exceptions import (
     InvalidRecordError,
     RecordTooLargeError,
 )
-from velt_django.repository import base
+from velt_django.repository import annotations
 from velt_django.repository.comments import CommentRepository
 from velt_django.repository.keys import escape_key
 
@@ -57,7 +57,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime.datetime]:
             return times[-1]
 
     monkeypatch.setattr(
-        base,
+        annotations,
         "datetime",
         types.SimpleNamespace(datetime=FakeDatetime, timezone=datetime.timezone),
     )
@@ -438,22 +438,22 @@ def test_get_many_returns_no_envelope_fields(repo: CommentRepository) -> None:
         assert field not in payload
 
 
-# ---- comment.delete (remove_entry) -----------------------------------------------------
+# ---- comment.delete (message_removal) -----------------------------------------------------
 
 
-def test_save_many_remove_entry_removes_by_key(repo: CommentRepository) -> None:
+def test_save_many_message_removal_removes_by_key(repo: CommentRepository) -> None:
     repo.save_many(
         [record(payload={"comments": {"1": {"commentId": 1}, "2": {"commentId": 2}}})]
     )
     repo.save_many(
         [record(payload={"comments": {"1": {"commentId": 1}}})],
         event="comment.delete",
-        remove_entry=("comments", "2"),
+        post_merge=CommentRepository.message_removal("2"),
     )
     assert stored(repo)["comments"] == {"1": {"commentId": 1}}
 
 
-def test_save_many_remove_entry_removes_by_comment_id_value(
+def test_save_many_message_removal_removes_by_comment_id_value(
     repo: CommentRepository,
 ) -> None:
     repo.save_many(
@@ -466,22 +466,23 @@ def test_save_many_remove_entry_removes_by_comment_id_value(
         ]
     )
     repo.save_many(
-        [record(payload={"comments": {}})], remove_entry=("comments", "660913")
+        [record(payload={"comments": {}})],
+        post_merge=CommentRepository.message_removal("660913"),
     )
     assert stored(repo)["comments"] == {"k1": {"commentId": 1}}
 
 
-def test_save_many_remove_entry_removes_entry_present_in_incoming(
+def test_save_many_message_removal_removes_entry_present_in_incoming(
     repo: CommentRepository,
 ) -> None:
     repo.save_many(
         [record(payload={"comments": {"1": {"commentId": 1}, "2": {"commentId": 2}}})],
-        remove_entry=("comments", "2"),
+        post_merge=CommentRepository.message_removal("2"),
     )
     assert stored(repo)["comments"] == {"1": {"commentId": 1}}
 
 
-def test_save_many_remove_entry_still_merges_other_keys(
+def test_save_many_message_removal_still_merges_other_keys(
     repo: CommentRepository,
 ) -> None:
     repo.save_many(
@@ -495,7 +496,8 @@ def test_save_many_remove_entry_still_merges_other_keys(
         ]
     )
     repo.save_many(
-        [record(payload={"from": {"userId": "u"}})], remove_entry=("comments", "1")
+        [record(payload={"from": {"userId": "u"}})],
+        post_merge=CommentRepository.message_removal("1"),
     )
     assert stored(repo) == {
         "annotationId": "A1",
@@ -505,19 +507,25 @@ def test_save_many_remove_entry_still_merges_other_keys(
     }
 
 
-def test_save_many_remove_entry_of_unknown_comment_keeps_map(
+def test_save_many_message_removal_of_unknown_comment_keeps_map(
     repo: CommentRepository,
 ) -> None:
     repo.save_many([record(payload={"comments": {"1": {"commentId": 1}}})])
-    repo.save_many([record(payload={})], remove_entry=("comments", "99"))
+    repo.save_many(
+        [record(payload={})], post_merge=CommentRepository.message_removal("99")
+    )
     assert stored(repo)["comments"] == {"1": {"commentId": 1}}
 
 
-def test_save_many_remove_entry_increments_rev_and_sets_event(
+def test_save_many_message_removal_increments_rev_and_sets_event(
     repo: CommentRepository, raw: Any
 ) -> None:
     repo.save_many([record(payload={"comments": {"1": {"commentId": 1}}})])
-    repo.save_many([record()], event="comment.delete", remove_entry=("comments", "1"))
+    repo.save_many(
+        [record()],
+        event="comment.delete",
+        post_merge=CommentRepository.message_removal("1"),
+    )
     doc = raw()
     assert doc["rev"] == 2
     assert doc["lastEvent"] == "comment.delete"
@@ -714,12 +722,37 @@ def test_delete_leaves_other_organizations(seeded: CommentRepository) -> None:
     assert "A1" in seeded.get_many(OTHER_ORG, ids=["A1"])
 
 
-def test_organizations_holding_lists_sorted_orgs(seeded: CommentRepository) -> None:
-    assert seeded.organizations_holding("A1") == [ORG, OTHER_ORG]
+def test_locate_lists_organization_and_document_sorted(
+    seeded: CommentRepository,
+) -> None:
+    assert seeded.locate("A1") == [(ORG, "doc-1"), (OTHER_ORG, "doc-1")]
 
 
-def test_organizations_holding_unknown_id_is_empty(seeded: CommentRepository) -> None:
-    assert seeded.organizations_holding("nope") == []
+def test_locate_unknown_id_is_empty(seeded: CommentRepository) -> None:
+    assert seeded.locate("nope") == []
+
+
+def test_stored_documents_of_existing_records_only(seeded: CommentRepository) -> None:
+    assert seeded.stored_documents(ORG, ["A1", "A4", "nope"]) == {
+        "A1": "doc-1",
+        "A4": "doc-4",
+    }
+    assert seeded.stored_documents(ORG, []) == {}
+
+
+def test_find_reports_each_records_document(seeded: CommentRepository) -> None:
+    found = seeded.find(ORG, ids=["A1", "A4"])
+    assert sorted((r.record_id, r.document_id) for r in found) == [
+        ("A1", "doc-1"),
+        ("A4", "doc-4"),
+    ]
+
+
+def test_delete_only_in_document_spares_a_moved_record(
+    seeded: CommentRepository,
+) -> None:
+    assert seeded.delete(ORG, "A1", only_in_document=("doc-9",)) == 0
+    assert seeded.delete(ORG, "A1", only_in_document=("doc-1",)) == 1
 
 
 def test_delete_in_organizations_deletes_only_listed(seeded: CommentRepository) -> None:
@@ -732,115 +765,4 @@ def test_delete_in_organizations_with_no_orgs_deletes_nothing(
     seeded: CommentRepository,
 ) -> None:
     assert seeded.delete_in_organizations("A1", []) == 0
-    assert seeded.organizations_holding("A1") == [ORG, OTHER_ORG]
-
-
-# ---- pure functions ----------------------------------------------------------------------
-
-
-def test_merge_payload_keeps_absent_and_replaces_present() -> None:
-    merged = base.merge_payload({"a": 1, "b": [1, 2]}, {"b": [3], "c": None}, ())
-    assert merged == {"a": 1, "b": [3], "c": None}
-
-
-def test_merge_payload_merges_listed_keys_entry_by_entry() -> None:
-    merged = base.merge_payload(
-        {"comments": {"1": {"t": "a", "h": "x"}, "2": {"t": "b"}}},
-        {"comments": {"1": {"t": "c"}, "3": {"t": "d"}}},
-        ("comments",),
-    )
-    assert merged == {"comments": {"1": {"t": "c"}, "2": {"t": "b"}, "3": {"t": "d"}}}
-
-
-def test_merge_payload_replaces_unlisted_object_wholesale() -> None:
-    merged = base.merge_payload({"comments": {"1": {}}}, {"comments": {"2": {}}}, ())
-    assert merged == {"comments": {"2": {}}}
-
-
-def test_merge_payload_replaces_stored_non_object_of_listed_key() -> None:
-    merged = base.merge_payload(
-        {"comments": [1, 2]}, {"comments": {"1": {}}}, ("comments",)
-    )
-    assert merged == {"comments": {"1": {}}}
-
-
-def test_merge_payload_replaces_listed_key_with_non_object() -> None:
-    merged = base.merge_payload(
-        {"metadata": {"a": 1}}, {"metadata": "flat"}, ("metadata",)
-    )
-    assert merged == {"metadata": "flat"}
-
-
-def test_merge_payload_does_not_mutate_inputs() -> None:
-    stored_payload = {"metadata": {"a": 1}, "x": 1}
-    incoming = {"metadata": {"b": 2}}
-    base.merge_payload(stored_payload, incoming, ("metadata",))
-    assert stored_payload == {"metadata": {"a": 1}, "x": 1}
-    assert incoming == {"metadata": {"b": 2}}
-
-
-def test_remove_map_entry_removes_by_key() -> None:
-    payload: dict[str, Any] = {
-        "comments": {"1": {"commentId": 1}, "2": {"commentId": 2}}
-    }
-    base.remove_map_entry(payload, "comments", "2", "commentId")
-    assert payload == {"comments": {"1": {"commentId": 1}}}
-
-
-def test_remove_map_entry_removes_by_numeric_id_value() -> None:
-    payload: dict[str, Any] = {
-        "comments": {"a": {"commentId": 517204}, "b": {"commentId": 9}}
-    }
-    base.remove_map_entry(payload, "comments", "517204", "commentId")
-    assert payload == {"comments": {"b": {"commentId": 9}}}
-
-
-def test_remove_map_entry_removes_by_integral_float_id_value() -> None:
-    payload: dict[str, Any] = {"comments": {"a": {"commentId": 517204.0}}}
-    base.remove_map_entry(payload, "comments", "517204", "commentId")
-    assert payload == {"comments": {}}
-
-
-def test_remove_map_entry_matches_unsafe_key_in_plain_payload() -> None:
-    # The read-merge-write path merges unescaped payloads, so keys are compared as sent.
-    payload: dict[str, Any] = {"comments": {"1.5": {}, "2": {}}}
-    base.remove_map_entry(payload, "comments", "1.5", "commentId")
-    assert payload == {"comments": {"2": {}}}
-
-
-def test_remove_map_entry_ignores_missing_map() -> None:
-    payload: dict[str, Any] = {"other": 1}
-    base.remove_map_entry(payload, "comments", "1", "commentId")
-    assert payload == {"other": 1}
-
-
-def test_remove_map_entry_ignores_non_object_map() -> None:
-    payload: dict[str, Any] = {"comments": ["1"]}
-    base.remove_map_entry(payload, "comments", "1", "commentId")
-    assert payload == {"comments": ["1"]}
-
-
-def test_remove_map_entry_keeps_entries_without_matching_id() -> None:
-    payload: dict[str, Any] = {"comments": {"x": {"text": "1"}, "y": "1"}}
-    base.remove_map_entry(payload, "comments", "1", "commentId")
-    assert payload == {"comments": {"x": {"text": "1"}, "y": "1"}}
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (True, "true"),
-        (False, "false"),
-        (517204, "517204"),
-        (517204.0, "517204"),
-        (1.5, "1.5"),
-        ("abc", "abc"),
-        (-3, "-3"),
-    ],
-)
-def test_js_string_matches_javascript_string(value: Any, expected: str) -> None:
-    assert base.js_string(value) == expected
-
-
-def test_js_string_writes_null_like_javascript() -> None:
-    assert base.js_string(None) == "null"
+    assert [org for org, _doc in seeded.locate("A1")] == [ORG, OTHER_ORG]
