@@ -234,17 +234,24 @@ def test_unencodable_values_raise_a_clean_exception(value: Any) -> None:
         responses.success(value)
 
 
-def test_unencodable_answer_is_the_500_envelope(
-    post_json: Any, monkeypatch: Any
-) -> None:
-    from velt_django.repository import CommentRepository
-
-    def huge(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        return {"ann-1": {"n": 2**80}}
-
-    monkeypatch.setattr(CommentRepository, "get_many", huge)
+def test_unencodable_answer_is_the_500_envelope(mongo_db: Any, post_json: Any) -> None:
+    # BSON cannot hold an integer beyond 64 bits, so mongomock refuses to store one; the
+    # stored document is changed in place (mongomock's store) to stand in for any value
+    # orjson refuses.
+    collection = mongo_db["velt_comment_annotations"]
+    collection.insert_one(
+        {
+            "organizationId": "acme-corp",
+            "annotationId": "huge-1",
+            "documentId": "doc-1",
+            "payload": {"annotationId": "huge-1", "n": 0},
+            "rev": 1,
+        }
+    )
+    for stored in collection._store.documents:
+        stored["payload"]["n"] = 2**80
     response = post_json(
-        "comments/get", {"organizationId": "acme-corp", "documentIds": ["d"]}
+        "comments/get", {"organizationId": "acme-corp", "documentIds": ["doc-1"]}
     )
     assert response.status_code == 500
     body = strict_loads(response.content)
