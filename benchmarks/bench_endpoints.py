@@ -290,6 +290,16 @@ def check_update_builder(corpus: Corpus) -> str:
     return "identical" if theirs == raw_update(annotation_id, payload, "comment.add", now) else "DIFFERENT"
 
 
+def repository_projection() -> Any:
+    """The projection of the repository's get, as the repository declares it."""
+    from velt_django.repository import CommentRepository
+
+    declared = getattr(CommentRepository, "read_projection", None)
+    if declared is None:  # before the repository declared it
+        declared = {"_id": 0, "annotationId": 1, "payload": 1, "esc": 1}
+    return dict(declared)
+
+
 # ---- transports -------------------------------------------------------------------
 
 
@@ -402,7 +412,8 @@ class Bench:
         self.raw = raw_db[CommentRepository.collection_name()].with_options(
             write_concern=WriteConcern(w="majority", wtimeout=120_000)
         )
-        self.projection = {"_id": 0, "annotationId": 1, "payload": 1, "esc": 1}
+        # The projection the repository's get sends (declared on the repository class).
+        self.projection = repository_projection()
 
     def post(self, path: str, body: Document | bytes) -> Document:
         raw_body = body if isinstance(body, bytes) else json.dumps(body).encode()
