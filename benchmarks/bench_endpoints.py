@@ -294,10 +294,10 @@ def repository_projection() -> Any:
     """The projection of the repository's get, as the repository declares it."""
     from velt_django.repository import CommentRepository
 
-    declared = getattr(CommentRepository, "read_projection", None)
-    if declared is None:  # before the repository declared it
-        declared = {"_id": 0, "annotationId": 1, "payload": 1, "esc": 1}
-    return dict(declared)
+    if not hasattr(CommentRepository, "read_projection"):  # before it was declared
+        return {"_id": 0, "annotationId": 1, "payload": 1, "esc": 1}
+    declared = CommentRepository.read_projection
+    return None if declared is None else dict(declared)  # None: whole documents
 
 
 # ---- transports -------------------------------------------------------------------
