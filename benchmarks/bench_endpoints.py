@@ -90,7 +90,10 @@ def mongo_server(uri: str | None) -> Iterator[tuple[str, str]]:
             line = proc.stdout.readline().strip() if proc.stdout else ""
             if not line.startswith("mongodb://"):
                 log.flush()
-                raise SystemExit(f"SecantusDB did not start; see {log.name}:\n" + Path(log.name).read_text())
+                raise SystemExit(
+                    f"SecantusDB did not start; see {log.name}:\n"
+                    + Path(log.name).read_text()
+                )
             yield line, "embedded SecantusDB (child process)"
         finally:
             if proc.stdin:
@@ -149,8 +152,30 @@ def configure_django(uri: str, database: str) -> None:
 # ---- payloads ---------------------------------------------------------------------
 
 _ID_ALPHABET = string.ascii_letters + string.digits
-_FIRST = ["Priya", "Jonas", "Mei", "Tomás", "Amara", "Lukas", "Sofia", "Kenji", "Zainab", "Oliver"]
-_LAST = ["Raman", "Berg", "Chen", "Silva", "Okafor", "Weber", "Rossi", "Tanaka", "Haddad", "Brown"]
+_FIRST = [
+    "Priya",
+    "Jonas",
+    "Mei",
+    "Tomás",
+    "Amara",
+    "Lukas",
+    "Sofia",
+    "Kenji",
+    "Zainab",
+    "Oliver",
+]
+_LAST = [
+    "Raman",
+    "Berg",
+    "Chen",
+    "Silva",
+    "Okafor",
+    "Weber",
+    "Rossi",
+    "Tanaka",
+    "Haddad",
+    "Brown",
+]
 _WORDS = (
     "the onboarding flow takes four screens can we cut this to two agreed see mock latest "
     "copy needs review legal approved pricing table numbers look off for enterprise tier "
@@ -172,7 +197,9 @@ def _user(index: int) -> Document:
 
 
 def _sentence(rng: random.Random, low: int = 6, high: int = 18) -> str:
-    return " ".join(rng.choice(_WORDS) for _ in range(rng.randint(low, high))).capitalize()
+    return " ".join(
+        rng.choice(_WORDS) for _ in range(rng.randint(low, high))
+    ).capitalize()
 
 
 class Corpus:
@@ -188,7 +215,9 @@ class Corpus:
             ids = []
             for _ in range(THREADS_PER_DOCUMENT):
                 annotation_id = _annotation_id(self.rng)
-                self.threads[annotation_id] = self._thread(annotation_id, document_id, self.rng.randint(2, 3))
+                self.threads[annotation_id] = self._thread(
+                    annotation_id, document_id, self.rng.randint(2, 3)
+                )
                 ids.append(annotation_id)
             self.by_document[document_id] = ids
         self.ids = list(self.threads)
@@ -199,7 +228,9 @@ class Corpus:
             "documentId": document_id,
             "organizationId": ORG,
             "folderId": f"folder-{int(document_id[-2:]) % 4}",
-            "documentMetadata": {"documentName": f"Spec {document_id[-2:]} (Q3 review)"},
+            "documentMetadata": {
+                "documentName": f"Spec {document_id[-2:]} (Q3 review)"
+            },
             "sdkVersion": "5.0.2",
         }
 
@@ -210,7 +241,7 @@ class Corpus:
         return {
             "commentId": self.next_comment_id,
             "commentText": text,
-            "commentHtml": f"<p>{text} <span class=\"mention\">@{_user(mentioned)['name']}</span></p>",
+            "commentHtml": f'<p>{text} <span class="mention">@{_user(mentioned)["name"]}</span></p>',
             "from": _user(author),
             "to": [_user(mentioned)],
         }
@@ -236,16 +267,24 @@ class Corpus:
         thread["comments"] = {**thread["comments"], str(message["commentId"]): message}
         return thread, str(message["commentId"])
 
-    def save_body(self, records: dict[str, Document], event: str, comment_id: str | None = None) -> Document:
+    def save_body(
+        self, records: dict[str, Document], event: str, comment_id: str | None = None
+    ) -> Document:
         first = next(iter(records.values()))
-        body: Document = {"commentAnnotation": records, "event": event, "metadata": dict(first["metadata"])}
+        body: Document = {
+            "commentAnnotation": records,
+            "event": event,
+            "metadata": dict(first["metadata"]),
+        }
         if comment_id is not None and len(records) == 1:
             body["commentId"] = comment_id
             body["targetComment"] = first["comments"][comment_id]
         return body
 
 
-def raw_update(annotation_id: str, payload: Document, event: str | None, now: datetime.datetime) -> tuple[Document, Document]:
+def raw_update(
+    annotation_id: str, payload: Document, event: str | None, now: datetime.datetime
+) -> tuple[Document, Document]:
     """The (filter, update) velt_django sends for one record: CONTRACT §5.4's dotted ``$set``
     per entry of ``metadata``/``comments``, ``$unset`` of the non-object wrapper, plus
     ``$setOnInsert`` and ``$inc``, filtered on the unique index's fields (mirrors the
@@ -267,7 +306,12 @@ def raw_update(annotation_id: str, payload: Document, event: str | None, now: da
         else:
             to_set[path] = value
     query: Document = {"organizationId": ORG, "annotationId": annotation_id}
-    update = {"$set": to_set, "$setOnInsert": {"createdAt": now}, "$inc": {"rev": 1}, "$unset": to_unset}
+    update = {
+        "$set": to_set,
+        "$setOnInsert": {"createdAt": now},
+        "$inc": {"rev": 1},
+        "$unset": to_unset,
+    }
     return query, update
 
 
@@ -287,7 +331,11 @@ def check_update_builder(corpus: Corpus) -> str:
         theirs = (op._filter, op._doc)
     except (AttributeError, TypeError) as err:  # private API moved: say so, don't fail
         return f"not checked ({type(err).__name__})"
-    return "identical" if theirs == raw_update(annotation_id, payload, "comment.add", now) else "DIFFERENT"
+    return (
+        "identical"
+        if theirs == raw_update(annotation_id, payload, "comment.add", now)
+        else "DIFFERENT"
+    )
 
 
 def repository_projection() -> Any:
@@ -335,7 +383,9 @@ class HttpTransport:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=QuietHandler)
+        self.server = make_server(
+            "127.0.0.1", 0, get_wsgi_application(), handler_class=QuietHandler
+        )
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -379,7 +429,9 @@ def summarize(samples_ns: list[int]) -> Document:
     }
 
 
-def measure(make_step: Callable[[int], Step], iterations: int, warmup: int) -> dict[str, Document]:
+def measure(
+    make_step: Callable[[int], Step], iterations: int, warmup: int
+) -> dict[str, Document]:
     """Run ``warmup + iterations`` steps, alternating which side goes first."""
     samples: dict[str, list[int]] = {"endpoint": [], "raw": []}
     gc.collect()
@@ -434,8 +486,13 @@ class Bench:
         start = time.perf_counter()
         ids = self.corpus.ids
         for offset in range(0, len(ids), BATCH_SIZE):
-            records = {i: self.corpus.threads[i] for i in ids[offset : offset + BATCH_SIZE]}
-            self.post("/velt/comments/save", self.corpus.save_body(records, "comment_annotation.add"))
+            records = {
+                i: self.corpus.threads[i] for i in ids[offset : offset + BATCH_SIZE]
+            }
+            self.post(
+                "/velt/comments/save",
+                self.corpus.save_body(records, "comment_annotation.add"),
+            )
         stored = self.raw.count_documents({"organizationId": ORG})
         if stored != len(ids):
             raise SystemExit(f"seeding stored {stored} threads, expected {len(ids)}")
@@ -449,15 +506,21 @@ class Bench:
 
     def step_get_document(self, i: int) -> Step:
         document_id = f"spec-{i % DOCUMENT_COUNT:02d}"
-        body = json.dumps({"organizationId": ORG, "documentIds": [document_id]}).encode()
+        body = json.dumps(
+            {"organizationId": ORG, "documentIds": [document_id]}
+        ).encode()
         query = {"organizationId": ORG, "documentId": {"$in": [document_id]}}
-        return Step(self._expect_ok("/velt/comments/get", body), lambda: self._find(query))
+        return Step(
+            self._expect_ok("/velt/comments/get", body), lambda: self._find(query)
+        )
 
     def step_get_ids(self, i: int) -> Step:
         ids = self.rng.sample(self.corpus.ids, BATCH_SIZE)
         body = json.dumps({"organizationId": ORG, "commentAnnotationIds": ids}).encode()
         query = {"organizationId": ORG, "annotationId": {"$in": ids}}
-        return Step(self._expect_ok("/velt/comments/get", body), lambda: self._find(query))
+        return Step(
+            self._expect_ok("/velt/comments/get", body), lambda: self._find(query)
+        )
 
     def _saves(self, count: int) -> tuple[bytes, list[tuple[Document, Document]]]:
         chosen = self.rng.sample(self.corpus.ids, count)
@@ -472,7 +535,9 @@ class Bench:
             records[annotation_id] = payload
             raw_payload, _ = self.corpus.with_new_message(annotation_id)
             raw_ops.append(raw_update(annotation_id, raw_payload, "comment.add", now))
-        body = json.dumps(self.corpus.save_body(records, "comment.add", comment_id)).encode()
+        body = json.dumps(
+            self.corpus.save_body(records, "comment.add", comment_id)
+        ).encode()
         return body, raw_ops
 
     def _update_one(self, query: Document, update: Document) -> None:
@@ -515,7 +580,9 @@ class Bench:
                 tracemalloc.stop()
 
         self.transport.post("/velt/comments/get", body)  # warm caches outside the trace
-        endpoint_peak, (status, content) = peak(lambda: self.transport.post("/velt/comments/get", body))
+        endpoint_peak, (status, content) = peak(
+            lambda: self.transport.post("/velt/comments/get", body)
+        )
         raw_peak, docs = peak(lambda: list(self.raw.find(query, self.projection)))
         threads = len(json.loads(content)["data"])
         return {
@@ -556,23 +623,41 @@ def profile_endpoints(bench: Bench, calls: int, top: int) -> Document:
         stats = pstats.Stats(profiler)
         total = stats.total_tt  # type: ignore[attr-defined]
         rows = []
-        for (filename, line, func), (_cc, ncalls, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-            rows.append((cumtime, tottime, ncalls, f"{_short(filename)}:{line}({func})"))
+        for (filename, line, func), (
+            _cc,
+            ncalls,
+            tottime,
+            cumtime,
+            _callers,
+        ) in stats.stats.items():  # type: ignore[attr-defined]
+            rows.append(
+                (cumtime, tottime, ncalls, f"{_short(filename)}:{line}({func})")
+            )
         rows.sort(reverse=True)
         velt = [r for r in rows if "velt_django" in r[3]]
         by_self = sorted(rows, key=lambda r: r[1], reverse=True)
-        print(f"\n== cProfile: {label}, {calls} endpoint calls, {total:.3f} s profiled ==")
+        print(
+            f"\n== cProfile: {label}, {calls} endpoint calls, {total:.3f} s profiled =="
+        )
         print("  velt_django functions by cumulative time (per call, ms):")
         for cum, own, n, name in velt[:top]:
-            print(f"    {cum / calls * 1e3:8.3f} cum {own / calls * 1e3:8.3f} self  {n:6d}x  {name}")
+            print(
+                f"    {cum / calls * 1e3:8.3f} cum {own / calls * 1e3:8.3f} self  {n:6d}x  {name}"
+            )
         print("  all functions by self time (per call, ms):")
         for cum, own, n, name in by_self[:top]:
-            print(f"    {own / calls * 1e3:8.3f} self {cum / calls * 1e3:8.3f} cum  {n:6d}x  {name}")
+            print(
+                f"    {own / calls * 1e3:8.3f} self {cum / calls * 1e3:8.3f} cum  {n:6d}x  {name}"
+            )
         report[key] = {
             "calls": calls,
             "total_s": round(total, 4),
-            "velt_django_cumulative_ms_per_call": {n: round(c / calls * 1e3, 3) for c, _o, _n, n in velt[:top]},
-            "top_self_ms_per_call": {n: round(o / calls * 1e3, 3) for _c, o, _n, n in by_self[:top]},
+            "velt_django_cumulative_ms_per_call": {
+                n: round(c / calls * 1e3, 3) for c, _o, _n, n in velt[:top]
+            },
+            "top_self_ms_per_call": {
+                n: round(o / calls * 1e3, 3) for _c, o, _n, n in by_self[:top]
+            },
             "stats_file": str(out),
         }
     return report
@@ -600,7 +685,13 @@ def machine() -> Document:
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {}
-    for dist in ("velt-django", "Django", "djangorestframework", "pymongo", "secantusdb"):
+    for dist in (
+        "velt-django",
+        "Django",
+        "djangorestframework",
+        "pymongo",
+        "secantusdb",
+    ):
         try:
             versions[dist] = version(dist)
         except PackageNotFoundError:
@@ -626,7 +717,9 @@ def print_table(results: Document) -> None:
             row = op[side]
             ratio = f"{op['ratio_p50']:.2f}x" if side == "endpoint" else ""
             name = label if side == "endpoint" else ""
-            print(f"{name:<38} {side:<13} {row['requests_per_s']:>8.1f} {row['p50_ms']:>9.2f} {row['p99_ms']:>9.2f} {ratio:>10}")
+            print(
+                f"{name:<38} {side:<13} {row['requests_per_s']:>8.1f} {row['p50_ms']:>9.2f} {row['p99_ms']:>9.2f} {ratio:>10}"
+            )
     print(
         f"\nsave {BATCH_SIZE} / save 1, p50: endpoint {results['save_batch_over_save_one']:.2f}x, "
         f"raw {results['raw_save_batch_over_save_one']:.2f}x"
@@ -639,22 +732,54 @@ def print_table(results: Document) -> None:
     print("\ntargets:")
     for target in results["targets"]:
         mark = "PASS" if target["passed"] else "MISS"
-        print(f"  [{mark}] {target['name']}: {target['value']:.2f} (limit {target['limit']})")
+        print(
+            f"  [{mark}] {target['name']}: {target['value']:.2f} (limit {target['limit']})"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="30 iterations, 5 warm-up (smoke run)")
-    parser.add_argument("--iterations", type=int, help="measured iterations per operation (default 200)")
-    parser.add_argument("--warmup", type=int, help="unmeasured iterations first (default 20)")
-    parser.add_argument("--batch-iterations", type=int, help=f"measured iterations of the save of {BATCH_SIZE} (default iterations // 5)")
-    parser.add_argument("--uri", default=os.environ.get("VELT_BENCH_MONGODB_URI"), help="use this server instead of an embedded SecantusDB (env VELT_BENCH_MONGODB_URI)")
-    parser.add_argument("--database", default=DEFAULT_DATABASE, help="dedicated database, dropped before and after the run")
-    parser.add_argument("--http", action="store_true", help="measure over a real HTTP server (wsgiref) instead of the test Client")
-    parser.add_argument("--profile", action="store_true", help="also cProfile the endpoint path of each operation")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="30 iterations, 5 warm-up (smoke run)"
+    )
+    parser.add_argument(
+        "--iterations", type=int, help="measured iterations per operation (default 200)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, help="unmeasured iterations first (default 20)"
+    )
+    parser.add_argument(
+        "--batch-iterations",
+        type=int,
+        help=f"measured iterations of the save of {BATCH_SIZE} (default iterations // 5)",
+    )
+    parser.add_argument(
+        "--uri",
+        default=os.environ.get("VELT_BENCH_MONGODB_URI"),
+        help="use this server instead of an embedded SecantusDB (env VELT_BENCH_MONGODB_URI)",
+    )
+    parser.add_argument(
+        "--database",
+        default=DEFAULT_DATABASE,
+        help="dedicated database, dropped before and after the run",
+    )
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="measure over a real HTTP server (wsgiref) instead of the test Client",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also cProfile the endpoint path of each operation",
+    )
     parser.add_argument("--profile-calls", type=int, default=50)
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.json")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when a target is missed"
+    )
     args = parser.parse_args(argv)
     iterations = args.iterations or (30 if args.quick else 200)
     warmup = args.warmup if args.warmup is not None else (5 if args.quick else 20)
@@ -666,7 +791,9 @@ def main(argv: list[str] | None = None) -> int:
         configure_django(uri, args.database)
         from velt_django.repository import close_client, ensure_indexes
 
-        raw_client: pymongo.MongoClient[Document] = pymongo.MongoClient(uri, tz_aware=True, socketTimeoutMS=120_000)
+        raw_client: pymongo.MongoClient[Document] = pymongo.MongoClient(
+            uri, tz_aware=True, socketTimeoutMS=120_000
+        )
         raw_client.drop_database(args.database)
         transport: Any = None
         try:
@@ -677,25 +804,44 @@ def main(argv: list[str] | None = None) -> int:
             print(f"server: {server_kind}; transport: {transport.name}")
             print(f"raw update builder vs repository's: {check_update_builder(corpus)}")
             seconds = bench.seed()
-            print(f"seeded {len(corpus.ids)} threads over {DOCUMENT_COUNT} documents via comments/save in {seconds:.1f} s")
-            sample = bench.post("/velt/comments/get", {"organizationId": ORG, "documentIds": ["spec-03"]})
+            print(
+                f"seeded {len(corpus.ids)} threads over {DOCUMENT_COUNT} documents via comments/save in {seconds:.1f} s"
+            )
+            sample = bench.post(
+                "/velt/comments/get",
+                {"organizationId": ORG, "documentIds": ["spec-03"]},
+            )
             if len(sample["data"]) != THREADS_PER_DOCUMENT:
-                raise SystemExit(f"get by document returned {len(sample['data'])} threads")
-            print(f"measuring {iterations} iterations per operation after {warmup} warm-up ...")
+                raise SystemExit(
+                    f"get by document returned {len(sample['data'])} threads"
+                )
+            print(
+                f"measuring {iterations} iterations per operation after {warmup} warm-up ..."
+            )
 
             results: Document = {
-                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                    timespec="seconds"
+                ),
                 "machine": machine(),
                 "server": server_kind,
                 "transport": transport.name,
                 "iterations": iterations,
                 "save_batch_iterations": batch_iterations,
                 "warmup": warmup,
-                "corpus": {"threads": len(corpus.ids), "documents": DOCUMENT_COUNT, "seed_seconds": round(seconds, 2)},
+                "corpus": {
+                    "threads": len(corpus.ids),
+                    "documents": DOCUMENT_COUNT,
+                    "seed_seconds": round(seconds, 2),
+                },
                 "operations": {},
             }
             for key, label, method in OPERATIONS:
-                n, w = (batch_iterations, max(2, warmup // 5)) if key == "save_batch" else (iterations, warmup)
+                n, w = (
+                    (batch_iterations, max(2, warmup // 5))
+                    if key == "save_batch"
+                    else (iterations, warmup)
+                )
                 sides = measure(getattr(bench, method), n, w)
                 endpoint, raw = sides["endpoint"], sides["raw"]
                 results["operations"][key] = {
@@ -703,23 +849,49 @@ def main(argv: list[str] | None = None) -> int:
                     **sides,
                     "ratio_p50": round(endpoint["p50_ms"] / raw["p50_ms"], 3),
                 }
-                print(f"  {label}: endpoint p50 {endpoint['p50_ms']:.2f} ms, raw p50 {raw['p50_ms']:.2f} ms")
+                print(
+                    f"  {label}: endpoint p50 {endpoint['p50_ms']:.2f} ms, raw p50 {raw['p50_ms']:.2f} ms"
+                )
             ops = results["operations"]
-            results["save_batch_over_save_one"] = round(ops["save_batch"]["endpoint"]["p50_ms"] / ops["save_one"]["endpoint"]["p50_ms"], 3)
+            results["save_batch_over_save_one"] = round(
+                ops["save_batch"]["endpoint"]["p50_ms"]
+                / ops["save_one"]["endpoint"]["p50_ms"],
+                3,
+            )
             # What the server itself allows: the same ratio for the raw writes.
-            results["raw_save_batch_over_save_one"] = round(ops["save_batch"]["raw"]["p50_ms"] / ops["save_one"]["raw"]["p50_ms"], 3)
+            results["raw_save_batch_over_save_one"] = round(
+                ops["save_batch"]["raw"]["p50_ms"] / ops["save_one"]["raw"]["p50_ms"], 3
+            )
             results["memory"] = bench.memory_of_get()
             results["targets"] = [
-                {"name": "get by document: endpoint p50 / raw p50", "value": ops["get_document"]["ratio_p50"], "limit": GET_RATIO_TARGET},
-                {"name": "get by ids: endpoint p50 / raw p50", "value": ops["get_ids"]["ratio_p50"], "limit": GET_RATIO_TARGET},
-                {"name": f"save {BATCH_SIZE} / save 1 (endpoint p50)", "value": results["save_batch_over_save_one"], "limit": SAVE_BATCH_TARGET},
+                {
+                    "name": "get by document: endpoint p50 / raw p50",
+                    "value": ops["get_document"]["ratio_p50"],
+                    "limit": GET_RATIO_TARGET,
+                },
+                {
+                    "name": "get by ids: endpoint p50 / raw p50",
+                    "value": ops["get_ids"]["ratio_p50"],
+                    "limit": GET_RATIO_TARGET,
+                },
+                {
+                    "name": f"save {BATCH_SIZE} / save 1 (endpoint p50)",
+                    "value": results["save_batch_over_save_one"],
+                    "limit": SAVE_BATCH_TARGET,
+                },
             ]
             for target in results["targets"]:
-                limit_ok = target["value"] <= target["limit"] if "get" in target["name"] else target["value"] < target["limit"]
+                limit_ok = (
+                    target["value"] <= target["limit"]
+                    if "get" in target["name"]
+                    else target["value"] < target["limit"]
+                )
                 target["passed"] = bool(limit_ok)
             print_table(results)
             if args.profile:
-                results["profile"] = profile_endpoints(bench, args.profile_calls, top=25)
+                results["profile"] = profile_endpoints(
+                    bench, args.profile_calls, top=25
+                )
             args.output.parent.mkdir(parents=True, exist_ok=True)
             args.output.write_text(json.dumps(results, indent=2) + "\n")
             print(f"\nwrote {args.output}")

@@ -36,7 +36,10 @@ class TestPrincipalAuthentication(BaseAuthentication):
         if scheme != "Test" or ":" not in value:
             raise AuthenticationFailed("bad test credential")
         user, _, orgs = value.partition(":")
-        return TestUser(user), {"sub": user, "velt_orgs": [o for o in orgs.split(",") if o]}
+        return TestUser(user), {
+            "sub": user,
+            "velt_orgs": [o for o in orgs.split(",") if o],
+        }
 
     def authenticate_header(self, request: Any) -> str:
         return "Test"
