@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from rest_framework.throttling import SimpleRateThrottle
 
 from velt_django.access import velt_orgs_claim
 
@@ -46,3 +47,15 @@ def hide_private_threads(
         for key, payload in records.items()
         if payload.get("visibility") != "private"
     }
+
+
+class TwoPerMinute(SimpleRateThrottle):
+    """A throttle a host might configure: two calls a minute per principal."""
+
+    rate = "2/min"
+    scope = "velt-tests"
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return (
+            f"velt-tests-throttle-{request.auth.get('sub') if request.auth else 'anon'}"
+        )

@@ -490,3 +490,25 @@ def test_oversized_body_is_refused_before_authentication(
     settings.VELT = {**settings.VELT, "MAX_BODY_SIZE": 64}
     response = post_json("comments/save", "x" * 100, as_=None)
     assert_failure(response, 413, "PAYLOAD_TOO_LARGE")
+
+
+# ---- throttling (the 429 of the error table) -------------------------------------------
+
+
+def test_host_throttle_answers_429_envelope(
+    mongo_db: Any, post_json: Any, settings: Any
+) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.REST_FRAMEWORK = {
+        "DEFAULT_THROTTLE_CLASSES": ["tests.policies.TwoPerMinute"]
+    }
+    body = {"organizationId": ORG}
+    for _ in range(2):
+        assert_success(post_json("comments/get", body), read=True)
+    assert_failure(post_json("comments/get", body), 429, "RATE_LIMITED")
+    # Another principal has its own budget.
+    other = post_json("comments/get", body, as_=("u_other", ORG))
+    assert_success(other, read=True)
+    cache.clear()

@@ -15,6 +15,7 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from .. import cors, responses
@@ -198,6 +199,13 @@ class ResolverView(APIView):
 
     def get_permissions(self) -> list[Any]:
         return [cls() for cls in velt_settings.PERMISSION_CLASSES]
+
+    def get_throttles(self) -> list[Any]:
+        # Read live (APIView binds the classes at import): a host's
+        # REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] applies, and 429 is answered in the
+        # envelope.
+        classes: list[Any] = list(api_settings.DEFAULT_THROTTLE_CLASSES)
+        return [cls() for cls in classes]
 
     def get_exception_handler(self) -> Any:
         return resolver_exception_handler
