@@ -11,6 +11,11 @@ from django.views.generic import View
 
 from .views.comments import DeleteCommentsView, GetCommentsView, SaveCommentsView
 from .views.reactions import DeleteReactionsView, GetReactionsView, SaveReactionsView
+from .views.recordings import (
+    DeleteRecordingsView,
+    GetRecordingsView,
+    SaveRecordingsView,
+)
 
 app_name = "velt"
 
@@ -31,4 +36,10 @@ reactions_patterns = [
     _route("reactions/delete", DeleteReactionsView, "reactions-delete"),
 ]
 
-urlpatterns = comments_patterns + reactions_patterns
+recordings_patterns = [
+    _route("recordings/get", GetRecordingsView, "recordings-get"),
+    _route("recordings/save", SaveRecordingsView, "recordings-save"),
+    _route("recordings/delete", DeleteRecordingsView, "recordings-delete"),
+]
+
+urlpatterns = comments_patterns + reactions_patterns + recordings_patterns

@@ -9,9 +9,14 @@ from .base import BaseRepository, RecordWrite
 from .comments import CommentRepository
 from .connection import close_client, get_client, get_database
 from .reactions import ReactionRepository
+from .recordings import RecordingRepository
 
 #: Every repository whose indexes ``velt_ensure_indexes`` creates.
-REPOSITORIES: tuple[type[BaseRepository], ...] = (CommentRepository, ReactionRepository)
+REPOSITORIES: tuple[type[BaseRepository], ...] = (
+    CommentRepository,
+    ReactionRepository,
+    RecordingRepository,
+)
 
 
 def ensure_indexes(db: Database | None = None) -> dict[str, list[str]]:  # type: ignore[type-arg]
@@ -26,6 +31,7 @@ __all__ = [
     "FoundRecord",
     "CommentRepository",
     "ReactionRepository",
+    "RecordingRepository",
     "RecordWrite",
     "close_client",
     "ensure_indexes",

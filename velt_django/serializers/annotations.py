@@ -30,6 +30,8 @@ class AnnotationFamily:
     save_field: str
     delete_field: str
     id_key: str = "annotationId"
+    #: Other names the save map is accepted under when ``save_field`` is absent.
+    save_aliases: tuple[str, ...] = ()
 
 
 @dataclass
@@ -84,8 +86,11 @@ def parse_save(body: dict[str, Any], family: AnnotationFamily) -> SaveRequest:
     """
     records_map = body.get(family.save_field)
     source = family.save_field
-    if records_map is None and body.get("annotations") is not None:
-        records_map, source = body.get("annotations"), "annotations"  # A-3 alias
+    # Tolerated aliases, only when the canonical field is absent: the family's own, then
+    # `annotations` from Velt's example backend code (A-3).
+    for alias in (*family.save_aliases, "annotations"):
+        if records_map is None and body.get(alias) is not None:
+            records_map, source = body.get(alias), alias
     if records_map is None:
         raise InvalidInput(f"{family.save_field} is required")
     if not isinstance(records_map, dict):
@@ -161,4 +166,13 @@ REACTIONS = AnnotationFamily(
     ids_field="reactionAnnotationIds",
     save_field="reactionAnnotation",
     delete_field="reactionAnnotationId",
+)
+RECORDINGS = AnnotationFamily(
+    name="recordings",
+    ids_field="recorderAnnotationIds",
+    save_field="recorderAnnotation",
+    delete_field="recorderAnnotationId",
+    # The documented request key is singular (CONTRACT §8.4); hand-written callbacks that
+    # mirror the plural get selector send `recorderAnnotations`, accepted as an alias.
+    save_aliases=("recorderAnnotations",),
 )
