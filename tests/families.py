@@ -148,7 +148,31 @@ REACTIONS = Family(
     fields=_reaction_fields,
 )
 
-FAMILIES: tuple[Family, ...] = (COMMENTS, REACTIONS)
+
+def _recording_fields() -> dict[str, Any]:
+    return {
+        "from": {"userId": "u_1", "name": "Dana", "email": "dana@acme.example"},
+        "attachments": [
+            {"attachmentId": 905321, "url": "https://files.example/r.webm"}
+        ],
+        "transcription": {"transcriptedText": "hello", "lastUpdated": 1767225012000},
+        "isUrlAvailable": True,
+    }
+
+
+RECORDINGS = Family(
+    name="recordings",
+    collection="velt_recorder_annotations",
+    ids_field="recorderAnnotationIds",
+    map_field="recorderAnnotation",
+    id_field="recorderAnnotationId",
+    add_event="recorder_annotation.add",
+    delete_event="recorder_annotation.delete",
+    fields=_recording_fields,
+    keyed_maps=("recordingEditVersions", "chunkUrls"),
+)
+
+FAMILIES: tuple[Family, ...] = (COMMENTS, REACTIONS, RECORDINGS)
 
 
 def families_with(*needs: str) -> list[Family]:
