@@ -10,6 +10,7 @@ from django.urls import URLPattern, re_path
 from django.views.generic import View
 
 from .views.comments import DeleteCommentsView, GetCommentsView, SaveCommentsView
+from .views.notifications import DeleteNotificationsView, GetNotificationsView
 from .views.reactions import DeleteReactionsView, GetReactionsView, SaveReactionsView
 from .views.recordings import (
     DeleteRecordingsView,
@@ -42,4 +43,11 @@ recordings_patterns = [
     _route("recordings/delete", DeleteRecordingsView, "recordings-delete"),
 ]
 
+# No notifications/save: notification PII is written server-side (CONTRACT §13.5).
+notifications_patterns = [
+    _route("notifications/get", GetNotificationsView, "notifications-get"),
+    _route("notifications/delete", DeleteNotificationsView, "notifications-delete"),
+]
+
 urlpatterns = comments_patterns + reactions_patterns + recordings_patterns
+urlpatterns += notifications_patterns

@@ -8,6 +8,7 @@ from .annotations import AnnotationRepository, FoundRecord
 from .base import BaseRepository, RecordWrite
 from .comments import CommentRepository
 from .connection import close_client, get_client, get_database
+from .notifications import NotificationRepository
 from .reactions import ReactionRepository
 from .recordings import RecordingRepository
 
@@ -16,6 +17,7 @@ REPOSITORIES: tuple[type[BaseRepository], ...] = (
     CommentRepository,
     ReactionRepository,
     RecordingRepository,
+    NotificationRepository,
 )
 
 
@@ -30,6 +32,7 @@ __all__ = [
     "BaseRepository",
     "FoundRecord",
     "CommentRepository",
+    "NotificationRepository",
     "ReactionRepository",
     "RecordingRepository",
     "RecordWrite",

@@ -1,0 +1,93 @@
+"""Request validation for ``notifications/*`` and the server-side notification API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..exceptions import InvalidInput
+from .base import event_value, id_list, id_value, optional_object, organization_of
+
+#: The id key of a notification payload (CONTRACT §13.2).
+ID_KEY = "notificationId"
+IDS_FIELD = "notificationIds"
+
+
+@dataclass
+class GetNotificationsRequest:
+    organization_id: str
+    notification_ids: list[str]
+
+
+@dataclass
+class DeleteNotificationRequest:
+    notification_id: str
+    organization_id: str | None
+    event: str | None = None
+
+
+def organization_value(value: Any, field: str = "organizationId") -> str:
+    """A required organization id (the rules of every id: operators refused)."""
+    org = id_value(value, field, required=True)
+    assert org is not None
+    return org
+
+
+def parse_get(body: dict[str, Any]) -> GetNotificationsRequest:
+    """``{organizationId, notificationIds}`` (CONTRACT §13.3).
+
+    Missing, ``null`` or empty ``notificationIds`` select nothing (A-18); they are not
+    an error, because the type declares them required and Velt may still send none.
+    """
+    return GetNotificationsRequest(
+        organization_id=organization_value(body.get("organizationId")),
+        notification_ids=id_list(body.get(IDS_FIELD), IDS_FIELD),
+    )
+
+
+def parse_delete(body: dict[str, Any]) -> DeleteNotificationRequest:
+    """``{notificationId, organizationId}`` at top level (CONTRACT §13.4, A-19).
+
+    The organization falls back to ``metadata`` (``clientOrganizationId`` first, as
+    everywhere else, A-27); with neither, the view applies the org-less rule (§2.5).
+    """
+    notification_id = id_value(body.get(ID_KEY), ID_KEY, required=True)
+    assert notification_id is not None
+    org = id_value(body.get("organizationId"), "organizationId")
+    metadata = optional_object(body.get("metadata"), "metadata")
+    if org is None:
+        org = organization_of(metadata, "metadata")
+    return DeleteNotificationRequest(
+        notification_id=notification_id,
+        organization_id=org,
+        # Informational only (A-19): a malformed event is ignored, never refused.
+        event=event_value(body.get("event"), strict=False),
+    )
+
+
+def notification_payload(
+    value: Any, organization_id: str, field: str = "notification"
+) -> tuple[str, dict[str, Any]]:
+    """One notification for the server-side write path (CONTRACT §13.5): its id and a
+    copy of the payload to store.
+
+    The payload must be a JSON object with a ``notificationId``; numbers are written as
+    strings like every id. An ``organizationId`` inside the payload (Velt's REST API
+    body carries one) must name the organization it is stored under: storing it
+    elsewhere would put one organization's text where another reads it.
+    Raises :class:`InvalidInput` with a message naming the field, never its content.
+    """
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"{field} must be an object")
+    notification_id = id_value(value.get(ID_KEY), f"{field}.{ID_KEY}", required=True)
+    assert notification_id is not None
+    own_org = value.get("organizationId")
+    if own_org is not None:
+        if id_value(own_org, f"{field}.organizationId") != organization_id:
+            raise InvalidInput(
+                f"{field}.organizationId differs from the organization it is stored under"
+            )
+    payload = dict(value)
+    payload[ID_KEY] = notification_id
+    return notification_id, payload

@@ -1,0 +1,80 @@
+"""``notifications/get|delete`` (CONTRACT §13). There is no save route: notification
+PII is written server-side through :mod:`velt_django.notifications` (§13.5, A-20)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import HttpResponse
+from rest_framework.request import Request
+
+from .. import responses
+from ..conf import velt_settings
+from ..repository.notifications import NotificationRepository
+from ..serializers.notifications import parse_delete, parse_get
+from .base import ResolverView
+
+logger = logging.getLogger(__name__)
+
+FAMILY = "notifications"
+
+
+class GetNotificationsView(ResolverView):
+    """Payloads of one organization by ``notificationIds``.
+
+    Velt asks once per organization for the "For You" feed (§13.1), so the organization
+    of the request is the organization of every record returned: the policy is asked
+    for it before the read, and the read is confined to it.
+    """
+
+    action = "get"
+
+    def handle(self, request: Request, body: Any) -> HttpResponse:
+        query = parse_get(body)
+        org = query.organization_id
+        # Asked even when no ids are sent, so an outsider learns nothing from the answer.
+        self.authorize(request, org)
+        data = NotificationRepository().get_by_ids(org, query.notification_ids)
+        read_filter = velt_settings.READ_FILTER
+        if read_filter is not None and data:
+            data = dict(read_filter(request, FAMILY, org, data))
+        logger.info(
+            "%s get org=%s asked=%d returned=%d",
+            FAMILY,
+            org,
+            len(query.notification_ids),
+            len(data),
+        )
+        return responses.success(data)
+
+
+class DeleteNotificationsView(ResolverView):
+    """Removes one notification; missing records and retries answer 200 (A-8)."""
+
+    action = "delete"
+
+    def handle(self, request: Request, body: Any) -> HttpResponse:
+        delete = parse_delete(body)
+        repo = NotificationRepository()
+        notification_id = delete.notification_id
+        if delete.organization_id is not None:
+            self.authorize(request, delete.organization_id)
+            deleted = repo.delete(delete.organization_id, notification_id)
+        else:
+            # Org-less delete (§2.5): only in organizations this caller may delete from.
+            allowed = [
+                org
+                for org, _doc in repo.locate(notification_id)
+                if self.is_allowed(request, org)
+            ]
+            deleted = repo.delete_in_organizations(notification_id, allowed)
+        logger.info(
+            "%s delete id=%s org=%s event=%s deleted=%d",
+            FAMILY,
+            notification_id,
+            delete.organization_id or "-",
+            delete.event,
+            deleted,
+        )
+        return responses.success()
