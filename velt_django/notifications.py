@@ -160,19 +160,22 @@ def _skip_space(text: str, index: int) -> int:
     return index
 
 
-def _decode_at(text: str, index: int) -> tuple[object, int]:
+def _decode_at(text: str, index: int, first_line: int = 1) -> tuple[object, int]:
+    """The JSON value starting at ``index``; errors name the line (``text`` starts on
+    line ``first_line`` of the input)."""
+    offset = first_line - 1
     try:
         return _DECODER.raw_decode(text, index)
     except _NonFinite:
         raise InvalidRecordError(
-            f"line {_line_of(text, index)}: a number is out of range"
+            f"line {offset + _line_of(text, index)}: a number is out of range"
         ) from None
     except (ValueError, RecursionError) as err:
         # The decoder's position is where the JSON went wrong; its message is not used
         # (it can quote the text).
         position = getattr(err, "pos", index)
         raise InvalidRecordError(
-            f"line {_line_of(text, position)}: not valid JSON"
+            f"line {offset + _line_of(text, position)}: not valid JSON"
         ) from None
 
 
@@ -208,7 +211,7 @@ def _json_lines(text: str) -> Iterator[tuple[int, object]]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        value, end = _decode_at(line, _skip_space(line, 0))
+        value, end = _decode_at(line, _skip_space(line, 0), number)
         if _skip_space(line, end) != len(line):
             raise InvalidRecordError(f"line {number}: more than one JSON value")
         yield number, value
