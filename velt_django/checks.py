@@ -81,6 +81,18 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="velt.E007",
             )
         )
+    if "ACTIVITY_RETENTION_DAYS" in raw:
+        days = raw["ACTIVITY_RETENTION_DAYS"]
+        if days is not None and (
+            isinstance(days, bool) or not isinstance(days, int) or days <= 0
+        ):
+            messages.append(
+                Error(
+                    'VELT["ACTIVITY_RETENTION_DAYS"] must be None (keep activities) or a '
+                    "positive integer (days).",
+                    id="velt.E008",
+                )
+            )
     if "rest_framework" not in settings.INSTALLED_APPS:
         messages.append(
             Error('"rest_framework" must be in INSTALLED_APPS.', id="velt.E006")

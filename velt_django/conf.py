@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_RECORDS_PER_SAVE": 500,
     "MAX_RECORD_SIZE": 15 * MiB,
     "MAX_PAYLOAD_DEPTH": 64,
+    # Activity retention (CONTRACT §12.5): days until a TTL index removes an activity;
+    # None keeps activities until purged.
+    "ACTIVITY_RETENTION_DAYS": None,
     # Authentication and authorization (CONTRACT §16)
     "AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -175,6 +178,11 @@ class VeltSettings:
     @property
     def MAX_PAYLOAD_DEPTH(self) -> int:
         return int(self.get("MAX_PAYLOAD_DEPTH"))
+
+    @property
+    def ACTIVITY_RETENTION_DAYS(self) -> int | None:
+        value = self.get("ACTIVITY_RETENTION_DAYS")
+        return None if value is None else int(value)
 
     # Security
     @property

@@ -9,6 +9,11 @@ from __future__ import annotations
 from django.urls import URLPattern, re_path
 from django.views.generic import View
 
+from .views.activities import (
+    DeleteActivitiesView,
+    GetActivitiesView,
+    SaveActivitiesView,
+)
 from .views.comments import DeleteCommentsView, GetCommentsView, SaveCommentsView
 from .views.notifications import DeleteNotificationsView, GetNotificationsView
 from .views.reactions import DeleteReactionsView, GetReactionsView, SaveReactionsView
@@ -49,5 +54,14 @@ notifications_patterns = [
     _route("notifications/delete", DeleteNotificationsView, "notifications-delete"),
 ]
 
+# No activities/delete in Velt (activity is append-only, CONTRACT §1.3): the path is
+# routed anyway so that every call of it answers 405 in the envelope.
+activities_patterns = [
+    _route("activities/get", GetActivitiesView, "activities-get"),
+    _route("activities/save", SaveActivitiesView, "activities-save"),
+    _route("activities/delete", DeleteActivitiesView, "activities-delete"),
+]
+
 urlpatterns = comments_patterns + reactions_patterns + recordings_patterns
 urlpatterns += notifications_patterns
+urlpatterns += activities_patterns

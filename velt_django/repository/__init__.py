@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pymongo.database import Database
 
+from .activities import ActivityRepository
 from .annotations import AnnotationRepository, FoundRecord
 from .base import BaseRepository, RecordWrite
 from .comments import CommentRepository
@@ -18,6 +19,7 @@ REPOSITORIES: tuple[type[BaseRepository], ...] = (
     ReactionRepository,
     RecordingRepository,
     NotificationRepository,
+    ActivityRepository,
 )
 
 
@@ -28,6 +30,7 @@ def ensure_indexes(db: Database | None = None) -> dict[str, list[str]]:  # type:
 
 __all__ = [
     "REPOSITORIES",
+    "ActivityRepository",
     "AnnotationRepository",
     "BaseRepository",
     "FoundRecord",

@@ -1,0 +1,299 @@
+"""Activity records (CONTRACT §12): append-only saves, gets with or without an
+organization, the retention TTL index, and the administrative purge."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Sequence
+from typing import Any, ClassVar, NamedTuple
+
+from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo.errors import BulkWriteError
+
+from ..conf import velt_settings
+from ..exceptions import RecordTooLargeError, RepositoryError
+from .annotations import AnnotationRepository
+from .base import BaseRepository, Document, RecordWrite
+from .errors import translate_errors
+from .keys import escape_payload, unescape_value
+
+logger = logging.getLogger(__name__)
+
+#: Name of the TTL index that ``VELT["ACTIVITY_RETENTION_DAYS"]`` drives.
+TTL_INDEX = "created_ttl"
+DAY_SECONDS = 86400
+
+#: Attempts of a save whose first insert raced another writer's (duplicate key).
+SAVE_ATTEMPTS = 5
+
+
+class FoundActivity(NamedTuple):
+    """An activity read back: where it is stored, and its payload."""
+
+    organization_id: str
+    record_id: str
+    document_id: str | None
+    payload: Document
+
+
+class ActivityRepository(BaseRepository):
+    """``velt_activities``: one document per activity, keyed by (``organizationId``,
+    ``activityId``), payload nested under ``payload`` (CONTRACT §5.2).
+
+    Saves are append-only: the first save of an id stores its payload; a later save only
+    adds top-level keys (and ``metadata`` keys) that are not stored yet and never changes
+    a stored value. See :meth:`save_many` for why this departs from the §5.3 merge rule.
+    """
+
+    collection_suffix = "activities"
+    id_field: ClassVar[str] = "activityId"
+
+    indexes: ClassVar[Sequence[IndexModel]] = (
+        IndexModel(
+            [("organizationId", ASCENDING), ("activityId", ASCENDING)],
+            unique=True,
+            name="org_activity_unique",
+        ),
+        IndexModel(
+            [("organizationId", ASCENDING), ("documentId", ASCENDING)],
+            name="org_document",
+        ),
+        # Gets without an organization (A-16) select by ids or documents alone: both
+        # get an index, so such a get is never a collection scan.
+        IndexModel([("activityId", ASCENDING)], name="activity"),
+        IndexModel([("documentId", ASCENDING)], name="document"),
+    )
+
+    def _key(self, organization_id: str, record_id: str) -> Document:
+        return {"organizationId": organization_id, self.id_field: record_id}
+
+    # ---- indexes -----------------------------------------------------------------
+
+    def ensure_indexes(self) -> list[str]:
+        """The declared indexes plus the retention TTL index on ``createdAt`` while
+        ``ACTIVITY_RETENTION_DAYS`` is set; a changed period is applied with ``collMod``
+        (or by recreating the index), and the index is dropped when retention is off."""
+        names = super().ensure_indexes()
+        days = velt_settings.ACTIVITY_RETENTION_DAYS
+        with translate_errors("index_information"):
+            current = self.collection.index_information().get(TTL_INDEX)
+        if days is None:
+            if current is not None:
+                with translate_errors("drop_index"):
+                    self.collection.drop_index(TTL_INDEX)
+                logger.info("activity retention off: dropped %s", TTL_INDEX)
+            return names
+        seconds = days * DAY_SECONDS
+        if current is not None and current.get("expireAfterSeconds") != seconds:
+            self._change_ttl(seconds)
+        else:
+            model = IndexModel(
+                [("createdAt", ASCENDING)], name=TTL_INDEX, expireAfterSeconds=seconds
+            )
+            with translate_errors("create_indexes"):
+                self.collection.create_indexes([model])
+        return [*names, TTL_INDEX]
+
+    def _change_ttl(self, seconds: int) -> None:
+        try:
+            with translate_errors("collMod"):
+                self.db.command(
+                    {
+                        "collMod": self.collection_name(),
+                        "index": {"name": TTL_INDEX, "expireAfterSeconds": seconds},
+                    }
+                )
+            return
+        except RepositoryError:
+            pass  # e.g. a server without collMod on TTL indexes: recreate it below
+        except NotImplementedError:
+            pass  # test doubles (mongomock) that have no collMod
+        logger.info("recreating %s with a new expiry", TTL_INDEX)
+        model = IndexModel(
+            [("createdAt", ASCENDING)], name=TTL_INDEX, expireAfterSeconds=seconds
+        )
+        with translate_errors("create_indexes"):
+            self.collection.drop_index(TTL_INDEX)
+            self.collection.create_indexes([model])
+
+    # ---- reads -------------------------------------------------------------------
+
+    def find(
+        self,
+        organization_id: str | None,
+        ids: Sequence[str] = (),
+        document_ids: Sequence[str] = (),
+    ) -> list[FoundActivity]:
+        """Activities matching ids OR documents (CONTRACT §12.3).
+
+        With an organization and no selector: every activity of the organization.
+        Without an organization: matched on the selectors alone, in every organization
+        (the caller filters by authorization); no selector then matches nothing.
+        """
+        selectors: list[dict[str, Any]] = []
+        if ids:
+            selectors.append({self.id_field: {"$in": list(ids)}})
+        if document_ids:
+            selectors.append({"documentId": {"$in": list(document_ids)}})
+        query: dict[str, Any] = {}
+        if organization_id is not None:
+            query["organizationId"] = organization_id
+        elif not selectors:
+            return []
+        if len(selectors) == 1:
+            query.update(selectors[0])
+        elif selectors:
+            query["$or"] = selectors
+        found: list[FoundActivity] = []
+        with translate_errors("find"):
+            for doc in self.collection.find(query):
+                payload = doc.get("payload") or {}
+                if doc.get("esc"):
+                    payload = unescape_value(payload)
+                found.append(
+                    FoundActivity(
+                        doc["organizationId"],
+                        doc[self.id_field],
+                        doc.get("documentId"),
+                        payload,
+                    )
+                )
+        return found
+
+    def stored_documents(
+        self, organization_id: str, record_ids: Sequence[str]
+    ) -> dict[str, str | None]:
+        """The document each existing activity is stored under (absent ids: not stored)."""
+        if not record_ids:
+            return {}
+        query = {
+            "organizationId": organization_id,
+            self.id_field: {"$in": list(record_ids)},
+        }
+        with translate_errors("find"):
+            return {
+                doc[self.id_field]: doc.get("documentId")
+                for doc in self.collection.find(
+                    query, {"_id": 0, self.id_field: 1, "documentId": 1}
+                )
+            }
+
+    # ---- writes ------------------------------------------------------------------
+
+    def _append_ops(
+        self, record: RecordWrite, event: str | None, now: datetime.datetime
+    ) -> list[UpdateOne]:
+        """The operations of one record's append-only save, in order."""
+        escaped = escape_payload(record.payload, velt_settings.MAX_PAYLOAD_DEPTH, ())
+        if escaped.size > velt_settings.MAX_RECORD_SIZE:
+            raise RecordTooLargeError("a record exceeds the configured size limit")
+        key = self._key(record.organization_id, record.record_id)
+        # ``esc`` only tells reads to unescape; unescaping a payload without escaped
+        # keys changes nothing, so it is set when needed and never cleared.
+        esc: Document = {"esc": True} if escaped.changed else {}
+        insert: Document = {"payload": escaped.value, "createdAt": now}
+        if record.document_id is not None:
+            insert["documentId"] = record.document_id
+        # First: the whole record, when it is new.
+        ops = [
+            UpdateOne(
+                key,
+                {
+                    "$setOnInsert": insert,
+                    "$set": {"updatedAt": now, "lastEvent": event, **esc},
+                },
+                upsert=True,
+            )
+        ]
+        if record.document_id is not None:
+            ops.append(
+                UpdateOne(
+                    {**key, "documentId": {"$exists": False}},
+                    {"$set": {"documentId": record.document_id}},
+                )
+            )
+        # Then, for a record that existed: each key it lacks, only while it lacks it.
+        for name, value in escaped.value.items():
+            path = f"payload.{name}"
+            ops.append(
+                UpdateOne(
+                    {**key, path: {"$exists": False}}, {"$set": {path: value, **esc}}
+                )
+            )
+            if name == "metadata" and isinstance(value, dict):
+                for entry, entry_value in value.items():
+                    entry_path = f"{path}.{entry}"
+                    ops.append(
+                        UpdateOne(
+                            {
+                                **key,
+                                path: {"$type": "object"},
+                                entry_path: {"$exists": False},
+                            },
+                            {"$set": {entry_path: entry_value, **esc}},
+                        )
+                    )
+        return ops
+
+    def save_many(
+        self, records: Sequence[RecordWrite], event: str | None = None
+    ) -> None:
+        """Store new activities; add only missing keys to existing ones.
+
+        CONTRACT §12.1/§12.4 describe activity saves as upserts with the merge rule,
+        while the project requires activity to be append-only: a replayed or altered
+        save must not rewrite history. Reconciled as: the first save of an id stores its
+        payload; later saves add top-level keys and ``metadata`` keys not stored yet
+        (Velt may send more of a record later) and never change a stored value.
+
+        One ordered ``bulk_write`` (one round trip) holds, per record, an upsert whose
+        ``$setOnInsert`` writes the whole payload, then one update per key filtered on
+        that key being absent. Each is atomic on the server, so concurrent saves of one
+        activity cannot overwrite each other either: the first to store a key keeps it.
+        (An update pipeline with ``$mergeObjects`` would do it in one operation per
+        record, but mongomock, the unit tier's database, cannot run it.)
+
+        Raises :class:`RecordTooLargeError`, :class:`InvalidRecordError`,
+        :class:`DatabaseUnavailableError` or :class:`RepositoryError`.
+        """
+        now = datetime.datetime.now(datetime.timezone.utc)
+        # Validate every record before writing any of them.
+        ops = [op for record in records for op in self._append_ops(record, event, now)]
+        if not ops:
+            return
+        for attempt in range(SAVE_ATTEMPTS):
+            try:
+                with translate_errors("bulk_write"):
+                    self.collection.bulk_write(ops, ordered=True)
+                return
+            except BulkWriteError as err:
+                # Raises for anything but a duplicate key (a concurrent first insert of
+                # the same activity); every operation is a no-overwrite, so repeating
+                # the whole batch is safe and completes it against the stored record.
+                AnnotationRepository._triage_bulk_error(err)
+                logger.info("activity save raced a first insert (attempt %d)", attempt)
+        raise RepositoryError("an activity save kept colliding with concurrent inserts")
+
+    # ---- retention -----------------------------------------------------------------
+
+    def purge(
+        self,
+        organization_id: str,
+        document_id: str | None = None,
+        older_than: datetime.datetime | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> int:
+        """Delete (or with ``dry_run`` count) the activities of one organization,
+        optionally only of one document and/or created before ``older_than`` (§12.5)."""
+        query: dict[str, Any] = {"organizationId": organization_id}
+        if document_id is not None:
+            query["documentId"] = document_id
+        if older_than is not None:
+            query["createdAt"] = {"$lt": older_than}
+        if dry_run:
+            with translate_errors("count_documents"):
+                return int(self.collection.count_documents(query))
+        with translate_errors("delete_many"):
+            return int(self.collection.delete_many(query).deleted_count)

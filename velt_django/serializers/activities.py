@@ -1,0 +1,102 @@
+"""Request validation for ``activities/get|save`` (CONTRACT §12)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..conf import velt_settings
+from ..exceptions import InvalidInput
+from ..repository.base import RecordWrite
+from .base import (
+    document_of,
+    event_value,
+    id_list,
+    id_value,
+    optional_object,
+    organization_of,
+)
+
+logger = logging.getLogger(__name__)
+
+#: The id key inside an activity payload (CONTRACT §12.2).
+ID_KEY = "id"
+SAVE_FIELD = "activity"
+
+
+@dataclass
+class ActivityQuery:
+    """An ``activities/get``: ``organization_id`` may be ``None`` (A-16)."""
+
+    organization_id: str | None
+    ids: list[str] = field(default_factory=list)
+    document_ids: list[str] = field(default_factory=list)
+
+    @property
+    def has_selector(self) -> bool:
+        return bool(self.ids or self.document_ids)
+
+
+@dataclass
+class ActivitySave:
+    records: list[RecordWrite]
+    event: str | None = None
+
+
+def parse_get(body: dict[str, Any]) -> ActivityQuery:
+    """``{organizationId?, activityIds?, documentIds?}``: every field optional (§12.3)."""
+    return ActivityQuery(
+        organization_id=id_value(body.get("organizationId"), "organizationId"),
+        ids=id_list(body.get("activityIds"), "activityIds"),
+        document_ids=id_list(body.get("documentIds"), "documentIds"),
+    )
+
+
+def parse_save(body: dict[str, Any]) -> ActivitySave:
+    """``{activity, event, metadata, organizationId}`` (CONTRACT §12.4).
+
+    A record's organization comes from its own metadata, then the request's metadata,
+    then the top-level ``organizationId`` (§2.5, A-17); a record with none fails the
+    whole request. The map key is the record id and wins over the payload's ``id`` (A-35).
+    """
+    records_map = body.get(SAVE_FIELD)
+    if records_map is None:
+        raise InvalidInput(f"{SAVE_FIELD} is required")
+    if not isinstance(records_map, dict):
+        raise InvalidInput(f"{SAVE_FIELD} must be an object keyed by activity id")
+    limit = velt_settings.MAX_RECORDS_PER_SAVE
+    if len(records_map) > limit:
+        raise InvalidInput(f"{SAVE_FIELD} holds more than {limit} records")
+    request_md = optional_object(body.get("metadata"), "metadata")
+    # Both are validated even when the first wins: an operator object is refused
+    # wherever it appears.
+    top_level_org = id_value(body.get("organizationId"), "organizationId")
+    request_org = organization_of(request_md, "metadata") or top_level_org
+    request_doc = document_of(request_md, "metadata")
+    records: list[RecordWrite] = []
+    for key, payload in records_map.items():
+        record_id = id_value(key, f"{SAVE_FIELD} key", required=True)
+        assert record_id is not None
+        if not isinstance(payload, dict):
+            raise InvalidInput(f"{SAVE_FIELD} entries must be objects")
+        if ID_KEY in payload and payload[ID_KEY] != record_id:
+            logger.warning(
+                "activities save: payload id differs from its map key %s; the key wins",
+                record_id,
+            )
+        payload[ID_KEY] = record_id
+        md = payload.get("metadata")
+        md = md if isinstance(md, dict) else {}
+        org = organization_of(md, f"{SAVE_FIELD}.metadata") or request_org
+        if org is None:
+            raise InvalidInput(f"no organizationId for a record of {SAVE_FIELD}")
+        records.append(
+            RecordWrite(
+                organization_id=org,
+                record_id=record_id,
+                payload=payload,
+                document_id=document_of(md, f"{SAVE_FIELD}.metadata") or request_doc,
+            )
+        )
+    return ActivitySave(records=records, event=event_value(body.get("event")))

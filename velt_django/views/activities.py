@@ -1,0 +1,134 @@
+"""``activities/get|save`` (CONTRACT §12); ``activities/delete`` always answers 405."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any
+
+from django.http import HttpResponse
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.request import Request
+
+from .. import responses
+from ..conf import velt_settings
+from ..repository.activities import ActivityRepository, FoundActivity
+from ..serializers.activities import parse_get, parse_save
+from .base import ResolverView
+
+logger = logging.getLogger(__name__)
+
+FAMILY = "activities"
+
+
+class GetActivitiesView(ResolverView):
+    """Activities by ids ∪ documents, of one organization or, without ``organizationId``
+    (A-16), of every organization the policy allows."""
+
+    action = "get"
+
+    def handle(self, request: Request, body: Any) -> HttpResponse:
+        query = parse_get(body)
+        org = query.organization_id
+        if org is not None:
+            self.authorize(request, org, query.document_ids)
+        elif not query.has_selector:
+            # A-16: never an unfiltered dump of every organization.
+            return responses.success({})
+        found = ActivityRepository().find(org, query.ids, query.document_ids)
+        by_org: dict[str, list[FoundActivity]] = defaultdict(list)
+        for record in found:
+            by_org[record.organization_id].append(record)
+        data: dict[str, Any] = {}
+        for record_org, records in sorted(by_org.items()):
+            if org is None and not self.is_allowed(request, record_org):
+                # Records of organizations the caller may not read are left out; the
+                # policy is asked once per organization found, before its records go in.
+                continue
+            if self.document_scoped:
+                checked = query.document_ids if org is not None else []
+                records = self.drop_refused_documents(
+                    request, record_org, records, checked
+                )
+            data.update(self.filtered(request, record_org, records))
+        logger.info(
+            "activities get org=%s found=%d returned=%d",
+            org or "-",
+            len(found),
+            len(data),
+        )
+        return responses.success(data)
+
+    def filtered(
+        self, request: Request, organization_id: str, records: list[FoundActivity]
+    ) -> dict[str, Any]:
+        """The ``data`` entries of one organization, after ``READ_FILTER``."""
+        data = {record.record_id: record.payload for record in records}
+        read_filter = velt_settings.READ_FILTER
+        if read_filter is not None and data:
+            data = dict(read_filter(request, FAMILY, organization_id, data))
+        return data
+
+    def drop_refused_documents(
+        self,
+        request: Request,
+        organization_id: str,
+        found: list[FoundActivity],
+        checked: list[str],
+    ) -> list[FoundActivity]:
+        """The read post-filter of document-scoped policies (CONTRACT §16.5): the policy
+        is asked once per further document the records are stored under; records of
+        refused documents are dropped, records under no document stay."""
+        decisions: dict[str, bool] = {doc: True for doc in checked}
+        kept: list[FoundActivity] = []
+        for record in found:
+            doc = record.document_id
+            if doc is not None and doc not in decisions:
+                decisions[doc] = self.is_allowed(request, organization_id, [doc])
+            if doc is None or decisions[doc]:
+                kept.append(record)
+        return kept
+
+
+class SaveActivitiesView(ResolverView):
+    """Append-only save: new activities are stored, existing ones only gain the keys
+    they lack (see ``ActivityRepository.save_many``)."""
+
+    action = "save"
+
+    def handle(self, request: Request, body: Any) -> HttpResponse:
+        save = parse_save(body)
+        repo = ActivityRepository()
+        by_org: dict[str, list[Any]] = defaultdict(list)
+        for record in save.records:
+            by_org[record.organization_id].append(record)
+        # Every organization is checked before anything is written (CONTRACT §2.5).
+        for org, records in by_org.items():
+            docs = {r.document_id for r in records if r.document_id is not None}
+            if self.document_scoped:
+                # A save adds keys to the stored record, which keeps its document: the
+                # policy sees that document too.
+                stored = repo.stored_documents(org, [r.record_id for r in records])
+                docs.update(doc for doc in stored.values() if doc is not None)
+            self.authorize(request, org, sorted(docs))
+        if save.records:
+            repo.save_many(save.records, event=save.event)
+        logger.info(
+            "activities save orgs=%s records=%d event=%s",
+            ",".join(sorted(by_org)),
+            len(save.records),
+            save.event,
+        )
+        return responses.success()
+
+
+class DeleteActivitiesView(ResolverView):
+    """``activities/delete`` does not exist (activity is append-only, CONTRACT §1.3):
+    every method answers 405 in the envelope, before authentication, so a client
+    configured with a delete URL learns that at once. ``OPTIONS`` stays a CORS
+    preflight so a browser can read that answer."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if request.method != "OPTIONS":
+            raise drf_exceptions.MethodNotAllowed(request.method or "")
+        super().initial(request, *args, **kwargs)
