@@ -70,6 +70,8 @@ def _prepare(
 ) -> RecordWrite:
     with _library_errors(prefix):
         record_id, payload = notification_payload(notification, org, field)
+    # The repository's messages do not say which notification they are about.
+    with _library_errors(prefix or f"{field}: "):
         repo.check(payload)
     return RecordWrite(organization_id=org, record_id=record_id, payload=payload)
 
