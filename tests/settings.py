@@ -10,6 +10,8 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "rest_framework",
     "velt_django",
+    # A user model with a column the user directory must never return (users tests).
+    "tests.userapp",
 ]
 MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",

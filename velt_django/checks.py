@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
 from .conf import DEFAULTS, IMPORT_STRINGS, POSITIVE_INTS, velt_settings
+from .directory.checks import check_user_directory
 from .exceptions import VeltConfigurationError
 from .repository.connection import acknowledged_write_concern
 
@@ -93,6 +94,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                     id="velt.E008",
                 )
             )
+    messages.extend(check_user_directory(raw))
     if "rest_framework" not in settings.INSTALLED_APPS:
         messages.append(
             Error('"rest_framework" must be in INSTALLED_APPS.', id="velt.E006")

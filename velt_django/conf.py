@@ -44,6 +44,17 @@ DEFAULTS: dict[str, Any] = {
     "CORS_ALLOW_CREDENTIALS": False,
     "CORS_EXTRA_ALLOWED_HEADERS": [],
     "CORS_MAX_AGE": 600,
+    # User directory (CONTRACT §14.3): users/get and anonymous-users/resolve
+    "USER_DIRECTORY_CLASS": "velt_django.directory.DjangoUserDirectory",
+    "USER_MODEL": None,
+    "USER_FIELDS": {
+        "userId": "username",
+        "name": "get_full_name",
+        "email": "email",
+        "photoUrl": None,
+        "organizations": None,
+    },
+    "USER_ORGANIZATION_SCOPED": False,
 }
 
 #: Keys holding dotted import paths; resolved objects are cached until VELT changes.
@@ -53,6 +64,7 @@ IMPORT_STRINGS = frozenset(
         "PERMISSION_CLASSES",
         "ORGANIZATION_ACCESS",
         "READ_FILTER",
+        "USER_DIRECTORY_CLASS",
     }
 )
 
@@ -219,6 +231,30 @@ class VeltSettings:
     @property
     def CORS_MAX_AGE(self) -> int:
         return int(self.get("CORS_MAX_AGE"))
+
+    # User directory
+    @property
+    def USER_DIRECTORY_CLASS(self) -> type:
+        cls: type = self._import("USER_DIRECTORY_CLASS")
+        return cls
+
+    @property
+    def USER_MODEL(self) -> str | None:
+        value = self.get("USER_MODEL")
+        return str(value) if value else None
+
+    @property
+    def USER_FIELDS(self) -> dict[str, str | None]:
+        """The default mapping with the configured keys laid over it."""
+        configured = self.get("USER_FIELDS")
+        merged: dict[str, str | None] = dict(DEFAULTS["USER_FIELDS"])
+        if isinstance(configured, Mapping):
+            merged.update(configured)
+        return merged
+
+    @property
+    def USER_ORGANIZATION_SCOPED(self) -> bool:
+        return bool(self.get("USER_ORGANIZATION_SCOPED"))
 
 
 velt_settings = VeltSettings()

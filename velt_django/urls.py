@@ -22,6 +22,7 @@ from .views.recordings import (
     GetRecordingsView,
     SaveRecordingsView,
 )
+from .views.users import GetUsersView, ResolveAnonymousUsersView
 
 app_name = "velt"
 
@@ -62,6 +63,14 @@ activities_patterns = [
     _route("activities/delete", DeleteActivitiesView, "activities-delete"),
 ]
 
+users_patterns = [
+    _route("users/get", GetUsersView, "users-get"),
+    _route(
+        "anonymous-users/resolve", ResolveAnonymousUsersView, "anonymous-users-resolve"
+    ),
+]
+
 urlpatterns = comments_patterns + reactions_patterns + recordings_patterns
 urlpatterns += notifications_patterns
+urlpatterns += users_patterns
 urlpatterns += activities_patterns

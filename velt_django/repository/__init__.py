@@ -12,6 +12,7 @@ from .connection import close_client, get_client, get_database
 from .notifications import NotificationRepository
 from .reactions import ReactionRepository
 from .recordings import RecordingRepository
+from .users import UserRepository
 
 #: Every repository whose indexes ``velt_ensure_indexes`` creates.
 REPOSITORIES: tuple[type[BaseRepository], ...] = (
@@ -20,6 +21,7 @@ REPOSITORIES: tuple[type[BaseRepository], ...] = (
     RecordingRepository,
     NotificationRepository,
     ActivityRepository,
+    UserRepository,
 )
 
 
@@ -39,6 +41,7 @@ __all__ = [
     "ReactionRepository",
     "RecordingRepository",
     "RecordWrite",
+    "UserRepository",
     "close_client",
     "ensure_indexes",
     "get_client",

@@ -1,0 +1,275 @@
+"""``users/get`` over HTTP, against the Django model directory and the MongoDB one
+(CONTRACT §14, A-2, A-22, Appendix A)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection as sql_connection
+from django.test.utils import CaptureQueriesContext
+from pymongo import monitoring
+
+from tests.contracts import ReadEndpointContract, assert_failure, assert_success
+from tests.families import ORG, OTHER
+from tests.userapp import directories
+from tests.userapp.directories import SECRET, Directory, configure
+
+directory = directories.directory  # the fixture, parametrized over the directories
+
+PATH = "users/get"
+SAM = {
+    "userId": "u_8841",
+    "name": "Sam Reyes",
+    "email": "sam@acme.example",
+    "photoUrl": "https://cdn.acme.example/avatars/u_8841.png",
+}
+PRIYA = {"userId": "u_1190", "name": "Priya Nair", "email": "priya.nair@acme.example"}
+GLOBEX = {"userId": "u_g1", "name": "Gloria Bex", "email": "gloria@globex.example"}
+
+#: Keys a ``users/get`` answer may hold: the mapped ``User`` fields (§3.4).
+USER_KEYS = {"userId", "name", "email", "photoUrl", "organizationId"}
+
+
+def _seed(directory: Directory) -> None:
+    directory.load(SAM, PRIYA, org=ORG)
+    directory.load(GLOBEX, org=OTHER)
+
+
+def _get(
+    post_json: Any, body: dict[str, Any], as_: tuple[str, ...] = ("u", ORG)
+) -> Any:
+    return assert_success(post_json(PATH, body, as_=as_), read=True)["data"]
+
+
+def test_users_get_found_users_keyed_by_id_unknown_absent(
+    directory: Directory, post_json: Any
+) -> None:
+    _seed(directory)
+    data = _get(
+        post_json, {"organizationId": ORG, "userIds": ["u_8841", "u_1190", "u_0000"]}
+    )
+    assert set(data) == {"u_8841", "u_1190"}
+    assert data["u_8841"] == {**SAM, "organizationId": ORG}
+    assert data["u_1190"] == {**PRIYA, "organizationId": ORG}
+
+
+@pytest.mark.parametrize("ids", [[], None])
+def test_users_get_empty_or_missing_ids_is_empty_map(
+    directory: Directory, post_json: Any, ids: Any
+) -> None:
+    _seed(directory)
+    assert _get(post_json, {"organizationId": ORG, "userIds": ids}) == {}
+
+
+def test_users_get_never_returns_unmapped_or_internal_fields(
+    directory: Directory, post_json: Any
+) -> None:
+    _seed(directory)
+    response = post_json(PATH, {"organizationId": ORG, "userIds": ["u_8841", "u_g1"]})
+    data = assert_success(response, read=True)["data"]
+    for user in data.values():
+        assert set(user) <= USER_KEYS
+    for leaked in (SECRET, "emailLower", "organizationIds", "_id", "createdAt", "esc"):
+        assert leaked.encode() not in response.content
+
+
+def test_users_get_unscoped_returns_users_of_other_organizations(
+    directory: Directory, post_json: Any
+) -> None:
+    # A-22: user ids are global; Velt asks for users met in other organizations.
+    _seed(directory)
+    data = _get(post_json, {"organizationId": ORG, "userIds": ["u_g1", "u_8841"]})
+    assert data == {"u_g1": GLOBEX, "u_8841": {**SAM, "organizationId": ORG}}
+
+
+def test_users_get_scoped_returns_only_members(
+    directory: Directory, post_json: Any
+) -> None:
+    _seed(directory)
+    directory.scope()
+    data = _get(post_json, {"organizationId": ORG, "userIds": ["u_g1", "u_8841"]})
+    assert data == {"u_8841": {**SAM, "organizationId": ORG}}
+    other = _get(
+        post_json,
+        {"organizationId": OTHER, "userIds": ["u_g1", "u_8841"]},
+        as_=("u", OTHER),
+    )
+    assert other == {"u_g1": {**GLOBEX, "organizationId": OTHER}}
+
+
+def test_users_get_other_organization_refused_and_nothing_read(
+    directory: Directory, post_json: Any
+) -> None:
+    _seed(directory)
+    response = post_json(
+        PATH, {"organizationId": OTHER, "userIds": ["u_g1"]}, as_=("u", ORG)
+    )
+    body = assert_failure(response, 403, "FORBIDDEN")
+    assert "u_g1" not in str(body)
+
+
+def test_users_get_without_organization_refused_by_default_policy(
+    directory: Directory, post_json: Any
+) -> None:
+    _seed(directory)
+    response = post_json(PATH, {"userIds": ["u_8841"]}, as_=("u", ORG, OTHER))
+    assert_failure(response, 403, "FORBIDDEN")
+
+
+def allow_no_organization(
+    request: Any, action: str, organization_id: str, document_ids: list[str]
+) -> bool:
+    """A policy that serves org-less user lookups to any authenticated caller."""
+    return organization_id == "" and action == "get"
+
+
+def test_users_get_without_organization_served_when_policy_allows_it(
+    directory: Directory, post_json: Any
+) -> None:
+    _seed(directory)
+    directory.set(ORGANIZATION_ACCESS=f"{__name__}.allow_no_organization")
+    data = _get(post_json, {"userIds": ["u_8841", "u_g1"]})
+    assert set(data) == {"u_8841", "u_g1"}
+    assert all("organizationId" not in user for user in data.values())
+
+
+def test_users_get_scoped_without_organization_is_400(
+    directory: Directory, post_json: Any
+) -> None:
+    _seed(directory)
+    directory.scope()
+    directory.set(ORGANIZATION_ACCESS=f"{__name__}.allow_no_organization")
+    response = post_json(PATH, {"userIds": ["u_8841"]})
+    assert_failure(response, 400, "INVALID_INPUT")
+
+
+CALLS: list[tuple[str, str, list[str]]] = []
+
+
+def recording_policy(
+    request: Any, action: str, organization_id: str, document_ids: list[str]
+) -> bool:
+    CALLS.append((action, organization_id, list(document_ids)))
+    return True
+
+
+def test_users_get_asks_policy_with_get_action(
+    directory: Directory, post_json: Any
+) -> None:
+    CALLS.clear()
+    directory.set(ORGANIZATION_ACCESS=f"{__name__}.recording_policy")
+    _get(post_json, {"organizationId": ORG, "userIds": ["u_8841"]})
+    assert CALLS == [("get", ORG, [])]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"organizationId": ORG, "userIds": [{"$ne": None}]},
+        {"organizationId": ORG, "userIds": {"$ne": None}},
+        {"organizationId": ORG, "userIds": [["u_8841"]]},
+        {"organizationId": ORG, "userIds": [True]},
+        {"organizationId": ORG, "userIds": "u_8841"},
+        {"organizationId": {"$ne": None}, "userIds": ["u_8841"]},
+        {"organizationId": ["acme-corp"], "userIds": ["u_8841"]},
+        {"organizationId": ORG, "userIds": [1.5]},
+    ],
+)
+def test_users_get_bad_input_is_400(
+    directory: Directory, post_json: Any, body: dict[str, Any]
+) -> None:
+    _seed(directory)
+    response = post_json(PATH, body, as_=("u", ORG, OTHER))
+    body_out = assert_failure(response, 400, "INVALID_INPUT")
+    assert "Sam" not in str(body_out)
+
+
+def test_users_get_oversized_id_list_is_400(
+    directory: Directory, post_json: Any, settings: Any
+) -> None:
+    directory.set(MAX_ID_LIST_LENGTH=5)
+    response = post_json(
+        PATH, {"organizationId": ORG, "userIds": [f"u{i}" for i in range(6)]}
+    )
+    assert_failure(response, 400, "INVALID_INPUT")
+
+
+def test_users_get_numeric_ids_are_strings(
+    directory: Directory, post_json: Any
+) -> None:
+    directory.load({"userId": "42", "name": "Numeric"}, org=ORG)
+    data = _get(post_json, {"organizationId": ORG, "userIds": [42]})
+    assert data["42"]["name"] == "Numeric"
+
+
+def _thousand(directory: Directory) -> list[str]:
+    ids = [f"u{i:04d}" for i in range(1000)]
+    directory.load(*({"userId": i, "name": f"User {i}"} for i in ids[::2]), org=ORG)
+    return ids
+
+
+@pytest.mark.django_db
+def test_users_get_1000_ids_one_sql_query(settings: Any, post_json: Any) -> None:
+    directory = configure("django", settings)
+    ids = _thousand(directory)
+    directory.scope()
+    with CaptureQueriesContext(sql_connection) as queries:
+        data = _get(post_json, {"organizationId": ORG, "userIds": ids})
+    assert len(data) == 500
+    assert len(queries.captured_queries) == 1
+
+
+class _FindCounter(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.commands.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@pytest.mark.mongo
+def test_users_get_1000_ids_one_mongo_find(
+    wire_db: Any, settings: Any, post_json: Any
+) -> None:
+    directory = configure("wire", settings)
+    ids = _thousand(directory)
+    listener = _FindCounter()
+    directory.set(MONGO_CLIENT_OPTIONS={"event_listeners": [listener]})
+    data = _get(post_json, {"organizationId": ORG, "userIds": ids})
+    assert len(data) == 500
+    assert listener.commands == ["find"]
+
+
+@pytest.mark.django_db
+def test_users_get_default_directory_is_auth_user_model(post_json: Any) -> None:
+    from django.contrib.auth.models import User
+
+    User.objects.create_user(
+        "u_8841",
+        email="sam@acme.example",
+        password="correct horse battery",
+        first_name="Sam",
+        last_name="Reyes",
+    )
+    response = post_json(PATH, {"organizationId": ORG, "userIds": ["u_8841"]})
+    data = assert_success(response, read=True)["data"]
+    assert data == {
+        "u_8841": {"userId": "u_8841", "name": "Sam Reyes", "email": "sam@acme.example"}
+    }
+    assert b"pbkdf2" not in response.content
+
+
+@pytest.mark.django_db
+class TestUsersGetContract(ReadEndpointContract):
+    path = PATH
+    collection = "velt_users"
+
+    def valid_body(self) -> dict[str, Any]:
+        return {"organizationId": ORG, "userIds": ["u_8841"]}

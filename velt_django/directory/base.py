@@ -1,0 +1,54 @@
+"""The user directory interface behind ``users/get`` and ``anonymous-users/resolve``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..repository.users import UserWrite
+
+User = dict[str, Any]
+
+
+class UserDirectory:
+    """Where velt_django looks users up (CONTRACT §14.3); ``VELT["USER_DIRECTORY_CLASS"]``
+    names the class, instantiated without arguments for each use.
+
+    Subclasses provide the four methods below. Each read is one database query whatever
+    the number of ids or e-mails, and returns only ``User`` fields (§3.4), never internal
+    or secret columns. ``organization_id`` is ``None`` for an unscoped lookup; when given,
+    only members of that organization are considered.
+    """
+
+    def get_users(
+        self,
+        user_ids: Sequence[str],
+        organization_id: str | None,
+        requested_organization: str | None = None,
+    ) -> dict[str, User]:
+        """``userId → User`` for the ids found; unknown ids are absent.
+
+        ``requested_organization`` is the organization the request names: a user known
+        to belong to it is returned with that ``organizationId`` (A-22).
+        """
+        raise NotImplementedError
+
+    def match_emails(
+        self, emails_lower: Sequence[str], organization_id: str | None
+    ) -> list[tuple[str, str]]:
+        """``(email_lower, userId)`` for every user whose trimmed, lower-cased e-mail is
+        listed. An e-mail may appear with several user ids: the caller treats it as
+        ambiguous."""
+        raise NotImplementedError
+
+    def upsert(self, users: Sequence[UserWrite]) -> int:
+        """Create or update users (idempotent); returns how many were written.
+
+        Raises :class:`~velt_django.exceptions.InvalidRecordError` for a user the
+        directory cannot store.
+        """
+        raise NotImplementedError
+
+    def delete(self, user_ids: Sequence[str]) -> int:
+        """Remove users by id; missing ids are ignored. Returns how many went."""
+        raise NotImplementedError

@@ -1,0 +1,275 @@
+"""The Django user directory: a model (``AUTH_USER_MODEL`` by default) with a field mapping."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Lower, Trim
+from django.utils.module_loading import import_string
+
+from ..conf import velt_settings
+from ..exceptions import InvalidRecordError, VeltConfigurationError
+from ..repository.users import UserWrite
+from .base import User, UserDirectory
+
+logger = logging.getLogger(__name__)
+
+#: ``User`` fields a mapping may fill (CONTRACT §3.4), plus ``organizations``: an ORM
+#: lookup path from the model to an organization id (e.g. ``"teams__slug"``).
+TEXT_FIELDS = ("name", "email", "photoUrl", "initial", "color", "textColor")
+MAPPING_KEYS = frozenset({"userId", *TEXT_FIELDS, "isAdmin", "organizations"})
+#: Mapping values naming a method of Django's own user model that splits on write.
+FULL_NAME = "get_full_name"
+
+
+def user_model() -> type[models.Model]:
+    """The model named by ``VELT["USER_MODEL"]``, else ``AUTH_USER_MODEL``."""
+    label = velt_settings.USER_MODEL or settings.AUTH_USER_MODEL
+    try:
+        return apps.get_model(label, require_ready=False)
+    except (LookupError, ValueError) as err:
+        raise VeltConfigurationError(
+            f'VELT["USER_MODEL"] names no installed model: {label!r}'
+        ) from err
+
+
+def concrete_field(
+    model: type[models.Model], name: str
+) -> models.Field[Any, Any] | None:
+    """The concrete, non-relational field ``name`` of ``model`` (``pk`` included)."""
+    if name == "pk":
+        pk = model._meta.pk
+        return pk if isinstance(pk, models.Field) else None
+    try:
+        found = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if not isinstance(found, models.Field) or not found.concrete or found.is_relation:
+        return None
+    return found
+
+
+def value_reader(model: type[models.Model], spec: str) -> Callable[[Any], Any]:
+    """How to read one mapped value from an instance: a concrete field, a method of the
+    model (called without arguments), or a dotted path to ``callable(instance)``.
+
+    Raises :class:`VeltConfigurationError` naming the setting when ``spec`` is none.
+    """
+    if concrete_field(model, spec) is not None:
+        attname = "pk" if spec == "pk" else spec
+        return lambda instance: getattr(instance, attname)
+    if callable(getattr(model, spec, None)):
+        return lambda instance: getattr(instance, spec)()
+    if "." in spec:
+        try:
+            func = import_string(spec)
+        except ImportError as err:
+            raise VeltConfigurationError(
+                f'VELT["USER_FIELDS"] value {spec!r} could not be imported: {err}'
+            ) from err
+        if callable(func):
+            return lambda instance: func(instance)
+    raise VeltConfigurationError(
+        f'VELT["USER_FIELDS"] value {spec!r} is neither a field nor a method of '
+        f"{model._meta.label} nor a dotted path to a callable"
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+class DjangoUserDirectory(UserDirectory):
+    """Users read from a Django model through ``VELT["USER_FIELDS"]``.
+
+    Only mapped fields are returned: the instance's other columns (password hashes,
+    tokens) never leave this class. ``userId`` and ``email`` must be concrete fields
+    (they are queried); the others may be fields, methods or dotted callables.
+    """
+
+    def __init__(self) -> None:
+        self.model = user_model()
+        self.mapping: Mapping[str, str | None] = velt_settings.USER_FIELDS
+        uid = self.mapping.get("userId") or ""
+        field = concrete_field(self.model, uid)
+        if field is None:
+            raise VeltConfigurationError(
+                f'VELT["USER_FIELDS"]["userId"] must be a concrete field of '
+                f"{self.model._meta.label}"
+            )
+        self.id_field = field
+        self.id_lookup = "pk" if uid == "pk" else uid
+
+    # ---- reads -------------------------------------------------------------------
+
+    def _queryset(self, organization_id: str | None) -> models.QuerySet[Any]:
+        queryset = self.model._default_manager.all()
+        if organization_id is not None:
+            path = self.mapping.get("organizations")
+            if not path:
+                raise VeltConfigurationError(
+                    'VELT["USER_ORGANIZATION_SCOPED"] needs VELT["USER_FIELDS"]'
+                    '["organizations"] with the Django user directory'
+                )
+            queryset = queryset.filter(**{path: organization_id}).distinct()
+        return queryset
+
+    def _ids(self, user_ids: Sequence[str]) -> list[Any]:
+        # An id the column cannot hold (text for an integer key) matches no one.
+        values: list[Any] = []
+        for user_id in user_ids:
+            try:
+                values.append(self.id_field.to_python(user_id))
+            except (ValidationError, ValueError, TypeError):
+                continue
+        return values
+
+    def get_users(
+        self,
+        user_ids: Sequence[str],
+        organization_id: str | None,
+        requested_organization: str | None = None,
+    ) -> dict[str, User]:
+        values = self._ids(user_ids)
+        if not values:
+            return {}
+        readers = {
+            key: value_reader(self.model, spec)
+            for key, spec in self.mapping.items()
+            if spec and key not in ("userId", "organizations")
+        }
+        queryset = self._queryset(organization_id).filter(
+            **{f"{self.id_lookup}__in": values}
+        )
+        path = self.mapping.get("organizations")
+        check_membership = (
+            organization_id is None and requested_organization is not None and path
+        )
+        if check_membership:
+            # A subquery of the same statement: still one query (A-22: organizationId
+            # is returned only when the directory knows the membership).
+            members = self.model._default_manager.filter(
+                pk=OuterRef("pk"), **{str(path): requested_organization}
+            )
+            queryset = queryset.annotate(velt_member=Exists(members))
+        found: dict[str, User] = {}
+        for instance in queryset:
+            user_id = str(getattr(instance, self.id_lookup))
+            user: User = {"userId": user_id}
+            for key, read in readers.items():
+                raw = read(instance)
+                if key == "isAdmin":
+                    if raw is not None:
+                        user[key] = bool(raw)
+                    continue
+                text = _text(raw)
+                if text is not None:
+                    user[key] = text
+            if organization_id is not None:
+                user["organizationId"] = organization_id
+            elif check_membership and instance.velt_member:
+                user["organizationId"] = requested_organization
+            found[user_id] = user
+        return found
+
+    def match_emails(
+        self, emails_lower: Sequence[str], organization_id: str | None
+    ) -> list[tuple[str, str]]:
+        email = self.mapping.get("email")
+        if not emails_lower or not email or concrete_field(self.model, email) is None:
+            return []
+        rows = (
+            self._queryset(organization_id)
+            .annotate(velt_email_lower=Lower(Trim(email)))
+            .filter(velt_email_lower__in=list(emails_lower))
+            .values_list("velt_email_lower", self.id_lookup)
+        )
+        return [(str(found), str(user_id)) for found, user_id in rows]
+
+    # ---- writes ------------------------------------------------------------------
+
+    def _assign(self, instance: Any, user: UserWrite) -> None:
+        for key, spec in self.mapping.items():
+            if not spec or key in ("userId", "organizations") or key not in user.fields:
+                continue
+            value = user.fields[key]
+            if spec == FULL_NAME and concrete_field(self.model, "first_name"):
+                # Django's get_full_name() joins first and last name: split on the
+                # first space so that reading it back gives the same text.
+                first, _, last = str(value or "").strip().partition(" ")
+                instance.first_name = first
+                if concrete_field(self.model, "last_name"):
+                    instance.last_name = last.strip()
+            elif concrete_field(self.model, spec) is not None:
+                setattr(instance, spec, value if key == "isAdmin" else (value or ""))
+            # Methods and callables are read-only: such a key is not stored.
+
+    def _add_organizations(self, instance: Any, organization_ids: list[str]) -> None:
+        path = self.mapping.get("organizations")
+        if not organization_ids:
+            return
+        relation, _, lookup = (path or "").partition("__")
+        try:
+            field = self.model._meta.get_field(relation)
+        except FieldDoesNotExist:
+            field = None
+        if field is None or not field.many_to_many or not lookup or "__" in lookup:
+            raise VeltConfigurationError(
+                'Storing organizations needs VELT["USER_FIELDS"]["organizations"] of the '
+                'form "<many-to-many field>__<field>"'
+            )
+        related = field.related_model
+        assert related is not None and not isinstance(related, str)
+        for org in organization_ids:
+            key: dict[str, Any] = {lookup: org}
+            target, _ = related._default_manager.get_or_create(**key)
+            getattr(instance, relation).add(target)
+
+    def upsert(self, users: Sequence[UserWrite]) -> int:
+        written = 0
+        with transaction.atomic():
+            for user in users:
+                values = self._ids([user.user_id])
+                if not values:
+                    raise InvalidRecordError("a userId does not fit the user id field")
+                instance = self.model._default_manager.filter(
+                    **{self.id_lookup: values[0]}
+                ).first()
+                if instance is None:
+                    instance = self.model(**{self.id_field.attname: values[0]})
+                    if hasattr(instance, "set_unusable_password"):
+                        instance.set_unusable_password()
+                self._assign(instance, user)
+                try:
+                    instance.full_clean(validate_unique=False)
+                except ValidationError as err:
+                    raise InvalidRecordError(
+                        f"user field(s) {', '.join(sorted(err.message_dict))} are invalid"
+                    ) from err
+                instance.save()
+                self._add_organizations(instance, user.organization_ids)
+                written += 1
+        logger.info("users upserted=%d into %s", written, self.model._meta.label)
+        return written
+
+    def delete(self, user_ids: Sequence[str]) -> int:
+        values = self._ids(user_ids)
+        if not values:
+            return 0
+        queryset = self.model._default_manager.filter(
+            **{f"{self.id_lookup}__in": values}
+        )
+        deleted = queryset.count()
+        queryset.delete()
+        logger.info("users deleted=%d from %s", deleted, self.model._meta.label)
+        return deleted
