@@ -68,6 +68,26 @@ def upsert(users: Iterable[Any], organization_id: str | None = None) -> int:
     return get_directory().upsert(writes) if writes else 0
 
 
+def load(text: str, organization_id: str | None = None) -> int:
+    """Upsert the users of a JSON array or of JSON Lines (one ``User`` per line) into
+    the configured directory; every user is validated before any is written, and
+    loading the same text again leaves the same data. Returns how many were written.
+
+    Raises :class:`InvalidRecordError` naming the line of the first bad user (never its
+    content), or the directory's storage errors.
+    """
+    # The file format is the one velt_load_notifications reads: one parser for both.
+    from .notifications import parse_notifications as parse_json_records
+
+    writes: list[UserWrite] = []
+    for line, value in parse_json_records(text):
+        try:
+            writes.append(user_write(value, organization_id))
+        except InvalidRecordError as err:
+            raise InvalidRecordError(f"line {line}: {err}") from None
+    return get_directory().upsert(writes) if writes else 0
+
+
 def get_many(
     user_ids: Sequence[str], organization_id: str | None = None
 ) -> dict[str, User]:

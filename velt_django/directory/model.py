@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import models, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    models,
+    transaction,
+)
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower, Trim
 from django.utils.module_loading import import_string
 
 from ..conf import velt_settings
-from ..exceptions import InvalidRecordError, VeltConfigurationError
+from ..exceptions import (
+    DatabaseUnavailableError,
+    InvalidRecordError,
+    RepositoryError,
+    VeltConfigurationError,
+)
 from ..repository.users import UserWrite
 from .base import User, UserDirectory
 
@@ -80,6 +93,23 @@ def value_reader(model: type[models.Model], spec: str) -> Callable[[Any], Any]:
         f'VELT["USER_FIELDS"] value {spec!r} is neither a field nor a method of '
         f"{model._meta.label} nor a dotted path to a callable"
     )
+
+
+@contextmanager
+def sql_errors(operation: str) -> Iterator[None]:
+    """Django database failures as the repository errors the views answer: an outage
+    (``OperationalError``/``InterfaceError``) is 503, a unique conflict on a write is an
+    invalid record (400), anything else a permanent failure (500)."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as err:
+        logger.warning("user database unavailable during %s", operation)
+        raise DatabaseUnavailableError("the user database is unavailable") from err
+    except IntegrityError as err:
+        raise InvalidRecordError("a user conflicts with a stored user") from err
+    except DatabaseError as err:
+        logger.error("user database %s failed: %s", operation, type(err).__name__)
+        raise RepositoryError("user database operation failed") from err
 
 
 def _text(value: Any) -> str | None:
@@ -163,7 +193,9 @@ class DjangoUserDirectory(UserDirectory):
             )
             queryset = queryset.annotate(velt_member=Exists(members))
         found: dict[str, User] = {}
-        for instance in queryset:
+        with sql_errors("get users"):
+            instances = list(queryset)
+        for instance in instances:
             user_id = str(getattr(instance, self.id_lookup))
             user: User = {"userId": user_id}
             for key, read in readers.items():
@@ -194,7 +226,8 @@ class DjangoUserDirectory(UserDirectory):
             .filter(velt_email_lower__in=list(emails_lower))
             .values_list("velt_email_lower", self.id_lookup)
         )
-        return [(str(found), str(user_id)) for found, user_id in rows]
+        with sql_errors("match emails"):
+            return [(str(found), str(user_id)) for found, user_id in rows]
 
     # ---- writes ------------------------------------------------------------------
 
@@ -237,7 +270,7 @@ class DjangoUserDirectory(UserDirectory):
 
     def upsert(self, users: Sequence[UserWrite]) -> int:
         written = 0
-        with transaction.atomic():
+        with sql_errors("upsert users"), transaction.atomic():
             for user in users:
                 values = self._ids([user.user_id])
                 if not values:
@@ -269,7 +302,9 @@ class DjangoUserDirectory(UserDirectory):
         queryset = self.model._default_manager.filter(
             **{f"{self.id_lookup}__in": values}
         )
-        deleted = queryset.count()
-        queryset.delete()
+        with sql_errors("delete users"):
+            _, per_model = queryset.delete()
+        # The total also counts rows of related tables (memberships): report users only.
+        deleted = per_model.get(self.model._meta.label, 0)
         logger.info("users deleted=%d from %s", deleted, self.model._meta.label)
         return deleted
