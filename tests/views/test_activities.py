@@ -223,7 +223,8 @@ def test_save_round_trip_is_json_equal(api: Api) -> None:
 
 @pytest.mark.parametrize("key", UNSAFE_KEYS)
 def test_save_unsafe_keys_round_trip(api: Api, key: str) -> None:
-    payload = activity("act-1", **{key: {key: [{key: 0}]}})
+    custom: dict[str, Any] = {key: {key: [{key: 0}]}}
+    payload = activity("act-1", **custom)
     payload["metadata"][key] = "m"
     api.save(payload)
     assert_json_equal(api.get_one("act-1"), payload)
@@ -424,7 +425,9 @@ def test_get_union_of_ids_and_documents(four: Api) -> None:
 
 
 def test_get_no_selector_returns_whole_organization(four: Api) -> None:
-    assert sorted(four.get({"organizationId": ORG})) == [f"act-{n}" for n in (1, 2, 3, 4)]
+    assert sorted(four.get({"organizationId": ORG})) == [
+        f"act-{n}" for n in (1, 2, 3, 4)
+    ]
 
 
 def test_get_never_returns_other_organizations_records(four: Api) -> None:
@@ -439,9 +442,7 @@ def test_get_for_organization_not_allowed_is_403(four: Api) -> None:
 
 def test_get_numeric_ids_are_coerced(api: Api) -> None:
     api.save(activity("12345"))
-    assert sorted(api.get({"organizationId": ORG, "activityIds": [12345]})) == [
-        "12345"
-    ]
+    assert sorted(api.get({"organizationId": ORG, "activityIds": [12345]})) == ["12345"]
 
 
 # ---- get without organizationId (A-16) -------------------------------------------------
@@ -525,7 +526,10 @@ def test_save_asks_policy_for_every_organization(
 
 
 def test_read_filter_sees_each_organization(four: Api, settings: Any) -> None:
-    settings.VELT = {**settings.VELT, "READ_FILTER": "tests.policies.hide_private_threads"}
+    settings.VELT = {
+        **settings.VELT,
+        "READ_FILTER": "tests.policies.hide_private_threads",
+    }
     four.save(activity("act-p", org=OTHER, doc="doc-a", visibility="private"))
     data = four.get({"documentIds": ["doc-a"]})
     assert sorted(data) == ["act-1", "act-x"]
@@ -621,7 +625,9 @@ def test_isolation_own_organization_does_not_see_other(
     assert api.get({"organizationId": "org-b", "activityIds": ["act-a1"]}, ORG_B) == {}
 
 
-@pytest.mark.parametrize("where", ["payload", "request-metadata", "top-level", "client"])
+@pytest.mark.parametrize(
+    "where", ["payload", "request-metadata", "top-level", "client"]
+)
 def test_isolation_save_into_other_organization_is_forbidden(
     api: Api, org_a: dict[str, Any], where: str
 ) -> None:
