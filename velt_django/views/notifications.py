@@ -34,6 +34,8 @@ class GetNotificationsView(ResolverView):
         query = parse_get(body)
         org = query.organization_id
         # Asked even when no ids are sent, so an outsider learns nothing from the answer.
+        # Notifications are stored under no document: a document-scoped policy is asked
+        # with none, and there is no per-document post-filter to apply.
         self.authorize(request, org)
         data = NotificationRepository().get_by_ids(org, query.notification_ids)
         read_filter = velt_settings.READ_FILTER
