@@ -11,8 +11,8 @@ Environment variables:
 - ``VELT_AUTHENTICATION_CLASSES``: comma-separated dotted paths of DRF authentication classes.
 - ``DJANGO_DEBUG`` (default on), ``DJANGO_SECRET_KEY`` (required when DEBUG is off),
   ``DJANGO_ALLOWED_HOSTS`` (comma-separated).
-- ``VELT_EXAMPLE_DATA_DIR``: where the embedded server keeps its data (default
-  ``example_project/.data``).
+- ``VELT_EXAMPLE_DATA_DIR``: where the embedded server keeps its data, next to the
+  SQLite database of Django's users (default ``example_project/.data``).
 
 With DEBUG on and neither ``VELT_ORGANIZATION_ACCESS`` nor ``VELT_AUTHENTICATION_CLASSES``
 set, the endpoints accept unauthenticated calls for every organization, so the demo can be
@@ -83,16 +83,25 @@ MIDDLEWARE = [
 ROOT_URLCONF = "example_project.urls"
 WSGI_APPLICATION = "example_project.wsgi.application"
 
-# velt_django keeps its data in MongoDB; the demo needs no SQL database.
-DATABASES: dict[str, Any] = {}
-
 USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-#: Data directory of the embedded SecantusDB server (see ``example_project.devdb``).
+#: Data directory of the embedded SecantusDB server (see ``example_project.devdb``) and
+#: of the SQLite database holding Django's users.
 EXAMPLE_DATA_DIR = Path(os.environ.get("VELT_EXAMPLE_DATA_DIR") or BASE_DIR / ".data")
+
+# velt_django keeps its PII in MongoDB; the users that users/get and
+# anonymous-users/resolve answer with come from Django's user model (velt_django's
+# default user directory), kept in SQLite for the demo. A serving process with DEBUG on
+# applies the migrations itself (example_project.devdb).
+DATABASES: dict[str, Any] = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": EXAMPLE_DATA_DIR / "example.sqlite3",
+    }
+}
 
 _policy = os.environ.get("VELT_ORGANIZATION_ACCESS", "").strip()
 _authentication = _env_list("VELT_AUTHENTICATION_CLASSES")
@@ -104,6 +113,9 @@ VELT: dict[str, Any] = {
     "MONGODB_URI": os.environ.get("VELT_MONGODB_URI") or None,
     "DATABASE_NAME": os.environ.get("VELT_DATABASE_NAME") or "velt_example",
     "CORS_ALLOWED_ORIGINS": _env_list("VELT_CORS_ALLOWED_ORIGINS"),
+    # The default user directory (Django's user model) with the default mapping, plus
+    # organizations kept as Django groups named after the organization id.
+    "USER_FIELDS": {"organizations": "groups__name"},
 }
 if DEBUG and not VELT["MONGODB_URI"]:
     # devdb supplies the URI at run time (a serving process starts the embedded server,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 from pathlib import Path
 
@@ -17,13 +18,34 @@ def _wants_embedded_database() -> bool:
     return bool(settings.DEBUG) and not settings.VELT.get("MONGODB_URI")
 
 
+def migrate_user_database() -> None:
+    """Apply the migrations of the SQLite database holding the demo's users (Django's
+    user model is velt_django's default user directory), so that a fresh checkout
+    serves ``users/get`` without a separate ``migrate``. DEBUG only; concurrent workers
+    take turns through a lock file."""
+    if not settings.DEBUG:
+        return
+    data_dir = Path(settings.EXAMPLE_DATA_DIR)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    from django.core.management import call_command
+
+    with open(data_dir / "migrate.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            call_command("migrate", interactive=False, verbosity=0)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def serve_database() -> None:
     """Give a process that serves requests a database: start SecantusDB, or reuse one.
 
     Called by ``example_project.wsgi`` when it builds the WSGI application, which only a
-    serving process does. Does nothing when DEBUG is off or ``VELT["MONGODB_URI"]`` is
-    set. Raises ``ImproperlyConfigured`` when no server can be started.
+    serving process does. Applies the user database's migrations first (DEBUG only).
+    Starts nothing when DEBUG is off or ``VELT["MONGODB_URI"]`` is set. Raises
+    ``ImproperlyConfigured`` when no server can be started.
     """
+    migrate_user_database()
     if not _wants_embedded_database():
         return
     data_dir = Path(settings.EXAMPLE_DATA_DIR)

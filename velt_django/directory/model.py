@@ -249,7 +249,9 @@ class DjangoUserDirectory(UserDirectory):
 
     def _add_organizations(self, instance: Any, organization_ids: list[str]) -> None:
         path = self.mapping.get("organizations")
-        if not organization_ids:
+        if not organization_ids or not path:
+            # Without an organizations mapping the model keeps no memberships, so
+            # there is nothing to store them in (and nothing to scope by).
             return
         relation, _, lookup = (path or "").partition("__")
         try:
