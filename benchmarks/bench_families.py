@@ -195,6 +195,20 @@ def recording(rng: random.Random, index: int, document: str) -> Document:
     }
 
 
+def activity(activity_id: str, document: str) -> Document:
+    return {
+        "id": activity_id,
+        "metadata": {"organizationId": ORG, "documentId": document, "apiKey": "pk"},
+        "changes": {
+            "commentText": {"from": "Can we cut this?", "to": "Cut it to two."}
+        },
+        "entityData": {"releaseName": "v2.4.0", "deployKey": activity_id},
+        "displayMessageTemplateData": {
+            "actor": {"userId": "u_8841", "name": "Sam Reyes"}
+        },
+    }
+
+
 class Run:
     def __init__(self, transport: Any, raw_db: Any) -> None:
         self.transport = transport
@@ -221,6 +235,37 @@ class Run:
                     batch = {}
         if batch:
             self.post("/velt/recordings/save", {"recorderAnnotation": batch})
+
+    def seed_activities(self, documents: int = 10, per_document: int = 100) -> None:
+        batch: dict[str, Document] = {}
+        for index in range(documents * per_document):
+            activity_id = f"act-{index:05d}"
+            batch[activity_id] = activity(
+                activity_id, f"doc-{index // per_document:02d}"
+            )
+            if len(batch) == 50:
+                self.post("/velt/activities/save", {"activity": batch})
+                batch = {}
+        if batch:
+            self.post("/velt/activities/save", {"activity": batch})
+
+    def seed_notifications(self, count: int = 1000) -> None:
+        from velt_django import notifications
+
+        batch = []
+        for index in range(count):
+            batch.append(
+                {
+                    "notificationId": f"ntf-{index:05d}",
+                    "displayHeadlineMessageTemplate": "{{actor}} mentioned you",
+                    "displayHeadlineMessageTemplateData": {
+                        "actor": {"userId": f"u_{index % 50}", "name": "Sam Reyes"}
+                    },
+                    "displayBodyMessage": "Deploy v2.4.0 needs a sign-off",
+                    "notificationSourceData": {"releaseName": "v2.4.0", "n": index},
+                }
+            )
+        notifications.store(ORG, batch)
 
     def measure(self, op: Operation, iterations: int, warmup: int) -> Document:
         with COMMANDS.capture() as commands:
@@ -284,6 +329,41 @@ def operations() -> list[Operation]:
                 "event": "recorder_annotation.update",
             },
         ),
+        Operation(
+            "activities/get: 1 documentId (100 activities)",
+            "/velt/activities/get",
+            lambda i: {"organizationId": ORG, "documentIds": [docs[i % len(docs)]]},
+        ),
+        Operation(
+            "activities/get: 50 activityIds",
+            "/velt/activities/get",
+            lambda i: {
+                "organizationId": ORG,
+                "activityIds": [
+                    f"act-{(i * 37 + n * 13) % 1000:05d}" for n in range(50)
+                ],
+            },
+        ),
+        Operation(
+            "activities/save: 1 activity (append-only re-save)",
+            "/velt/activities/save",
+            lambda i: {
+                "activity": {
+                    f"new-{i:05d}": activity(f"new-{i:05d}", docs[i % len(docs)])
+                },
+                "event": "activity.save",
+            },
+        ),
+        Operation(
+            "notifications/get: 50 notificationIds",
+            "/velt/notifications/get",
+            lambda i: {
+                "organizationId": ORG,
+                "notificationIds": [
+                    f"ntf-{(i * 37 + n * 13) % 1000:05d}" for n in range(50)
+                ],
+            },
+        ),
     ]
 
 
@@ -315,7 +395,12 @@ def main(argv: list[str] | None = None) -> int:
             ensure_indexes()
             run = Run(TestClientTransport(), raw_client[args.database])
             run.seed_recordings()
-            print(f"server: {server_kind}; seeded 1000 recordings")
+            run.seed_activities()
+            run.seed_notifications()
+            print(
+                f"server: {server_kind}; seeded 1000 recordings, 1000 activities, "
+                "1000 notifications"
+            )
             results: Document = {
                 "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
                     timespec="seconds"
