@@ -273,3 +273,29 @@ class TestUsersGetContract(ReadEndpointContract):
 
     def valid_body(self) -> dict[str, Any]:
         return {"organizationId": ORG, "userIds": ["u_8841"]}
+
+
+def drop_priya(request: Any, family: str, organization_id: str, data: Any) -> Any:
+    """A read filter hiding one user (e.g. a per-user privacy setting)."""
+    assert family == "users"
+    return {k: v for k, v in data.items() if k != "u_1190"}
+
+
+def test_users_get_read_filter_applies(directory: Directory, post_json: Any) -> None:
+    _seed(directory)
+    directory.set(READ_FILTER=f"{__name__}.drop_priya")
+    data = _get(post_json, {"organizationId": ORG, "userIds": ["u_8841", "u_1190"]})
+    assert set(data) == {"u_8841"}
+
+
+@pytest.mark.mongo
+@pytest.mark.parametrize("path", [PATH, "anonymous-users/resolve"])
+def test_users_mongo_outage_is_503(settings: Any, post_json: Any, path: str) -> None:
+    configure("wire", settings)
+    settings.VELT = {
+        **settings.VELT,
+        "MONGODB_URI": "mongodb://127.0.0.1:1/?directConnection=true",
+        "SERVER_SELECTION_TIMEOUT_MS": 100,
+    }
+    body = {"organizationId": ORG, "userIds": ["u_8841"], "emails": ["a@x.example"]}
+    assert_failure(post_json(path, body), 503, "DATABASE_ERROR")
