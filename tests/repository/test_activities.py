@@ -128,6 +128,9 @@ def test_save_retries_after_a_concurrent_first_insert(
         def __init__(self, collection: Any) -> None:
             self.inner = collection
 
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.inner, name)
+
         def bulk_write(self, ops: Any, ordered: bool = True) -> Any:
             calls.append(len(ops))
             if len(calls) == 1:
@@ -147,7 +150,8 @@ def test_save_retries_after_a_concurrent_first_insert(
         ActivityRepository, "collection", property(lambda self: Racing(real(self)))
     )
     repo.save_many([write(text="lost the race", extra=1)])
-    assert len(calls) == 2
+    # The lost upsert, the repeated upsert (now matching), then the missing keys added.
+    assert len(calls) == 3
     payload = stored()["payload"]
     assert payload["text"] == "won the race"
     assert payload["extra"] == 1
@@ -361,3 +365,56 @@ def test_retention_switched_off_drops_ttl_index(
     repo = ActivityRepository()
     repo.ensure_indexes()
     assert ttl(repo) is None
+
+
+def _count_bulk_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Records the number of operations of every bulk_write the repository sends."""
+    real = ActivityRepository.collection.fget  # type: ignore[attr-defined]
+    sizes: list[int] = []
+
+    class Counting:
+        def __init__(self, collection: Any) -> None:
+            self.inner = collection
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.inner, name)
+
+        def bulk_write(self, ops: Any, ordered: bool = True) -> Any:
+            sizes.append(len(ops))
+            return self.inner.bulk_write(ops, ordered=ordered)
+
+    monkeypatch.setattr(
+        ActivityRepository, "collection", property(lambda self: Counting(real(self)))
+    )
+    return sizes
+
+
+def test_save_of_new_records_is_one_upsert_each_in_one_round_trip(
+    repo: ActivityRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes = _count_bulk_writes(monkeypatch)
+    repo.save_many(
+        [write("act-1", text="a", extra=1), write("act-2", text="b", more={"x": 1})]
+    )
+    assert sizes == [2]
+
+
+def test_replayed_save_adds_nothing_and_writes_no_key(
+    repo: ActivityRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.save_many([write(text="a")])
+    sizes = _count_bulk_writes(monkeypatch)
+    repo.save_many([write(text="changed")])
+    assert sizes == [1]
+    assert stored()["payload"]["text"] == "a"
+
+
+def test_resave_with_a_new_key_adds_only_that_key(
+    repo: ActivityRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.save_many([write(text="a")])
+    sizes = _count_bulk_writes(monkeypatch)
+    repo.save_many([write(text="changed", extra=2)])
+    assert sizes == [1, 1]
+    payload = stored()["payload"]
+    assert (payload["text"], payload["extra"]) == ("a", 2)

@@ -16,7 +16,7 @@ from ..exceptions import RecordTooLargeError, RepositoryError
 from .annotations import AnnotationRepository
 from .base import BaseRepository, Document, RecordWrite
 from .errors import translate_errors
-from .keys import escape_payload, unescape_value
+from .keys import EscapedPayload, escape_payload, unescape_value
 
 logger = logging.getLogger(__name__)
 
@@ -181,48 +181,72 @@ class ActivityRepository(BaseRepository):
 
     # ---- writes ------------------------------------------------------------------
 
-    def _append_ops(
-        self, record: RecordWrite, event: str | None, now: datetime.datetime
-    ) -> list[UpdateOne]:
-        """The operations of one record's append-only save, in order."""
+    def _prepare(self, record: RecordWrite) -> EscapedPayload:
         escaped = escape_payload(record.payload, velt_settings.MAX_PAYLOAD_DEPTH, ())
         if escaped.size > velt_settings.MAX_RECORD_SIZE:
             raise RecordTooLargeError("a record exceeds the configured size limit")
-        key = self._key(record.organization_id, record.record_id)
+        return escaped
+
+    def _insert_op(
+        self,
+        record: RecordWrite,
+        escaped: EscapedPayload,
+        event: str | None,
+        now: datetime.datetime,
+    ) -> UpdateOne:
+        """The whole record when it is new; for a stored one, only the bookkeeping."""
         # ``esc`` only tells reads to unescape; unescaping a payload without escaped
         # keys changes nothing, so it is set when needed and never cleared.
         esc: Document = {"esc": True} if escaped.changed else {}
         insert: Document = {"payload": escaped.value, "createdAt": now}
         if record.document_id is not None:
             insert["documentId"] = record.document_id
-        # First: the whole record, when it is new.
-        ops = [
-            UpdateOne(
-                key,
-                {
-                    "$setOnInsert": insert,
-                    "$set": {"updatedAt": now, "lastEvent": event, **esc},
-                },
-                upsert=True,
-            )
-        ]
-        if record.document_id is not None:
+        return UpdateOne(
+            self._key(record.organization_id, record.record_id),
+            {
+                "$setOnInsert": insert,
+                "$set": {"updatedAt": now, "lastEvent": event, **esc},
+            },
+            upsert=True,
+        )
+
+    def _append_ops(
+        self, record: RecordWrite, escaped: EscapedPayload, stored: Document | None
+    ) -> list[UpdateOne]:
+        """For a stored record: one update per key it lacks, each applied only while the
+        key is still absent (a concurrent save may add it first; the first value wins)."""
+        stored = stored or {}
+        stored_payload = stored.get("payload")
+        stored_payload = stored_payload if isinstance(stored_payload, dict) else {}
+        key = self._key(record.organization_id, record.record_id)
+        esc: Document = {"esc": True} if escaped.changed else {}
+        ops: list[UpdateOne] = []
+        if record.document_id is not None and stored.get("documentId") is None:
             ops.append(
                 UpdateOne(
                     {**key, "documentId": {"$exists": False}},
                     {"$set": {"documentId": record.document_id}},
                 )
             )
-        # Then, for a record that existed: each key it lacks, only while it lacks it.
         for name, value in escaped.value.items():
             path = f"payload.{name}"
-            ops.append(
-                UpdateOne(
-                    {**key, path: {"$exists": False}}, {"$set": {path: value, **esc}}
+            if name not in stored_payload:
+                ops.append(
+                    UpdateOne(
+                        {**key, path: {"$exists": False}},
+                        {"$set": {path: value, **esc}},
+                    )
                 )
-            )
-            if name == "metadata" and isinstance(value, dict):
+                continue
+            current = stored_payload[name]
+            if (
+                name == "metadata"
+                and isinstance(value, dict)
+                and isinstance(current, dict)
+            ):
                 for entry, entry_value in value.items():
+                    if entry in current:
+                        continue
                     entry_path = f"{path}.{entry}"
                     ops.append(
                         UpdateOne(
@@ -247,33 +271,75 @@ class ActivityRepository(BaseRepository):
         payload; later saves add top-level keys and ``metadata`` keys not stored yet
         (Velt may send more of a record later) and never change a stored value.
 
-        One ordered ``bulk_write`` (one round trip) holds, per record, an upsert whose
-        ``$setOnInsert`` writes the whole payload, then one update per key filtered on
-        that key being absent. Each is atomic on the server, so concurrent saves of one
-        activity cannot overwrite each other either: the first to store a key keeps it.
-        (An update pipeline with ``$mergeObjects`` would do it in one operation per
-        record, but mongomock, the unit tier's database, cannot run it.)
+        New activities (the common case) cost one round trip: an unordered
+        ``bulk_write`` of upserts whose ``$setOnInsert`` writes the whole payload,
+        filtered on the unique index's fields only. Only records that already existed
+        then take a second step: one read of what they hold, and for each key they lack,
+        an update filtered on that key still being absent, so a concurrent save of the
+        same activity cannot overwrite it either (the first to store a key keeps it).
+        (An update pipeline with ``$mergeObjects`` would do it in one operation, but
+        mongomock, the unit tier's database, cannot run it.)
 
         Raises :class:`RecordTooLargeError`, :class:`InvalidRecordError`,
         :class:`DatabaseUnavailableError` or :class:`RepositoryError`.
         """
         now = datetime.datetime.now(datetime.timezone.utc)
         # Validate every record before writing any of them.
-        ops = [op for record in records for op in self._append_ops(record, event, now)]
-        if not ops:
+        prepared = [(record, self._prepare(record)) for record in records]
+        if not prepared:
             return
         for attempt in range(SAVE_ATTEMPTS):
             try:
-                with translate_errors("bulk_write"):
-                    self.collection.bulk_write(ops, ordered=True)
+                existing = self._upsert(prepared, event, now)
+                self._append_missing(existing)
                 return
             except BulkWriteError as err:
                 # Raises for anything but a duplicate key (a concurrent first insert of
                 # the same activity); every operation is a no-overwrite, so repeating
-                # the whole batch is safe and completes it against the stored record.
+                # the whole save is safe and completes it against the stored record.
                 AnnotationRepository._triage_bulk_error(err)
                 logger.info("activity save raced a first insert (attempt %d)", attempt)
         raise RepositoryError("an activity save kept colliding with concurrent inserts")
+
+    def _upsert(
+        self,
+        prepared: list[tuple[RecordWrite, EscapedPayload]],
+        event: str | None,
+        now: datetime.datetime,
+    ) -> list[tuple[RecordWrite, EscapedPayload]]:
+        """Insert the new records; returns the ones that were already stored."""
+        ops = [self._insert_op(r, e, event, now) for r, e in prepared]
+        with translate_errors("bulk_write"):
+            result = self.collection.bulk_write(ops, ordered=False)
+            inserted = set(result.upserted_ids or {})
+        return [pair for index, pair in enumerate(prepared) if index not in inserted]
+
+    def _append_missing(
+        self, existing: list[tuple[RecordWrite, EscapedPayload]]
+    ) -> None:
+        by_org: dict[str, list[tuple[RecordWrite, EscapedPayload]]] = {}
+        for pair in existing:
+            by_org.setdefault(pair[0].organization_id, []).append(pair)
+        ops: list[UpdateOne] = []
+        for org, pairs in by_org.items():
+            with translate_errors("find"):
+                stored = {
+                    doc[self.id_field]: doc
+                    for doc in self.collection.find(
+                        {
+                            "organizationId": org,
+                            self.id_field: {"$in": [r.record_id for r, _ in pairs]},
+                        },
+                        {"_id": 0, self.id_field: 1, "payload": 1, "documentId": 1},
+                    )
+                }
+            for record, escaped in pairs:
+                ops.extend(
+                    self._append_ops(record, escaped, stored.get(record.record_id))
+                )
+        if ops:
+            with translate_errors("bulk_write"):
+                self.collection.bulk_write(ops, ordered=False)
 
     # ---- retention -----------------------------------------------------------------
 
