@@ -165,7 +165,14 @@ class Operation:
     body: Callable[[int], Document]
     #: Database round trips one call may make (finds/updates; getMores not counted).
     max_commands: int = 1
+    #: For saves that must insert on both sides: the stored record the capture call
+    #: created, as (collection, filter), deleted again so the raw replay inserts too;
+    #: the endpoint then saves ``body(i + FRESH)`` (another new id).
+    created: Callable[[int], tuple[str, Document]] | None = None
     notes: list[str] = field(default_factory=list)
+
+
+FRESH = 1_000_000
 
 
 def recording(rng: random.Random, index: int, document: str) -> Document:
@@ -267,6 +274,22 @@ class Run:
             )
         notifications.store(ORG, batch)
 
+    def seed_users(self, count: int = 2000) -> None:
+        from velt_django import users
+
+        users.upsert(
+            [
+                {
+                    "userId": f"u_{index:05d}",
+                    "name": f"User {index}",
+                    "email": f"User.{index}@Acme.example",
+                    "photoUrl": f"https://cdn.acme.example/avatars/{index}.png",
+                }
+                for index in range(count)
+            ],
+            organization_id=ORG,
+        )
+
     def measure(self, op: Operation, iterations: int, warmup: int) -> Document:
         with COMMANDS.capture() as commands:
             self.post(op.path, op.body(0))
@@ -282,8 +305,15 @@ class Run:
             # captured by an untimed call of the same body first.
             with COMMANDS.capture() as template:
                 self.post(op.path, body)
+            endpoint_body = body
+            if op.created is not None:
+                collection, query = op.created(i)
+                self.raw_db[collection].delete_one(query)
+                endpoint_body = op.body(i + FRESH)
             return Step(
-                endpoint=lambda: None if self.post(op.path, body) is None else None,
+                endpoint=lambda: (
+                    None if self.post(op.path, endpoint_body) is None else None
+                ),
                 raw=_raw_replay(self.raw_db, list(template)),
             )
 
@@ -345,13 +375,46 @@ def operations() -> list[Operation]:
             },
         ),
         Operation(
-            "activities/save: 1 activity (append-only re-save)",
+            "activities/save: 1 new activity",
+            "/velt/activities/save",
+            lambda i: {
+                "activity": {f"new-{i:07d}": activity(f"new-{i:07d}", docs[i % 10])},
+                "event": "activity.save",
+            },
+            created=lambda i: (
+                "velt_activities",
+                {"organizationId": ORG, "activityId": f"new-{i:07d}"},
+            ),
+        ),
+        Operation(
+            "activities/save: 1 activity saved again (append-only)",
             "/velt/activities/save",
             lambda i: {
                 "activity": {
-                    f"new-{i:05d}": activity(f"new-{i:05d}", docs[i % len(docs)])
+                    f"act-{i % 1000:05d}": activity(
+                        f"act-{i % 1000:05d}", docs[(i % 1000) // 100]
+                    )
                 },
                 "event": "activity.save",
+            },
+            max_commands=2,
+        ),
+        Operation(
+            "users/get: 1,000 userIds (MongoDB directory)",
+            "/velt/users/get",
+            lambda i: {
+                "organizationId": ORG,
+                "userIds": [f"u_{(i * 7 + n) % 2000:05d}" for n in range(1000)],
+            },
+        ),
+        Operation(
+            "anonymous-users/resolve: 100 e-mails, mixed case",
+            "/velt/anonymous-users/resolve",
+            lambda i: {
+                "organizationId": ORG,
+                "emails": [
+                    f"user.{(i * 7 + n) % 2000}@ACME.example" for n in range(100)
+                ],
             },
         ),
         Operation(
@@ -384,7 +447,11 @@ def main(argv: list[str] | None = None) -> int:
     import pymongo
 
     with mongo_server(args.uri) as (uri, server_kind):
-        configure_django(uri, args.database, {})
+        configure_django(
+            uri,
+            args.database,
+            {"USER_DIRECTORY_CLASS": "velt_django.directory.MongoUserDirectory"},
+        )
         from velt_django.repository import close_client, ensure_indexes
 
         raw_client: pymongo.MongoClient[Document] = pymongo.MongoClient(
@@ -397,9 +464,10 @@ def main(argv: list[str] | None = None) -> int:
             run.seed_recordings()
             run.seed_activities()
             run.seed_notifications()
+            run.seed_users()
             print(
                 f"server: {server_kind}; seeded 1000 recordings, 1000 activities, "
-                "1000 notifications"
+                "1000 notifications, 2000 users"
             )
             results: Document = {
                 "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
