@@ -14,14 +14,12 @@ authorizes: call them only with organizations your own code has decided on.
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
 
 from .exceptions import InvalidInput, InvalidRecordError
+from .jsonrecords import parse_json_records
 from .repository.base import RecordWrite
 from .repository.notifications import NotificationRepository
 from .serializers.base import id_list
@@ -130,103 +128,10 @@ def delete(organization_id: str, notification_ids: str | Iterable[object]) -> in
     return deleted
 
 
-# ---- loading a file: a JSON array or JSON Lines ----------------------------------------
-
-
-class _NonFinite(ValueError):
-    pass
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _NonFinite(text)
-    return value
-
-
-def _constant(name: str) -> Any:
-    raise ValueError(name)
-
-
-# The endpoints' JSON rules: no NaN/Infinity, no number that overflows a double.
-_DECODER = json.JSONDecoder(parse_float=_finite, parse_constant=_constant)
-
-
-def _line_of(text: str, index: int) -> int:
-    return text.count("\n", 0, index) + 1
-
-
-def _skip_space(text: str, index: int) -> int:
-    while index < len(text) and text[index] in " \t\r\n":
-        index += 1
-    return index
-
-
-def _decode_at(text: str, index: int, first_line: int = 1) -> tuple[object, int]:
-    """The JSON value starting at ``index``; errors name the line (``text`` starts on
-    line ``first_line`` of the input)."""
-    offset = first_line - 1
-    try:
-        return _DECODER.raw_decode(text, index)
-    except _NonFinite:
-        raise InvalidRecordError(
-            f"line {offset + _line_of(text, index)}: a number is out of range"
-        ) from None
-    except (ValueError, RecursionError) as err:
-        # The decoder's position is where the JSON went wrong; its message is not used
-        # (it can quote the text).
-        position = getattr(err, "pos", index)
-        raise InvalidRecordError(
-            f"line {offset + _line_of(text, position)}: not valid JSON"
-        ) from None
-
-
-def _array_items(text: str, start: int) -> Iterator[tuple[int, object]]:
-    """(line, value) of every element of the JSON array opening at ``start``."""
-    index = _skip_space(text, start + 1)
-    if index < len(text) and text[index] == "]":
-        index += 1
-    else:
-        while True:
-            line = _line_of(text, index)
-            value, index = _decode_at(text, index)
-            yield line, value
-            index = _skip_space(text, index)
-            if index < len(text) and text[index] == ",":
-                index = _skip_space(text, index + 1)
-                continue
-            if index < len(text) and text[index] == "]":
-                index += 1
-                break
-            raise InvalidRecordError(
-                f"line {_line_of(text, index)}: not valid JSON (expected , or ])"
-            )
-    if _skip_space(text, index) != len(text):
-        raise InvalidRecordError(
-            f"line {_line_of(text, index)}: unexpected data after the JSON array"
-        )
-
-
-def _json_lines(text: str) -> Iterator[tuple[int, object]]:
-    """(line, value) of every non-blank line. Split on ``\\n`` only: JSON strings may
-    hold U+2028 and other characters ``str.splitlines`` would break at."""
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        value, end = _decode_at(line, _skip_space(line, 0), number)
-        if _skip_space(line, end) != len(line):
-            raise InvalidRecordError(f"line {number}: more than one JSON value")
-        yield number, value
-
-
 def parse_notifications(text: str) -> list[tuple[int, object]]:
-    """The notifications of a JSON array or of JSON Lines (one object per line), each
-    with the line it starts on. Raises :class:`InvalidRecordError` naming the line."""
-    text = text.removeprefix("\ufeff")
-    start = _skip_space(text, 0)
-    if start < len(text) and text[start] == "[":
-        return list(_array_items(text, start))
-    return list(_json_lines(text))
+    """The notifications of a JSON array or of JSON Lines (see
+    :func:`~velt_django.jsonrecords.parse_json_records`)."""
+    return parse_json_records(text)
 
 
 def load(organization_id: str, text: str) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 from .conf import velt_settings
 from .directory import User, get_directory
 from .exceptions import InvalidInput, InvalidRecordError
+from .jsonrecords import parse_json_records
 from .repository.users import UserWrite
 from .serializers.base import id_list, id_value
 
@@ -76,9 +77,6 @@ def load(text: str, organization_id: str | None = None) -> int:
     Raises :class:`InvalidRecordError` naming the line of the first bad user (never its
     content), or the directory's storage errors.
     """
-    # The file format is the one velt_load_notifications reads: one parser for both.
-    from .notifications import parse_notifications as parse_json_records
-
     writes: list[UserWrite] = []
     for line, value in parse_json_records(text):
         try:

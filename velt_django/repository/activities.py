@@ -161,24 +161,6 @@ class ActivityRepository(BaseRepository):
                 )
         return found
 
-    def stored_documents(
-        self, organization_id: str, record_ids: Sequence[str]
-    ) -> dict[str, str | None]:
-        """The document each existing activity is stored under (absent ids: not stored)."""
-        if not record_ids:
-            return {}
-        query = {
-            "organizationId": organization_id,
-            self.id_field: {"$in": list(record_ids)},
-        }
-        with translate_errors("find"):
-            return {
-                doc[self.id_field]: doc.get("documentId")
-                for doc in self.collection.find(
-                    query, {"_id": 0, self.id_field: 1, "documentId": 1}
-                )
-            }
-
     # ---- writes ------------------------------------------------------------------
 
     def _prepare(self, record: RecordWrite) -> EscapedPayload:

@@ -143,24 +143,6 @@ class AnnotationRepository(BaseRepository):
             for record in self.find(organization_id, ids, document_ids, folder_id)
         }
 
-    def stored_documents(
-        self, organization_id: str, record_ids: Sequence[str]
-    ) -> dict[str, str | None]:
-        """The document each existing record is stored under (absent ids: not stored)."""
-        if not record_ids:
-            return {}
-        query = {
-            "organizationId": organization_id,
-            self.id_field: {"$in": list(record_ids)},
-        }
-        with translate_errors("find"):
-            return {
-                doc[self.id_field]: doc.get("documentId")
-                for doc in self.collection.find(
-                    query, {"_id": 0, self.id_field: 1, "documentId": 1}
-                )
-            }
-
     def locate(self, record_id: str) -> list[tuple[str, str | None]]:
         """(organization, document) of every record with this id, in any organization
         (for deletes that name no organization)."""

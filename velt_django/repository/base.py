@@ -36,6 +36,8 @@ class BaseRepository:
 
     collection_suffix: ClassVar[str]
     indexes: ClassVar[Sequence[IndexModel]] = ()
+    #: The stored field holding a record's id next to ``organizationId`` (§5.2).
+    id_field: ClassVar[str] = "annotationId"
 
     def __init__(self, db: Database[Document] | None = None) -> None:
         self._db = db
@@ -58,3 +60,22 @@ class BaseRepository:
             return []
         with translate_errors("create_indexes"):
             return list(self.collection.create_indexes(list(self.indexes)))
+
+    def stored_documents(
+        self, organization_id: str, record_ids: Sequence[str]
+    ) -> dict[str, str | None]:
+        """The document each existing record is stored under (absent ids: not stored);
+        one ``find`` on the (``organizationId``, id) unique index."""
+        if not record_ids:
+            return {}
+        query = {
+            "organizationId": organization_id,
+            self.id_field: {"$in": list(record_ids)},
+        }
+        with translate_errors("find"):
+            return {
+                doc[self.id_field]: doc.get("documentId")
+                for doc in self.collection.find(
+                    query, {"_id": 0, self.id_field: 1, "documentId": 1}
+                )
+            }

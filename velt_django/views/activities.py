@@ -99,23 +99,14 @@ class SaveActivitiesView(ResolverView):
     def handle(self, request: Request, body: Any) -> HttpResponse:
         save = parse_save(body)
         repo = ActivityRepository()
-        by_org: dict[str, list[Any]] = defaultdict(list)
-        for record in save.records:
-            by_org[record.organization_id].append(record)
-        # Every organization is checked before anything is written (CONTRACT §2.5).
-        for org, records in by_org.items():
-            docs = {r.document_id for r in records if r.document_id is not None}
-            if self.document_scoped:
-                # A save adds keys to the stored record, which keeps its document: the
-                # policy sees that document too.
-                stored = repo.stored_documents(org, [r.record_id for r in records])
-                docs.update(doc for doc in stored.values() if doc is not None)
-            self.authorize(request, org, sorted(docs))
+        # A save adds keys to the stored record, which keeps its document: a
+        # document-scoped policy sees that document too.
+        orgs = self.authorize_records(request, save.records, repo)
         if save.records:
             repo.save_many(save.records, event=save.event)
         logger.info(
             "activities save orgs=%s records=%d event=%s",
-            ",".join(sorted(by_org)),
+            ",".join(orgs),
             len(save.records),
             save.event,
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from typing import Any, ClassVar
 
 from django.http import HttpResponse
@@ -96,18 +95,7 @@ class AnnotationSaveView(AnnotationView):
     def handle(self, request: Request, body: Any) -> HttpResponse:
         save = parse_save(body, self.family)
         repo = self.repository()
-        by_org: dict[str, list[Any]] = defaultdict(list)
-        for record in save.records:
-            by_org[record.organization_id].append(record)
-        # Every organization is checked before anything is written (CONTRACT §2.5).
-        for org, records in by_org.items():
-            docs = {r.document_id for r in records if r.document_id is not None}
-            if self.document_scoped:
-                # A save may move a record out of a document: the policy sees both the
-                # documents written to and the ones the records are stored under now.
-                stored = repo.stored_documents(org, [r.record_id for r in records])
-                docs.update(doc for doc in stored.values() if doc is not None)
-            self.authorize(request, org, sorted(docs))
+        orgs = self.authorize_records(request, save.records, repo)
         if save.records:
             repo.save_many(
                 save.records, event=save.event, post_merge=self.post_merge(save)
@@ -115,7 +103,7 @@ class AnnotationSaveView(AnnotationView):
         logger.info(
             "%s save orgs=%s records=%d event=%s",
             self.family.name,
-            ",".join(sorted(by_org)),
+            ",".join(orgs),
             len(save.records),
             save.event,
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import traceback
 from collections.abc import Sequence
 from typing import Any
@@ -33,6 +32,8 @@ from ..exceptions import (
     StorageError,
     VeltConfigurationError,
 )
+from ..jsonrecords import NonFiniteNumber, finite_float, reject_constant
+from ..repository.base import BaseRepository, RecordWrite
 
 logger = logging.getLogger(__name__)
 
@@ -50,22 +51,6 @@ class _ParsedBodyParser(BaseParser):
     ) -> Any:
         view = (parser_context or {}).get("view")
         return getattr(view, "velt_body", None) or {}
-
-
-class _NonFiniteNumber(ValueError):
-    """A JSON number too large for a double (``1e400``): it would be stored as infinity,
-    and an infinity has no JSON spelling to send back."""
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _NonFiniteNumber(text)
-    return value
 
 
 def read_raw_body(request: Request) -> bytes:
@@ -104,12 +89,12 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     try:
         body = json.loads(
             raw.decode("utf-8"),
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
+            parse_constant=reject_constant,
+            parse_float=finite_float,
         )
     except UnicodeDecodeError:
         raise InvalidInput("request body is not UTF-8") from None
-    except _NonFiniteNumber:
+    except NonFiniteNumber:
         raise InvalidInput("a number in the request body is out of range") from None
     except (ValueError, RecursionError):
         raise InvalidInput("request body is not valid JSON") from None
@@ -266,6 +251,27 @@ class ResolverView(APIView):
     ) -> bool:
         hook = velt_settings.ORGANIZATION_ACCESS
         return bool(hook(request, self.action, organization_id, list(document_ids)))
+
+    def authorize_records(
+        self,
+        request: Request,
+        records: Sequence[RecordWrite],
+        repository: BaseRepository,
+    ) -> list[str]:
+        """Authorize a save before anything is written (CONTRACT §2.5, §16.5): the
+        policy is asked once per organization, with the documents the records are saved
+        under and, for a document-scoped policy, the documents they are stored under now
+        (a save may move a record out of a document). Returns the organizations."""
+        by_org: dict[str, list[RecordWrite]] = {}
+        for record in records:
+            by_org.setdefault(record.organization_id, []).append(record)
+        for org, group in by_org.items():
+            docs = {r.document_id for r in group if r.document_id is not None}
+            if self.document_scoped:
+                stored = repository.stored_documents(org, [r.record_id for r in group])
+                docs.update(doc for doc in stored.values() if doc is not None)
+            self.authorize(request, org, sorted(docs))
+        return sorted(by_org)
 
     @property
     def document_scoped(self) -> bool:
