@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..conf import velt_settings
 from ..exceptions import InvalidInput
 from ..repository.base import RecordWrite
 from .base import (
@@ -16,6 +15,7 @@ from .base import (
     id_value,
     optional_object,
     organization_of,
+    record_writes,
 )
 
 logger = logging.getLogger(__name__)
@@ -63,40 +63,17 @@ def parse_save(body: dict[str, Any]) -> ActivitySave:
     records_map = body.get(SAVE_FIELD)
     if records_map is None:
         raise InvalidInput(f"{SAVE_FIELD} is required")
-    if not isinstance(records_map, dict):
-        raise InvalidInput(f"{SAVE_FIELD} must be an object keyed by activity id")
-    limit = velt_settings.MAX_RECORDS_PER_SAVE
-    if len(records_map) > limit:
-        raise InvalidInput(f"{SAVE_FIELD} holds more than {limit} records")
     request_md = optional_object(body.get("metadata"), "metadata")
     # Both are validated even when the first wins: an operator object is refused
     # wherever it appears.
     top_level_org = id_value(body.get("organizationId"), "organizationId")
-    request_org = organization_of(request_md, "metadata") or top_level_org
-    request_doc = document_of(request_md, "metadata")
-    records: list[RecordWrite] = []
-    for key, payload in records_map.items():
-        record_id = id_value(key, f"{SAVE_FIELD} key", required=True)
-        assert record_id is not None
-        if not isinstance(payload, dict):
-            raise InvalidInput(f"{SAVE_FIELD} entries must be objects")
-        if ID_KEY in payload and payload[ID_KEY] != record_id:
-            logger.warning(
-                "activities save: payload id differs from its map key %s; the key wins",
-                record_id,
-            )
-        payload[ID_KEY] = record_id
-        md = payload.get("metadata")
-        md = md if isinstance(md, dict) else {}
-        org = organization_of(md, f"{SAVE_FIELD}.metadata") or request_org
-        if org is None:
-            raise InvalidInput(f"no organizationId for a record of {SAVE_FIELD}")
-        records.append(
-            RecordWrite(
-                organization_id=org,
-                record_id=record_id,
-                payload=payload,
-                document_id=document_of(md, f"{SAVE_FIELD}.metadata") or request_doc,
-            )
-        )
+    records = record_writes(
+        records_map,
+        SAVE_FIELD,
+        ID_KEY,
+        "activities",
+        organization_of(request_md, "metadata") or top_level_org,
+        document_of(request_md, "metadata"),
+        with_folder=False,
+    )
     return ActivitySave(records=records, event=event_value(body.get("event")))

@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..conf import velt_settings
 from ..exceptions import InvalidInput
 from ..repository.base import RecordWrite
 from .base import (
@@ -16,6 +15,7 @@ from .base import (
     id_value,
     optional_object,
     organization_of,
+    record_writes,
 )
 
 logger = logging.getLogger(__name__)
@@ -93,44 +93,16 @@ def parse_save(body: dict[str, Any], family: AnnotationFamily) -> SaveRequest:
             records_map, source = body.get(alias), alias
     if records_map is None:
         raise InvalidInput(f"{family.save_field} is required")
-    if not isinstance(records_map, dict):
-        raise InvalidInput(f"{source} must be an object keyed by {family.id_key}")
-    limit = velt_settings.MAX_RECORDS_PER_SAVE
-    if len(records_map) > limit:
-        raise InvalidInput(f"{source} holds more than {limit} records")
     request_md = _request_metadata(body)
-    request_org = organization_of(request_md, "metadata")
-    request_doc = document_of(request_md, "metadata")
-    request_folder = id_value(request_md.get("folderId"), "metadata.folderId")
-    records: list[RecordWrite] = []
-    for key, payload in records_map.items():
-        record_id = id_value(key, f"{source} key", required=True)
-        assert record_id is not None
-        if not isinstance(payload, dict):
-            raise InvalidInput(f"{source} entries must be objects")
-        if family.id_key in payload and payload[family.id_key] != record_id:
-            logger.warning(
-                "%s save: payload %s differs from its map key %s; the key wins",
-                family.name,
-                family.id_key,
-                record_id,
-            )
-        payload[family.id_key] = record_id  # the key wins
-        md = payload.get("metadata")
-        md = md if isinstance(md, dict) else {}
-        org = organization_of(md, f"{source}.metadata") or request_org
-        if org is None:
-            raise InvalidInput(f"no organizationId for a record of {source}")
-        records.append(
-            RecordWrite(
-                organization_id=org,
-                record_id=record_id,
-                payload=payload,
-                document_id=document_of(md, f"{source}.metadata") or request_doc,
-                folder_id=id_value(md.get("folderId"), f"{source}.metadata.folderId")
-                or request_folder,
-            )
-        )
+    records = record_writes(
+        records_map,
+        source,
+        family.id_key,
+        family.name,
+        organization_of(request_md, "metadata"),
+        document_of(request_md, "metadata"),
+        id_value(request_md.get("folderId"), "metadata.folderId"),
+    )
     return SaveRequest(
         records=records,
         event=event_value(body.get("event")),

@@ -8,12 +8,16 @@ field, never its content.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from ..conf import velt_settings
 from ..exceptions import InvalidInput
+from ..repository.base import RecordWrite
+
+logger = logging.getLogger(__name__)
 
 
 def id_value(
@@ -127,3 +131,64 @@ def organization_of(metadata: Mapping[str, Any], field: str) -> str | None:
 def document_of(metadata: Mapping[str, Any], field: str) -> str | None:
     """The document named by a metadata object, ``clientDocumentId`` first (A-27)."""
     return _first_id(metadata, field, ("clientDocumentId", "documentId"))
+
+
+def record_writes(
+    records_map: Any,
+    source: str,
+    id_key: str,
+    family: str,
+    request_org: str | None,
+    request_doc: str | None,
+    request_folder: str | None = None,
+    *,
+    with_folder: bool = True,
+) -> list[RecordWrite]:
+    """The records of a save map (``<id> → payload``), each with its organization,
+    document and folder (CONTRACT §2.5).
+
+    The map must be an object of at most ``MAX_RECORDS_PER_SAVE`` objects. The map key is
+    the record id and wins over the payload's ``id_key`` (A-35). A record's organization
+    and document come from its own metadata (``client…`` first, A-27), then from the
+    request's; a record with no organization fails the whole request.
+    """
+    if not isinstance(records_map, dict):
+        raise InvalidInput(f"{source} must be an object keyed by {id_key}")
+    limit = velt_settings.MAX_RECORDS_PER_SAVE
+    if len(records_map) > limit:
+        raise InvalidInput(f"{source} holds more than {limit} records")
+    records: list[RecordWrite] = []
+    for key, payload in records_map.items():
+        record_id = id_value(key, f"{source} key", required=True)
+        assert record_id is not None
+        if not isinstance(payload, dict):
+            raise InvalidInput(f"{source} entries must be objects")
+        if id_key in payload and payload[id_key] != record_id:
+            logger.warning(
+                "%s save: payload %s differs from its map key %s; the key wins",
+                family,
+                id_key,
+                record_id,
+            )
+        payload[id_key] = record_id
+        md = payload.get("metadata")
+        md = md if isinstance(md, dict) else {}
+        org = organization_of(md, f"{source}.metadata") or request_org
+        if org is None:
+            raise InvalidInput(f"no organizationId for a record of {source}")
+        folder = None
+        if with_folder:
+            folder = (
+                id_value(md.get("folderId"), f"{source}.metadata.folderId")
+                or request_folder
+            )
+        records.append(
+            RecordWrite(
+                organization_id=org,
+                record_id=record_id,
+                payload=payload,
+                document_id=document_of(md, f"{source}.metadata") or request_doc,
+                folder_id=folder,
+            )
+        )
+    return records

@@ -69,26 +69,6 @@ class GetActivitiesView(ResolverView):
             data = dict(read_filter(request, FAMILY, organization_id, data))
         return data
 
-    def drop_refused_documents(
-        self,
-        request: Request,
-        organization_id: str,
-        found: list[FoundActivity],
-        checked: list[str],
-    ) -> list[FoundActivity]:
-        """The read post-filter of document-scoped policies (CONTRACT §16.5): the policy
-        is asked once per further document the records are stored under; records of
-        refused documents are dropped, records under no document stay."""
-        decisions: dict[str, bool] = {doc: True for doc in checked}
-        kept: list[FoundActivity] = []
-        for record in found:
-            doc = record.document_id
-            if doc is not None and doc not in decisions:
-                decisions[doc] = self.is_allowed(request, organization_id, [doc])
-            if doc is None or decisions[doc]:
-                kept.append(record)
-        return kept
-
 
 class SaveActivitiesView(ResolverView):
     """Append-only save: new activities are stored, existing ones only gain the keys

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 
 from .. import responses
 from ..conf import velt_settings
-from ..repository.annotations import AnnotationRepository, FoundRecord, PostMerge
+from ..repository.annotations import AnnotationRepository, PostMerge
 from ..serializers.annotations import (
     AnnotationFamily,
     SaveRequest,
@@ -53,34 +53,6 @@ class AnnotationGetView(AnnotationView):
             data = dict(read_filter(request, self.family.name, org, data))
         logger.info("%s get org=%s returned=%d", self.family.name, org, len(data))
         return responses.success(data)
-
-    def drop_refused_documents(
-        self,
-        request: Request,
-        organization_id: str,
-        found: list[FoundRecord],
-        checked: list[str],
-    ) -> list[FoundRecord]:
-        """The authorization post-filter of reads (CONTRACT §16.5): ask the policy once
-        per further document the records are stored under, and drop the records of the
-        documents it refuses. Records stored under no document were allowed with the
-        organization."""
-        decisions: dict[str, bool] = {doc: True for doc in checked}
-        kept: list[FoundRecord] = []
-        for record in found:
-            doc = record.document_id
-            if doc is not None and doc not in decisions:
-                decisions[doc] = self.is_allowed(request, organization_id, [doc])
-            if doc is None or decisions[doc]:
-                kept.append(record)
-        if len(kept) != len(found):
-            logger.info(
-                "%s get org=%s dropped=%d records of refused documents",
-                self.family.name,
-                organization_id,
-                len(found) - len(kept),
-            )
-        return kept
 
 
 class AnnotationSaveView(AnnotationView):

@@ -6,7 +6,7 @@ import json
 import logging
 import traceback
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
@@ -38,6 +38,15 @@ from ..repository.base import BaseRepository, RecordWrite
 logger = logging.getLogger(__name__)
 
 ALLOWED_METHODS = ("POST", "OPTIONS")
+
+
+class _StoredUnderDocument(Protocol):
+    @property
+    def document_id(self) -> str | None: ...
+
+
+#: A record read back with the document it is stored under (FoundRecord, FoundActivity).
+InDocument = TypeVar("InDocument", bound=_StoredUnderDocument)
 
 
 class _ParsedBodyParser(BaseParser):
@@ -272,6 +281,34 @@ class ResolverView(APIView):
                 docs.update(doc for doc in stored.values() if doc is not None)
             self.authorize(request, org, sorted(docs))
         return sorted(by_org)
+
+    def drop_refused_documents(
+        self,
+        request: Request,
+        organization_id: str,
+        found: list[InDocument],
+        checked: Sequence[str],
+    ) -> list[InDocument]:
+        """The authorization post-filter of reads (CONTRACT §16.5): ask the policy once
+        per further document the records are stored under (``checked`` were allowed
+        already), and drop the records of the documents it refuses. Records stored
+        under no document were allowed with the organization."""
+        decisions: dict[str, bool] = {doc: True for doc in checked}
+        kept: list[InDocument] = []
+        for record in found:
+            doc = record.document_id
+            if doc is not None and doc not in decisions:
+                decisions[doc] = self.is_allowed(request, organization_id, [doc])
+            if doc is None or decisions[doc]:
+                kept.append(record)
+        if len(kept) != len(found):
+            logger.info(
+                "%s get org=%s dropped=%d records of refused documents",
+                type(self).__name__,
+                organization_id,
+                len(found) - len(kept),
+            )
+        return kept
 
     @property
     def document_scoped(self) -> bool:
