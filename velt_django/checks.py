@@ -12,10 +12,59 @@ from .conf import DEFAULTS, IMPORT_STRINGS, POSITIVE_INTS, velt_settings
 from .directory.checks import check_user_directory
 from .exceptions import VeltConfigurationError
 from .repository.connection import acknowledged_write_concern
+from .throttling import is_valid_rate
 
 
 def _is_allow_all(hook: Any) -> bool:
     return bool(getattr(hook, "velt_allows_everything", False))
+
+
+def _check_throttle_and_shared_secret(raw: Mapping[str, Any]) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    if not is_valid_rate(raw.get("THROTTLE_RATE", DEFAULTS["THROTTLE_RATE"])):
+        messages.append(
+            Error(
+                'VELT["THROTTLE_RATE"] must be None (no limit) or "<requests>/<period>", '
+                'e.g. "1200/min" (period: s, sec, m, min, h, hour, d, day).',
+                id="velt.E013",
+            )
+        )
+    secret = raw.get("INSECURE_SHARED_SECRET")
+    allowed = raw.get("ALLOW_INSECURE_SHARED_SECRET", False)
+    if secret is not None and not (isinstance(secret, str) and secret):
+        messages.append(
+            Error(
+                'VELT["INSECURE_SHARED_SECRET"] must be a non-empty string.',
+                id="velt.E014",
+            )
+        )
+    if not isinstance(allowed, bool):
+        messages.append(
+            Error(
+                'VELT["ALLOW_INSECURE_SHARED_SECRET"] must be True or False.',
+                id="velt.E014",
+            )
+        )
+    if allowed is True and secret:
+        if not settings.DEBUG:
+            messages.append(
+                Error(
+                    "The insecure shared-secret header is enabled while DEBUG is off.",
+                    hint="Every browser that loads the frontend holds the header. Use "
+                    "per-user tokens; the header is refused while DEBUG is off.",
+                    id="velt.E015",
+                )
+            )
+        else:
+            messages.append(
+                Warning(
+                    "The insecure shared-secret header is enabled (development only).",
+                    hint="It identifies no user; pair it with an explicit "
+                    "ORGANIZATION_ACCESS policy.",
+                    id="velt.W004",
+                )
+            )
+    return messages
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -95,6 +144,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 )
             )
     messages.extend(check_user_directory(raw))
+    messages.extend(_check_throttle_and_shared_secret(raw))
     if "rest_framework" not in settings.INSTALLED_APPS:
         messages.append(
             Error('"rest_framework" must be in INSTALLED_APPS.', id="velt.E006")

@@ -55,6 +55,11 @@ DEFAULTS: dict[str, Any] = {
         "organizations": None,
     },
     "USER_ORGANIZATION_SCOPED": False,
+    # Rate limit per principal (CONTRACT §16.7), kept in Django's cache; None: no limit.
+    "THROTTLE_RATE": "1200/min",
+    # Static shared-secret header (CONTRACT §16.2): development only, both keys needed.
+    "INSECURE_SHARED_SECRET": None,
+    "ALLOW_INSECURE_SHARED_SECRET": False,
 }
 
 #: Keys holding dotted import paths; resolved objects are cached until VELT changes.
@@ -255,6 +260,21 @@ class VeltSettings:
     @property
     def USER_ORGANIZATION_SCOPED(self) -> bool:
         return bool(self.get("USER_ORGANIZATION_SCOPED"))
+
+    # Rate limit and development-only shared secret
+    @property
+    def THROTTLE_RATE(self) -> str | None:
+        value: str | None = self.get("THROTTLE_RATE")
+        return value
+
+    @property
+    def INSECURE_SHARED_SECRET(self) -> str | None:
+        value = self.get("INSECURE_SHARED_SECRET")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def ALLOW_INSECURE_SHARED_SECRET(self) -> bool:
+        return self.get("ALLOW_INSECURE_SHARED_SECRET") is True
 
 
 velt_settings = VeltSettings()

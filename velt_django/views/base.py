@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import traceback
 from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar
@@ -34,6 +35,7 @@ from ..exceptions import (
 )
 from ..jsonrecords import NonFiniteNumber, finite_float, reject_constant
 from ..repository.base import BaseRepository, RecordWrite
+from ..throttling import ResolverRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +142,11 @@ def resolver_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpR
     if isinstance(exc, drf_exceptions.MethodNotAllowed):
         return responses.failure(405, "METHOD_NOT_ALLOWED", "Only POST is allowed.")
     if isinstance(exc, drf_exceptions.Throttled):
-        return responses.failure(429, "RATE_LIMITED", "Too many requests.")
+        response = responses.failure(429, "RATE_LIMITED", "Too many requests.")
+        wait: float | None = getattr(exc, "wait", None)
+        if wait is not None:
+            response["Retry-After"] = str(max(1, math.ceil(wait)))
+        return response
     if isinstance(exc, drf_exceptions.UnsupportedMediaType):
         return responses.failure(
             415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type."
@@ -198,7 +204,10 @@ class ResolverView(APIView):
         # Read live (APIView binds the classes at import): a host's
         # REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] applies, and 429 is answered in the
         # envelope.
+        # ResolverRateThrottle (VELT["THROTTLE_RATE"]) always applies in addition.
         classes: list[Any] = list(api_settings.DEFAULT_THROTTLE_CLASSES)
+        if ResolverRateThrottle not in classes:
+            classes.append(ResolverRateThrottle)
         return [cls() for cls in classes]
 
     def get_exception_handler(self) -> Any:
@@ -236,6 +245,9 @@ class ResolverView(APIView):
         self, request: Request, response: Any, *args: Any, **kwargs: Any
     ) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
+        # Every answer carries organization data or says who may see it: never cached,
+        # preflights included.
+        response["Cache-Control"] = "no-store"
         if request.method != "OPTIONS":
             cors.add_cors_headers(request._request, response)
         return response
