@@ -233,6 +233,11 @@ class ResolverView(APIView):
         self.velt_body = self.parse_body(request, self.velt_raw_body)
 
     def parse_body(self, request: Request, raw: bytes) -> Any:
+        if not cors.cookie_origin_allowed(request._request):
+            # Cookie mode's strict Origin allowlist (CONTRACT §16.6), before anything
+            # reads the body or the session.
+            logger.info("request with a session cookie from a disallowed origin")
+            raise Forbidden("Origin not allowed.")
         """Turn the raw body into what ``handle`` receives (a JSON object here)."""
         return parse_json_object(raw)
 
