@@ -12,6 +12,7 @@ from .conf import DEFAULTS, IMPORT_STRINGS, POSITIVE_INTS, velt_settings
 from .directory.checks import check_user_directory
 from .exceptions import VeltConfigurationError
 from .repository.connection import acknowledged_write_concern
+from .token_checks import check_resolver_token
 from .throttling import is_valid_rate
 
 
@@ -144,6 +145,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 )
             )
     messages.extend(check_user_directory(raw))
+    messages.extend(check_resolver_token(raw))
     messages.extend(_check_throttle_and_shared_secret(raw))
     if "rest_framework" not in settings.INSTALLED_APPS:
         messages.append(

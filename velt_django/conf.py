@@ -34,7 +34,15 @@ DEFAULTS: dict[str, Any] = {
     # None keeps activities until purged.
     "ACTIVITY_RETENTION_DAYS": None,
     # Authentication and authorization (CONTRACT §16)
-    "AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # The token class is inactive (returns None) until RESOLVER_TOKEN has a key.
+    "AUTHENTICATION_CLASSES": [
+        "velt_django.authentication.ResolverTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Resolver JWTs (see velt_django.tokens.TOKEN_DEFAULTS for the keys of this dict).
+    "RESOLVER_TOKEN": {},
+    # Dotted path of a callable (user) -> list of organization ids, for the token view.
+    "TOKEN_ORGANIZATIONS": None,
     "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "ORGANIZATION_ACCESS": "velt_django.access.velt_orgs_claim",
     # Optional post-filter of read results (CONTRACT §16.5), e.g. per-thread visibility.
@@ -70,11 +78,12 @@ IMPORT_STRINGS = frozenset(
         "ORGANIZATION_ACCESS",
         "READ_FILTER",
         "USER_DIRECTORY_CLASS",
+        "TOKEN_ORGANIZATIONS",
     }
 )
 
 #: Dotted-path keys that may be ``None`` (feature off).
-OPTIONAL_IMPORTS = frozenset({"READ_FILTER"})
+OPTIONAL_IMPORTS = frozenset({"READ_FILTER", "TOKEN_ORGANIZATIONS"})
 
 #: Integer settings that must be positive.
 POSITIVE_INTS = frozenset(
@@ -209,6 +218,16 @@ class VeltSettings:
     @property
     def PERMISSION_CLASSES(self) -> list[type]:
         return list(self._import("PERMISSION_CLASSES"))
+
+    @property
+    def RESOLVER_TOKEN(self) -> dict[str, Any]:
+        value = self.get("RESOLVER_TOKEN")
+        return dict(value) if isinstance(value, Mapping) else {}
+
+    @property
+    def TOKEN_ORGANIZATIONS(self) -> Callable[[Any], Any] | None:
+        hook: Callable[[Any], Any] | None = self._import("TOKEN_ORGANIZATIONS")
+        return hook
 
     @property
     def ORGANIZATION_ACCESS(self) -> OrganizationAccess:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, AuthenticationFailed
 
 
 class VeltError(Exception):
@@ -93,6 +93,16 @@ class PayloadTooLarge(ResolverError):
     status_code = 413
     default_code = "PAYLOAD_TOO_LARGE"
     default_detail = "The request exceeds a size limit."
+
+
+class ResolverTokenRefused(AuthenticationFailed):
+    """A resolver token failed verification; ``auth_error_code`` is one of the nine
+    codes of CONTRACT §16.4 and is answered as ``authErrorCode`` in the 401 envelope.
+    The message is generic: never the token, a claim value or a key."""
+
+    def __init__(self, auth_error_code: str) -> None:
+        super().__init__("The resolver token was refused.")
+        self.auth_error_code = auth_error_code
 
 
 class VeltWarning(UserWarning):

@@ -22,6 +22,7 @@ from .views.recordings import (
     GetRecordingsView,
     SaveRecordingsView,
 )
+from .views.tokens import ResolverTokenView
 from .views.users import GetUsersView, ResolveAnonymousUsersView
 
 app_name = "velt"
@@ -70,7 +71,11 @@ users_patterns = [
     ),
 ]
 
+# Opt-in: the view answers 404 until VELT["TOKEN_ORGANIZATIONS"] is set.
+token_patterns = [_route("token", ResolverTokenView, "token")]
+
 urlpatterns = comments_patterns + reactions_patterns + recordings_patterns
 urlpatterns += notifications_patterns
 urlpatterns += users_patterns
 urlpatterns += activities_patterns
+urlpatterns += token_patterns

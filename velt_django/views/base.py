@@ -30,6 +30,7 @@ from ..exceptions import (
     RecordTooLargeError,
     RepositoryError,
     ResolverError,
+    ResolverTokenRefused,
     StorageError,
     VeltConfigurationError,
 )
@@ -125,6 +126,13 @@ def resolver_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpR
     if isinstance(exc, ResolverError):
         return responses.failure(
             exc.status_code, exc.error_code, str(exc.detail), exc.extra
+        )
+    if isinstance(exc, ResolverTokenRefused):
+        return responses.failure(
+            401,
+            "UNAUTHENTICATED",
+            "The resolver token was refused.",
+            {"authErrorCode": exc.auth_error_code},
         )
     if isinstance(
         exc, (drf_exceptions.NotAuthenticated, drf_exceptions.AuthenticationFailed)

@@ -1,0 +1,457 @@
+"""ResolverTokenAuthentication: every failure code over HTTP, and every refused setting."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from velt_django.authentication import ResolverTokenAuthentication, verify_token
+from velt_django.checks import check_settings
+from velt_django.exceptions import ResolverTokenRefused
+
+SECRET = "a-test-only-resolver-secret-" + "x" * 40
+TOKEN_CLASS = "velt_django.authentication.ResolverTokenAuthentication"
+ORG = "acme-corp"
+GET = {"organizationId": ORG}
+
+
+def _velt(settings: Any, **token: Any) -> None:
+    settings.VELT = {
+        **settings.VELT,
+        "AUTHENTICATION_CLASSES": [TOKEN_CLASS],
+        "RESOLVER_TOKEN": {"SECRET": SECRET, **token},
+    }
+
+
+def _claims(**overrides: Any) -> dict[str, Any]:
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": "u1",
+        "velt_orgs": [ORG],
+        "iat": now,
+        "exp": now + 300,
+    }
+    claims.update(overrides)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def _token(key: Any = SECRET, algorithm: str = "HS256", **overrides: Any) -> str:
+    return jwt.encode(_claims(**overrides), key, algorithm=algorithm)
+
+
+def _b64(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def _post(client: Any, token: str | None, body: Any = GET) -> Any:
+    headers = {} if token is None else {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    return client.post(
+        "/velt/comments/get",
+        json.dumps(body),
+        content_type="application/json",
+        **headers,
+    )
+
+
+@pytest.fixture
+def rsa_pem() -> tuple[bytes, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public.decode()
+
+
+def _assert_refused(response: Any, code: str) -> None:
+    assert response.status_code == 401, response.content
+    body = response.json()
+    assert body["errorCode"] == "UNAUTHENTICATED"
+    assert body["authErrorCode"] == code
+    assert body["success"] is False and body["statusCode"] == 401
+
+
+# --- accepted tokens ----------------------------------------------------------------
+
+
+def test_authentication_valid_hs256_token_opens_its_organization(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings)
+    response = _post(client, _token())
+    assert response.status_code == 200, response.content
+    assert response.json()["data"] == {}
+
+
+def test_authentication_valid_token_of_another_organization_is_forbidden(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings)
+    response = _post(client, _token(velt_orgs=["other-org"]))
+    assert response.status_code == 403
+    assert response.json()["errorCode"] == "FORBIDDEN"
+
+
+@pytest.mark.parametrize("algorithm", ["HS384", "HS512"])
+def test_authentication_other_hmac_algorithms(
+    client: Any, settings: Any, mongo_db: Any, algorithm: str
+) -> None:
+    _velt(settings, ALGORITHMS=[algorithm])
+    assert _post(client, _token(algorithm=algorithm)).status_code == 200
+
+
+def test_authentication_static_public_key(
+    client: Any, settings: Any, mongo_db: Any, rsa_pem: tuple[bytes, str]
+) -> None:
+    private, public = rsa_pem
+    settings.VELT = {
+        **settings.VELT,
+        "AUTHENTICATION_CLASSES": [TOKEN_CLASS],
+        "RESOLVER_TOKEN": {"PUBLIC_KEY": public, "ALGORITHMS": ["RS256"]},
+    }
+    assert _post(client, _token(private, "RS256")).status_code == 200
+    # An HS256 token signed with the public key as secret (the classic confusion attack).
+    forged = jwt.api_jws.PyJWS().encode(
+        json.dumps(_claims()).encode(), b"x" * 64, algorithm="HS256"
+    )
+    _assert_refused(_post(client, forged), "ALGORITHM_NOT_ALLOWED")
+
+
+def test_authentication_issuer_and_audience_accepted(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings, ISSUER="https://app.example", AUDIENCE="velt-resolver")
+    token = _token(iss="https://app.example", aud="velt-resolver")
+    assert _post(client, token).status_code == 200
+
+
+def test_authentication_leeway_accepts_recently_expired(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings, LEEWAY=60)
+    assert _post(client, _token(exp=int(time.time()) - 10)).status_code == 200
+
+
+def test_authentication_missing_exp_allowed_when_not_required(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings, REQUIRE_EXP=False)
+    assert _post(client, _token(exp=None)).status_code == 200
+
+
+def test_authentication_sets_principal_and_claims(settings: Any, rf: Any) -> None:
+    _velt(settings)
+    request = rf.post("/", HTTP_AUTHORIZATION=f"Bearer {_token()}")
+    user, claims = ResolverTokenAuthentication().authenticate(request)  # type: ignore[misc]
+    assert user.user_id == "u1" and user.is_authenticated
+    assert claims["velt_orgs"] == [ORG] and claims["sub"] == "u1"
+
+
+# --- every failure code -------------------------------------------------------------
+
+
+def test_authentication_expired_token(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings, LEEWAY=0)
+    _assert_refused(_post(client, _token(exp=int(time.time()) - 5)), "EXPIRED")
+
+
+def test_authentication_not_yet_valid_token(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings, LEEWAY=0)
+    token = _token(nbf=int(time.time()) + 120)
+    _assert_refused(_post(client, token), "CLAIM_MISMATCH")
+
+
+def test_authentication_wrong_secret(client: Any, settings: Any, mongo_db: Any) -> None:
+    _velt(settings)
+    token = _token(key="another-secret-" + "y" * 60)
+    _assert_refused(_post(client, token), "INVALID_SIGNATURE")
+
+
+def test_authentication_tampered_payload(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings)
+    header, _, signature = _token().split(".")
+    tampered = ".".join([header, _b64(_claims(velt_orgs=[ORG, "victim"])), signature])
+    _assert_refused(_post(client, tampered), "INVALID_SIGNATURE")
+
+
+def test_authentication_wrong_audience(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings, AUDIENCE="velt-resolver")
+    _assert_refused(_post(client, _token(aud="someone-else")), "CLAIM_MISMATCH")
+    _assert_refused(_post(client, _token()), "CLAIM_MISMATCH")  # no aud at all
+
+
+def test_authentication_wrong_issuer(client: Any, settings: Any, mongo_db: Any) -> None:
+    _velt(settings, ISSUER="https://app.example")
+    _assert_refused(_post(client, _token(iss="https://evil.example")), "CLAIM_MISMATCH")
+
+
+def test_authentication_algorithm_not_in_allowlist(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings, ALGORITHMS=["HS256"])
+    _assert_refused(_post(client, _token(algorithm="HS512")), "ALGORITHM_NOT_ALLOWED")
+
+
+@pytest.mark.parametrize("alg", ["none", "None", "NONE"])
+def test_authentication_alg_none(
+    client: Any, settings: Any, mongo_db: Any, alg: str
+) -> None:
+    _velt(settings)
+    unsigned = f"{_b64({'alg': alg, 'typ': 'JWT'})}.{_b64(_claims())}."
+    _assert_refused(_post(client, unsigned), "ALGORITHM_NOT_ALLOWED")
+
+
+@pytest.mark.parametrize(
+    "token", ["not-a-jwt", "a.b.c", "a.b", "%%%.%%%.%%%"], ids=str
+)
+def test_authentication_malformed_token(
+    client: Any, settings: Any, mongo_db: Any, token: str
+) -> None:
+    _velt(settings)
+    _assert_refused(_post(client, token), "VERIFICATION_FAILED")
+
+
+def test_authentication_missing_exp(client: Any, settings: Any, mongo_db: Any) -> None:
+    _velt(settings)
+    _assert_refused(_post(client, _token(exp=None)), "CLAIM_MISMATCH")
+
+
+def test_authentication_missing_sub(client: Any, settings: Any, mongo_db: Any) -> None:
+    _velt(settings)
+    _assert_refused(_post(client, _token(sub=None)), "CLAIM_MISMATCH")
+
+
+def test_authentication_velt_orgs_not_a_list(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings)
+    _assert_refused(_post(client, _token(velt_orgs={"a": 1})), "CLAIM_MISMATCH")
+
+
+def test_authentication_empty_bearer(client: Any, settings: Any, mongo_db: Any) -> None:
+    _velt(settings)
+    response = client.post(
+        "/velt/comments/get",
+        "{}",
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer",
+    )
+    _assert_refused(response, "MISSING_TOKEN")
+
+
+def test_authentication_no_header_is_401_without_code(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings)
+    response = _post(client, None)
+    assert response.status_code == 401
+    assert response.json()["errorCode"] == "UNAUTHENTICATED"
+
+
+def test_authentication_explicit_class_without_key_is_not_configured(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    settings.VELT = {**settings.VELT, "AUTHENTICATION_CLASSES": [TOKEN_CLASS]}
+    _assert_refused(_post(client, _token()), "NOT_CONFIGURED")
+
+
+def test_authentication_public_key_with_missing_cryptography(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, rsa_pem: tuple[bytes, str]
+) -> None:
+    private, public = rsa_pem
+    settings.VELT = {
+        **settings.VELT,
+        "RESOLVER_TOKEN": {"PUBLIC_KEY": public, "ALGORITHMS": ["RS256"]},
+    }
+    monkeypatch.setattr("velt_django.authentication.has_crypto", False)
+    with pytest.raises(ResolverTokenRefused) as caught:
+        verify_token(_token(private, "RS256"))
+    assert caught.value.auth_error_code == "DEPENDENCY_MISSING"
+
+
+def test_authentication_pem_in_secret_slot_refused_at_runtime(
+    settings: Any, rsa_pem: tuple[bytes, str]
+) -> None:
+    _, public = rsa_pem
+    settings.VELT = {**settings.VELT, "RESOLVER_TOKEN": {"SECRET": public}}
+    forged = jwt.api_jws.PyJWS().encode(
+        json.dumps(_claims()).encode(), b"x" * 64, algorithm="HS256"
+    )
+    with pytest.raises(ResolverTokenRefused) as caught:
+        verify_token(forged)
+    assert caught.value.auth_error_code in {
+        "KEY_RESOLUTION_FAILED",
+        "INVALID_SIGNATURE",
+    }
+
+
+def test_authentication_mixed_allowlist_refused_at_runtime(settings: Any) -> None:
+    settings.VELT = {
+        **settings.VELT,
+        "RESOLVER_TOKEN": {"SECRET": SECRET, "ALGORITHMS": ["HS256", "RS256"]},
+    }
+    with pytest.raises(ResolverTokenRefused) as caught:
+        verify_token(_token())
+    assert caught.value.auth_error_code == "NOT_CONFIGURED"
+
+
+def test_authentication_never_logs_or_answers_the_token(
+    client: Any, settings: Any, mongo_db: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    _velt(settings)
+    bad = _token(key="another-secret-" + "y" * 60)
+    with caplog.at_level(logging.DEBUG):
+        response = _post(client, bad)
+    assert response.status_code == 401
+    for text in (caplog.text, response.content.decode()):
+        assert bad not in text and bad.split(".")[2] not in text
+        assert SECRET not in text
+    assert "INVALID_SIGNATURE" in caplog.text
+
+
+# --- defaults -----------------------------------------------------------------------
+
+
+def test_authentication_default_classes_accept_tokens_once_a_secret_is_set(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    velt = {k: v for k, v in settings.VELT.items() if k != "AUTHENTICATION_CLASSES"}
+    settings.VELT = {**velt, "RESOLVER_TOKEN": {"SECRET": SECRET}}
+    assert _post(client, _token()).status_code == 200
+    _assert_refused(_post(client, _token(exp=int(time.time()) - 600)), "EXPIRED")
+
+
+def test_authentication_default_classes_without_key_ignore_bearer(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    velt = {k: v for k, v in settings.VELT.items() if k != "AUTHENTICATION_CLASSES"}
+    settings.VELT = velt
+    response = _post(client, _token())
+    assert response.status_code == 401
+    assert "authErrorCode" not in response.json()
+
+
+# --- checks -------------------------------------------------------------------------
+
+
+GOOD = {
+    "MONGODB_URI": "mongodb://localhost:27017",
+    "ORGANIZATION_ACCESS": "velt_django.access.velt_orgs_claim",
+}
+
+
+def _ids(settings: Any, token: Any, **velt: Any) -> list[str]:
+    settings.VELT = {**GOOD, "RESOLVER_TOKEN": token, **velt}
+    return [m.id for m in check_settings() if m.id and m.id.startswith("velt.")]
+
+
+def test_checks_good_token_settings_pass(
+    settings: Any, rsa_pem: tuple[bytes, str]
+) -> None:
+    assert (
+        _ids(settings, {"SECRET": SECRET}, AUTHENTICATION_CLASSES=[TOKEN_CLASS]) == []
+    )
+    public = {"PUBLIC_KEY": rsa_pem[1], "ALGORITHMS": ["RS256", "ES256"]}
+    assert _ids(settings, public) == []
+    jwks = {"JWKS_URL": "https://id.example/jwks.json", "ALGORITHMS": ["RS256"]}
+    assert _ids(settings, jwks) == []
+
+
+def test_checks_token_class_without_key_is_e020(settings: Any) -> None:
+    assert _ids(settings, {}, AUTHENTICATION_CLASSES=[TOKEN_CLASS]) == ["velt.E020"]
+
+
+def test_checks_default_classes_without_key_pass(settings: Any) -> None:
+    assert _ids(settings, {}) == []
+
+
+@pytest.mark.parametrize(
+    "algorithms",
+    [[], ["none"], ["HS256", "none"], ["HS256", "RS256"], ["XS999"], "HS256"],
+    ids=str,
+)
+def test_checks_bad_algorithm_allowlist_is_e021(settings: Any, algorithms: Any) -> None:
+    assert _ids(settings, {"SECRET": SECRET, "ALGORITHMS": algorithms}) == ["velt.E021"]
+
+
+def test_checks_pem_in_secret_slot_is_e022(
+    settings: Any, rsa_pem: tuple[bytes, str]
+) -> None:
+    assert _ids(settings, {"SECRET": rsa_pem[1]}) == ["velt.E022"]
+
+
+def test_checks_key_and_algorithm_family_mismatch_is_e022(
+    settings: Any, rsa_pem: tuple[bytes, str]
+) -> None:
+    assert _ids(settings, {"SECRET": SECRET, "ALGORITHMS": ["RS256"]}) == ["velt.E022"]
+    assert _ids(settings, {"PUBLIC_KEY": rsa_pem[1]}) == ["velt.E022"]
+    both = {"SECRET": SECRET, "JWKS_URL": "https://id.example/jwks.json"}
+    assert "velt.E022" in _ids(settings, both)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://id.example/jwks.json", "ftp://id.example/jwks", "file:///etc/jwks"]
+)
+def test_checks_jwks_url_not_https_is_e023(settings: Any, url: str) -> None:
+    assert _ids(settings, {"JWKS_URL": url, "ALGORITHMS": ["RS256"]}) == ["velt.E023"]
+
+
+def test_authentication_jwks_over_http_refused_at_runtime(settings: Any) -> None:
+    settings.VELT = {
+        **settings.VELT,
+        "RESOLVER_TOKEN": {
+            "JWKS_URL": "http://127.0.0.1:1/jwks",
+            "ALGORITHMS": ["RS256"],
+        },
+    }
+    token = f"{_b64({'alg': 'RS256'})}.{_b64(_claims())}.c2ln"
+    with pytest.raises(ResolverTokenRefused) as caught:
+        verify_token(token)
+    assert caught.value.auth_error_code == "KEY_RESOLUTION_FAILED"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not a dict",
+        {"SECRET": SECRET, "TYPO": 1},
+        {"SECRET": SECRET, "LEEWAY": -1},
+        {"SECRET": SECRET, "TTL": 0},
+        {"SECRET": SECRET, "REQUIRE_EXP": "yes"},
+    ],
+    ids=str,
+)
+def test_checks_malformed_token_settings_are_e024(settings: Any, token: Any) -> None:
+    assert _ids(settings, token) == ["velt.E024"]
+
+
+def test_checks_asymmetric_without_cryptography_is_e025(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, rsa_pem: tuple[bytes, str]
+) -> None:
+    monkeypatch.setattr("velt_django.token_checks.has_crypto", False)
+    token = {"PUBLIC_KEY": rsa_pem[1], "ALGORITHMS": ["RS256"]}
+    assert _ids(settings, token) == ["velt.E025"]
+
+
+def test_checks_short_secret_is_w020(settings: Any) -> None:
+    assert _ids(settings, {"SECRET": "short"}) == ["velt.W020"]
