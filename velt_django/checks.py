@@ -12,8 +12,8 @@ from .conf import DEFAULTS, IMPORT_STRINGS, POSITIVE_INTS, velt_settings
 from .directory.checks import check_user_directory
 from .exceptions import VeltConfigurationError
 from .repository.connection import acknowledged_write_concern
-from .token_checks import check_resolver_token
 from .throttling import is_valid_rate
+from .token_checks import check_resolver_token
 
 
 def _is_allow_all(hook: Any) -> bool:
