@@ -9,6 +9,9 @@ Environment variables:
 - ``VELT_CORS_ALLOWED_ORIGINS``: comma-separated page origins allowed to call ``/velt/``.
 - ``VELT_ORGANIZATION_ACCESS``: dotted path of the organization access policy.
 - ``VELT_AUTHENTICATION_CLASSES``: comma-separated dotted paths of DRF authentication classes.
+- ``VELT_RESOLVER_TOKEN_SECRET``: token mode (DEBUG on or off): the endpoints accept
+  resolver JWTs signed with this secret, authorized by ``velt_orgs_claim``; mint one with
+  ``manage.py velt_resolver_token --user u1 --organization acme-corp``.
 - ``DJANGO_DEBUG`` (default on), ``DJANGO_SECRET_KEY`` (required when DEBUG is off),
   ``DJANGO_ALLOWED_HOSTS`` (comma-separated).
 - ``VELT_EXAMPLE_DATA_DIR``: where the embedded server keeps its data, next to the
@@ -105,9 +108,11 @@ DATABASES: dict[str, Any] = {
 
 _policy = os.environ.get("VELT_ORGANIZATION_ACCESS", "").strip()
 _authentication = _env_list("VELT_AUTHENTICATION_CLASSES")
+#: Token mode: resolver JWTs signed with this secret (``manage.py velt_resolver_token``).
+_token_secret = os.environ.get("VELT_RESOLVER_TOKEN_SECRET", "")
 
 #: True when the demo lets unauthenticated callers touch every organization.
-EXAMPLE_OPEN_ACCESS = DEBUG and not _policy and not _authentication
+EXAMPLE_OPEN_ACCESS = DEBUG and not _policy and not _authentication and not _token_secret
 
 VELT: dict[str, Any] = {
     "MONGODB_URI": os.environ.get("VELT_MONGODB_URI") or None,
@@ -122,6 +127,12 @@ if DEBUG and not VELT["MONGODB_URI"]:
     # other commands use it when it runs), so an empty URI is not an error here; a
     # command that needs the database says so itself.
     SILENCED_SYSTEM_CHECKS = ["velt.E001"]
+
+if _token_secret:
+    VELT["RESOLVER_TOKEN"] = {"SECRET": _token_secret}
+    _authentication = _authentication or [
+        "velt_django.authentication.ResolverTokenAuthentication"
+    ]
 
 if EXAMPLE_OPEN_ACCESS:
     VELT.update(
