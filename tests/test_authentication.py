@@ -221,9 +221,7 @@ def test_authentication_alg_none(
     _assert_refused(_post(client, unsigned), "ALGORITHM_NOT_ALLOWED")
 
 
-@pytest.mark.parametrize(
-    "token", ["not-a-jwt", "a.b.c", "a.b", "%%%.%%%.%%%"], ids=str
-)
+@pytest.mark.parametrize("token", ["not-a-jwt", "a.b.c", "a.b", "%%%.%%%.%%%"], ids=str)
 def test_authentication_malformed_token(
     client: Any, settings: Any, mongo_db: Any, token: str
 ) -> None:
