@@ -233,6 +233,11 @@ class ResolverView(APIView):
             raise drf_exceptions.MethodNotAllowed(request.method or "")
         if request.method == "OPTIONS":
             return  # preflight: no authentication (CONTRACT §1.3)
+        if not cors.cookie_origin_allowed(request._request):
+            # Cookie mode's strict Origin allowlist (CONTRACT §16.6), before anything
+            # reads the body or the session.
+            logger.info("request with a session cookie from a disallowed origin")
+            raise Forbidden("Origin not allowed.")
         # Bytes first (size-limited; CSRF checks may read them), authentication and
         # permissions next, parsing last: an unauthenticated caller gets 401 without
         # making the server parse up to MAX_BODY_SIZE of JSON.
@@ -241,11 +246,6 @@ class ResolverView(APIView):
         self.velt_body = self.parse_body(request, self.velt_raw_body)
 
     def parse_body(self, request: Request, raw: bytes) -> Any:
-        if not cors.cookie_origin_allowed(request._request):
-            # Cookie mode's strict Origin allowlist (CONTRACT §16.6), before anything
-            # reads the body or the session.
-            logger.info("request with a session cookie from a disallowed origin")
-            raise Forbidden("Origin not allowed.")
         """Turn the raw body into what ``handle`` receives (a JSON object here)."""
         return parse_json_object(raw)
 
