@@ -4,9 +4,9 @@ Headless Chromium (Debian's ``/usr/bin/chromium``, driven by Playwright's Python
 package; Playwright's own browser downloads are never used) loads a page from one
 origin (``http://localhost:<port>``) that calls the endpoints served on another
 (``http://localhost:<other port>``), the way the Velt SDK does: JSON POSTs whose headers come
-from an async ``headers`` function. The bearer credential is fetched, per request, from
-``tests.urls_browser.token_view``, a stand-in for the token view that answers the
-signed-in user's ``Authorization`` value in ``tests.auth``'s ``Test`` scheme.
+from an async ``headers`` function. In header-token mode the bearer token is fetched,
+per request, from velt_django's token view (``velt:token``, a cross-origin POST with the
+session cookie and the CSRF header) and verified by ``ResolverTokenAuthentication``.
 
 Skipped, with the reason, when Playwright or Chromium is missing.
 """
@@ -90,8 +90,10 @@ const endpoints = {
   token: {
     credentials: "same-origin",
     headers: async () => {
-      const r = await fetch(`${API}/test/token`, {method: "POST", credentials: "include"});
-      return {Authorization: (await r.json()).authorization};
+      const r = await fetch(`${API}/velt/token`, {
+        method: "POST", credentials: "include", headers: {"X-CSRFToken": csrfToken},
+      });
+      return {Authorization: `Bearer ${(await r.json()).token}`};
     },
   },
   noToken: {credentials: "same-origin", headers: async () => ({})},

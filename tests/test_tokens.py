@@ -224,3 +224,55 @@ def test_command_without_key_fails(settings: Any) -> None:
 def test_command_rejects_bad_ttl(token_settings: Any) -> None:
     with pytest.raises(CommandError, match="ttl"):
         _command("--user", "u1", "--organization", ORG, "--ttl", "0")
+
+
+PAGE = "https://app.example.com"
+
+
+def test_token_view_answers_cross_origin_preflight_without_credentials(
+    token_settings: Any,
+) -> None:
+    token_settings.VELT = {
+        **token_settings.VELT,
+        "CORS_ALLOWED_ORIGINS": [PAGE],
+        "CORS_ALLOW_CREDENTIALS": True,
+    }
+    response = Client().options(
+        reverse("velt:token"),
+        HTTP_ORIGIN=PAGE,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="x-csrftoken",
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == PAGE
+    assert response["Access-Control-Allow-Credentials"] == "true"
+    assert "x-csrftoken" in response["Access-Control-Allow-Headers"].lower()
+
+
+def test_token_view_cross_origin_post_repeats_the_allowed_origin(
+    token_settings: Any,
+) -> None:
+    token_settings.VELT = {
+        **token_settings.VELT,
+        "CORS_ALLOWED_ORIGINS": [PAGE],
+        "CORS_ALLOW_CREDENTIALS": True,
+    }
+    token_settings.CSRF_TRUSTED_ORIGINS = [PAGE]
+    client = _login("alice")
+    response = client.post(
+        reverse("velt:token"), HTTP_X_CSRFTOKEN=_csrf(client), HTTP_ORIGIN=PAGE
+    )
+    assert response.status_code == 200, response.content
+    assert response["Access-Control-Allow-Origin"] == PAGE
+    assert "token" in response.json()
+
+
+def test_token_view_refuses_a_session_from_a_disallowed_origin(
+    token_settings: Any,
+) -> None:
+    client = _login("alice")
+    response = client.get(reverse("velt:token"), HTTP_ORIGIN="https://evil.example.net")
+    assert response.status_code == 403
+    assert response.json()["errorCode"] == "FORBIDDEN"
+    assert "token" not in response.json()
+    assert "Access-Control-Allow-Origin" not in response

@@ -1,10 +1,9 @@
 """URLconf and helpers of the cookie-mode and browser tests.
 
-Serves the resolver endpoints under ``/velt/`` plus two test-only views: a login that
-signs a Django user in (the page cannot read the API origin's cookies, so the CSRF token
-comes back in the body, as a cross-origin single-page app would get it) and, as a
-stand-in for the token view, one that answers the ``Authorization`` header value the
-page's async ``headers`` function sends.
+Serves the resolver endpoints and velt_django's token view under ``/velt/``, plus a
+test-only login view that signs a Django user in (the page cannot read the API origin's
+cookies, so the CSRF token comes back in the body, as a cross-origin single-page app
+would get it).
 """
 
 from __future__ import annotations
@@ -40,11 +39,20 @@ COOKIE_MODE_SETTINGS: dict[str, Any] = {
 
 COOKIE_MODE_VELT: dict[str, Any] = {
     "AUTHENTICATION_CLASSES": [
+        "velt_django.authentication.ResolverTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "tests.auth.TestPrincipalAuthentication",
     ],
     "ORGANIZATION_ACCESS": "tests.urls_browser.members_or_claims",
+    # Header-token mode: velt_django's token view mints the bearer tokens.
+    "RESOLVER_TOKEN": {"SECRET": "browser-test-secret-0123456789abcdef", "TTL": 120},
+    "TOKEN_ORGANIZATIONS": "tests.urls_browser.organizations_of",
 }
+
+
+def organizations_of(user: Any) -> list[str]:
+    """``VELT["TOKEN_ORGANIZATIONS"]`` of the tests: the user's memberships."""
+    return list(MEMBERSHIPS.get(user.get_username(), []))
 
 
 def members_or_claims(
@@ -78,22 +86,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return _with_cors(request, JsonResponse({"csrfToken": get_token(request)}))
 
 
-@csrf_exempt
-def token_view(request: HttpRequest) -> HttpResponse:
-    """The ``Authorization`` value for the signed-in user: a stand-in for the token
-    view (``tests.auth``'s ``Test`` scheme carries the user's organizations)."""
-    if request.method == "OPTIONS":
-        return _with_cors(request, HttpResponse())
-    user = request.user
-    if not user.is_authenticated:
-        return _with_cors(request, JsonResponse({"error": "sign in"}, status=401))
-    name = user.get_username()
-    orgs = ",".join(MEMBERSHIPS.get(name, []))
-    return _with_cors(request, JsonResponse({"authorization": f"Test {name}:{orgs}"}))
-
-
 urlpatterns = [
     path("velt/", include("velt_django.urls")),
     path("test/login", login_view),
-    path("test/token", token_view),
 ]

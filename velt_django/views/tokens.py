@@ -12,9 +12,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from .. import responses
+from .. import cors, responses
 from ..conf import velt_settings
-from ..exceptions import ResolverError, VeltConfigurationError
+from ..exceptions import Forbidden, ResolverError, VeltConfigurationError
 from ..tokens import issue_token
 from .base import resolver_exception_handler
 
@@ -57,7 +57,29 @@ class ResolverTokenView(APIView):
                 status_code=404,
                 error_code="NOT_FOUND",
             )
+        if request.method == "OPTIONS":
+            return  # a CORS preflight carries no credential (answered by options())
+        if not cors.cookie_origin_allowed(request._request):
+            # The same strict Origin allowlist as the resolvers' cookie mode: a page on
+            # an origin not listed cannot mint tokens with the user's session.
+            logger.info("token request with a session cookie from a disallowed origin")
+            raise Forbidden("Origin not allowed.")
         super().initial(request, *args, **kwargs)
+
+    def options(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        # The frontend usually fetches tokens from the resolvers' origin: answer its
+        # preflight like the resolvers do (CONTRACT §16.6).
+        return cors.preflight_response(request._request)
+
+    def finalize_response(
+        self, request: Request, response: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method != "OPTIONS":
+            cors.add_cors_headers(request._request, response)
+        return response
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.post(request, *args, **kwargs)
