@@ -184,7 +184,27 @@ def resolver_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpR
     return responses.failure(500, "INTERNAL_ERROR", "Internal error.")
 
 
-class ResolverView(APIView):
+class CorsNoStoreMixin(APIView):
+    """CORS for velt_django's URLs (CONTRACT §16.6): ``OPTIONS`` is a preflight answered
+    without authentication, and every answer repeats an allowed origin and is never
+    cached (each carries organization data or says who may see it)."""
+
+    def options(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        return cors.preflight_response(request._request)
+
+    def finalize_response(
+        self, request: Request, response: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        if request.method != "OPTIONS":
+            cors.add_cors_headers(request._request, response)
+        return response
+
+
+class ResolverView(CorsNoStoreMixin):
     """Base of every resolver endpoint.
 
     Owns the allowed methods (POST, and OPTIONS for CORS preflight), body parsing,
@@ -248,22 +268,6 @@ class ResolverView(APIView):
     def parse_body(self, request: Request, raw: bytes) -> Any:
         """Turn the raw body into what ``handle`` receives (a JSON object here)."""
         return parse_json_object(raw)
-
-    def options(  # type: ignore[override]
-        self, request: Request, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        return cors.preflight_response(request._request)
-
-    def finalize_response(
-        self, request: Request, response: Any, *args: Any, **kwargs: Any
-    ) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        # Every answer carries organization data or says who may see it: never cached,
-        # preflights included.
-        response["Cache-Control"] = "no-store"
-        if request.method != "OPTIONS":
-            cors.add_cors_headers(request._request, response)
-        return response
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.handle(request, self.velt_body)

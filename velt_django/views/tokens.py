@@ -10,13 +10,12 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
-from rest_framework.views import APIView
 
 from .. import cors, responses
 from ..conf import velt_settings
 from ..exceptions import Forbidden, ResolverError, VeltConfigurationError
 from ..tokens import issue_token
-from .base import resolver_exception_handler
+from .base import CorsNoStoreMixin, resolver_exception_handler
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +30,7 @@ def user_id_of(user: Any) -> str:
     return str(value)
 
 
-class ResolverTokenView(APIView):
+class ResolverTokenView(CorsNoStoreMixin):
     """POST (or GET) ``token``: ``{"token": "...", "expiresAt": <ms>}`` for the user of
     the Django session, opening the organizations ``VELT["TOKEN_ORGANIZATIONS"]``
     returns for that user.
@@ -66,21 +65,6 @@ class ResolverTokenView(APIView):
             raise Forbidden("Origin not allowed.")
         super().initial(request, *args, **kwargs)
 
-    def options(  # type: ignore[override]
-        self, request: Request, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        # The frontend usually fetches tokens from the resolvers' origin: answer its
-        # preflight like the resolvers do (CONTRACT §16.6).
-        return cors.preflight_response(request._request)
-
-    def finalize_response(
-        self, request: Request, response: Any, *args: Any, **kwargs: Any
-    ) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if request.method != "OPTIONS":
-            cors.add_cors_headers(request._request, response)
-        return response
-
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.post(request, *args, **kwargs)
 
@@ -103,5 +87,4 @@ class ResolverTokenView(APIView):
             ),
             content_type="application/json",
         )
-        response["Cache-Control"] = "no-store"
         return response
