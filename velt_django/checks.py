@@ -147,6 +147,18 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     messages.extend(check_user_directory(raw))
     messages.extend(check_resolver_token(raw))
     messages.extend(_check_throttle_and_shared_secret(raw))
+    api_keys = raw.get("ALLOWED_API_KEYS", [])
+    if (
+        api_keys is not None
+        and not isinstance(api_keys, (list, tuple, set, frozenset))
+        or any(not isinstance(k, str) or not k for k in api_keys or [])
+    ):
+        messages.append(
+            Error(
+                'VELT["ALLOWED_API_KEYS"] must be a list of non-empty strings.',
+                id="velt.E016",
+            )
+        )
     if "rest_framework" not in settings.INSTALLED_APPS:
         messages.append(
             Error('"rest_framework" must be in INSTALLED_APPS.', id="velt.E006")

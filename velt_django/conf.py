@@ -47,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "ORGANIZATION_ACCESS": "velt_django.access.velt_orgs_claim",
     # Optional post-filter of read results (CONTRACT §16.5), e.g. per-thread visibility.
     "READ_FILTER": None,
+    # Optional allowlist of Velt API keys (CONTRACT §16.5); empty: every key is accepted.
+    "ALLOWED_API_KEYS": [],
     # CORS (CONTRACT §16.6)
     "CORS_ALLOWED_ORIGINS": [],
     "CORS_ALLOW_CREDENTIALS": False,
@@ -255,6 +257,10 @@ class VeltSettings:
     @property
     def CORS_MAX_AGE(self) -> int:
         return int(self.get("CORS_MAX_AGE"))
+
+    @property
+    def ALLOWED_API_KEYS(self) -> frozenset[str]:
+        return frozenset(str(key) for key in self.get("ALLOWED_API_KEYS") or [])
 
     # User directory
     @property

@@ -6,7 +6,7 @@ import json
 import logging
 import math
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -113,6 +113,37 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidInput("request body must be a JSON object")
     return body
+
+
+def _api_keys(body: Any) -> Iterator[Any]:
+    """Every ``metadata.apiKey`` a request carries: the request's own metadata (or the
+    ``context`` alias), and the metadata of each record of a save map."""
+    if not isinstance(body, dict):
+        return
+    for name in ("metadata", "context"):
+        md = body.get(name)
+        if isinstance(md, dict) and "apiKey" in md:
+            yield md["apiKey"]
+    for value in body.values():
+        if not isinstance(value, dict):
+            continue
+        for record in value.values():
+            md = record.get("metadata") if isinstance(record, dict) else None
+            if isinstance(md, dict) and "apiKey" in md:
+                yield md["apiKey"]
+
+
+def check_api_keys(body: Any) -> None:
+    """The optional API-key allowlist (CONTRACT §16.5): with ``ALLOWED_API_KEYS`` set, a
+    request carrying a ``metadata.apiKey`` that is not listed is refused with 403.
+    Requests without one (gets carry none) pass; the key itself is never logged."""
+    allowed = velt_settings.ALLOWED_API_KEYS
+    if not allowed:
+        return
+    for key in _api_keys(body):
+        if not isinstance(key, str) or key not in allowed:
+            logger.info("request refused: its metadata.apiKey is not allowed")
+            raise Forbidden("This Velt API key is not allowed here.")
 
 
 def _log_unexpected(exc: BaseException) -> None:
@@ -264,6 +295,7 @@ class ResolverView(CorsNoStoreMixin):
         self.velt_raw_body = read_raw_body(request)
         super().initial(request, *args, **kwargs)
         self.velt_body = self.parse_body(request, self.velt_raw_body)
+        check_api_keys(self.velt_body)
 
     def parse_body(self, request: Request, raw: bytes) -> Any:
         """Turn the raw body into what ``handle`` receives (a JSON object here)."""
