@@ -112,7 +112,9 @@ _authentication = _env_list("VELT_AUTHENTICATION_CLASSES")
 _token_secret = os.environ.get("VELT_RESOLVER_TOKEN_SECRET", "")
 
 #: True when the demo lets unauthenticated callers touch every organization.
-EXAMPLE_OPEN_ACCESS = DEBUG and not _policy and not _authentication and not _token_secret
+EXAMPLE_OPEN_ACCESS = (
+    DEBUG and not _policy and not _authentication and not _token_secret
+)
 
 VELT: dict[str, Any] = {
     "MONGODB_URI": os.environ.get("VELT_MONGODB_URI") or None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,7 +11,7 @@ from ..repository.users import UserWrite
 User = dict[str, Any]
 
 
-class UserDirectory:
+class UserDirectory(ABC):
     """Where velt_django looks users up (CONTRACT §14.3); ``VELT["USER_DIRECTORY_CLASS"]``
     names the class, instantiated without arguments for each use.
 
@@ -20,6 +21,7 @@ class UserDirectory:
     only members of that organization are considered.
     """
 
+    @abstractmethod
     def get_users(
         self,
         user_ids: Sequence[str],
@@ -31,24 +33,23 @@ class UserDirectory:
         ``requested_organization`` is the organization the request names: a user known
         to belong to it is returned with that ``organizationId`` (A-22).
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def match_emails(
         self, emails_lower: Sequence[str], organization_id: str | None
     ) -> list[tuple[str, str]]:
         """``(email_lower, userId)`` for every user whose trimmed, lower-cased e-mail is
         listed. An e-mail may appear with several user ids: the caller treats it as
         ambiguous."""
-        raise NotImplementedError
 
+    @abstractmethod
     def upsert(self, users: Sequence[UserWrite]) -> int:
         """Create or update users (idempotent); returns how many were written.
 
         Raises :class:`~velt_django.exceptions.InvalidRecordError` for a user the
         directory cannot store.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def delete(self, user_ids: Sequence[str]) -> int:
         """Remove users by id; missing ids are ignored. Returns how many went."""
-        raise NotImplementedError

@@ -12,7 +12,7 @@ from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.errors import BulkWriteError
 
 from ..conf import velt_settings
-from ..exceptions import RecordTooLargeError, RepositoryError
+from ..exceptions import DatabaseUnavailableError, RecordTooLargeError, RepositoryError
 from .annotations import AnnotationRepository
 from .base import BaseRepository, Document, RecordWrite
 from .errors import translate_errors
@@ -105,10 +105,12 @@ class ActivityRepository(BaseRepository):
                     }
                 )
             return
-        except RepositoryError:
-            pass  # e.g. a server without collMod on TTL indexes: recreate it below
-        except NotImplementedError:
-            pass  # test doubles (mongomock) that have no collMod
+        except DatabaseUnavailableError:
+            raise
+        except (RepositoryError, NotImplementedError):
+            # A server that refuses collMod on this index (mongomock has no collMod at
+            # all): drop and recreate it with the new expiry instead.
+            pass
         logger.info("recreating %s with a new expiry", TTL_INDEX)
         model = IndexModel(
             [("createdAt", ASCENDING)], name=TTL_INDEX, expireAfterSeconds=seconds

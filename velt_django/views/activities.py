@@ -11,7 +11,6 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.request import Request
 
 from .. import responses
-from ..conf import velt_settings
 from ..repository.activities import ActivityRepository, FoundActivity
 from ..serializers.activities import parse_get, parse_save
 from .base import ResolverView
@@ -64,10 +63,7 @@ class GetActivitiesView(ResolverView):
     ) -> dict[str, Any]:
         """The ``data`` entries of one organization, after ``READ_FILTER``."""
         data = {record.record_id: record.payload for record in records}
-        read_filter = velt_settings.READ_FILTER
-        if read_filter is not None and data:
-            data = dict(read_filter(request, FAMILY, organization_id, data))
-        return data
+        return self.read_filtered(request, FAMILY, organization_id, data)
 
 
 class SaveActivitiesView(ResolverView):

@@ -9,7 +9,6 @@ from django.http import HttpResponse
 from rest_framework.request import Request
 
 from .. import responses
-from ..conf import velt_settings
 from ..repository.annotations import AnnotationRepository, PostMerge
 from ..serializers.annotations import (
     AnnotationFamily,
@@ -48,9 +47,7 @@ class AnnotationGetView(AnnotationView):
         if self.document_scoped:
             found = self.drop_refused_documents(request, org, found, query.document_ids)
         data = {record.record_id: record.payload for record in found}
-        read_filter = velt_settings.READ_FILTER
-        if read_filter is not None and data:
-            data = dict(read_filter(request, self.family.name, org, data))
+        data = self.read_filtered(request, self.family.name, org, data)
         logger.info("%s get org=%s returned=%d", self.family.name, org, len(data))
         return responses.success(data)
 

@@ -371,6 +371,20 @@ class ResolverView(CorsNoStoreMixin):
             )
         return kept
 
+    def read_filtered(
+        self,
+        request: Request,
+        family: str,
+        organization_id: str,
+        data: dict[str, Any],
+    ) -> dict[str, Any]:
+        """``data`` after the optional ``READ_FILTER`` hook (CONTRACT §16.5), which sees
+        the candidate records of one organization before the answer is built."""
+        read_filter = velt_settings.READ_FILTER
+        if read_filter is None or not data:
+            return data
+        return dict(read_filter(request, family, organization_id, data))
+
     @property
     def document_scoped(self) -> bool:
         """Whether the access policy needs the documents records are stored under

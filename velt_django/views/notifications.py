@@ -10,7 +10,6 @@ from django.http import HttpResponse
 from rest_framework.request import Request
 
 from .. import responses
-from ..conf import velt_settings
 from ..repository.notifications import NotificationRepository
 from ..serializers.notifications import parse_delete, parse_get
 from .base import ResolverView
@@ -38,9 +37,7 @@ class GetNotificationsView(ResolverView):
         # with none, and there is no per-document post-filter to apply.
         self.authorize(request, org)
         data = NotificationRepository().get_by_ids(org, query.notification_ids)
-        read_filter = velt_settings.READ_FILTER
-        if read_filter is not None and data:
-            data = dict(read_filter(request, FAMILY, org, data))
+        data = self.read_filtered(request, FAMILY, org, data)
         logger.info(
             "%s get org=%s asked=%d returned=%d",
             FAMILY,

@@ -32,11 +32,7 @@ class GetUsersView(ResolverView):
         # allows that value explicitly, never allowed by default.
         self.authorize(request, users.NO_ORGANIZATION if org is None else org)
         data = users.get_many(query.user_ids, org) if query.user_ids else {}
-        read_filter = velt_settings.READ_FILTER
-        if read_filter is not None and data:
-            data = dict(
-                read_filter(request, "users", org or users.NO_ORGANIZATION, data)
-            )
+        data = self.read_filtered(request, "users", org or users.NO_ORGANIZATION, data)
         logger.info(
             "users get org=%s asked=%d returned=%d",
             org or "-",
