@@ -70,6 +70,40 @@ DEFAULTS: dict[str, Any] = {
     # Static shared-secret header (CONTRACT §16.2): development only, both keys needed.
     "INSECURE_SHARED_SECRET": None,
     "ALLOW_INSECURE_SHARED_SECRET": False,
+    # Files (CONTRACT §9-§11): keys of Django's STORAGES, per scope.
+    "ATTACHMENT_STORAGE": "default",
+    "RECORDING_STORAGE": "default",
+    "ATTACHMENT_MAX_SIZE": 25 * MiB,
+    "RECORDING_MAX_SIZE": 1024 * MiB,
+    # Prefix of every storage key velt_django generates.
+    "FILE_KEY_PREFIX": "velt/",
+    # "private": a stable velt_django URL that checks access, then streams or redirects;
+    # "public": the storage backend's own URL (a public bucket or CDN).
+    "FILE_URL_MODE": "private",
+    # How the private URL admits a browser: "signature" (a signed URL parameter bound
+    # to the file and its organization) and/or "session" (the resolver authentication,
+    # e.g. the Django session, plus ORGANIZATION_ACCESS for the file's organization).
+    "FILE_ACCESS": ["signature", "session"],
+    # Absolute base of returned URLs (e.g. "https://app.example.com"); None: the request's.
+    "FILE_URL_BASE": None,
+    # Lifetime of the presigned storage URL the private route redirects to (S3).
+    "FILE_REDIRECT_SECONDS": 300,
+    # Content types (lower case; "type/*" wildcards) refused on upload; an empty allow
+    # list allows every type not denied.
+    "FILE_ALLOWED_TYPES": [],
+    "FILE_DENIED_TYPES": [],
+    # Types served inline by the private route; every other type (HTML and SVG
+    # included) is served as an attachment download.
+    "FILE_INLINE_TYPES": [
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "image/avif",
+        "video/*",
+        "audio/*",
+        "text/plain",
+    ],
 }
 
 #: Keys holding dotted import paths; resolved objects are cached until VELT changes.
@@ -99,6 +133,9 @@ POSITIVE_INTS = frozenset(
         "MAX_RECORD_SIZE",
         "MAX_PAYLOAD_DEPTH",
         "CORS_MAX_AGE",
+        "ATTACHMENT_MAX_SIZE",
+        "RECORDING_MAX_SIZE",
+        "FILE_REDIRECT_SECONDS",
     }
 )
 
@@ -300,6 +337,48 @@ class VeltSettings:
     @property
     def ALLOW_INSECURE_SHARED_SECRET(self) -> bool:
         return self.get("ALLOW_INSECURE_SHARED_SECRET") is True
+
+
+    # Files
+    def storage_alias(self, scope: str) -> str:
+        """The ``STORAGES`` key of a file scope (``"attachment"`` or ``"recording"``)."""
+        return str(self.get(f"{scope.upper()}_STORAGE"))
+
+    def max_file_size(self, scope: str) -> int:
+        return int(self.get(f"{scope.upper()}_MAX_SIZE"))
+
+    @property
+    def FILE_KEY_PREFIX(self) -> str:
+        return str(self.get("FILE_KEY_PREFIX") or "")
+
+    @property
+    def FILE_URL_MODE(self) -> str:
+        return str(self.get("FILE_URL_MODE"))
+
+    @property
+    def FILE_ACCESS(self) -> frozenset[str]:
+        return frozenset(str(v) for v in self.get("FILE_ACCESS") or [])
+
+    @property
+    def FILE_URL_BASE(self) -> str | None:
+        value = self.get("FILE_URL_BASE")
+        return str(value).rstrip("/") if value else None
+
+    @property
+    def FILE_REDIRECT_SECONDS(self) -> int:
+        return int(self.get("FILE_REDIRECT_SECONDS"))
+
+    @property
+    def FILE_ALLOWED_TYPES(self) -> list[str]:
+        return [str(t).lower() for t in self.get("FILE_ALLOWED_TYPES") or []]
+
+    @property
+    def FILE_DENIED_TYPES(self) -> list[str]:
+        return [str(t).lower() for t in self.get("FILE_DENIED_TYPES") or []]
+
+    @property
+    def FILE_INLINE_TYPES(self) -> list[str]:
+        return [str(t).lower() for t in self.get("FILE_INLINE_TYPES") or []]
 
 
 velt_settings = VeltSettings()
