@@ -15,6 +15,13 @@ from .views.activities import (
     SaveActivitiesView,
 )
 from .views.comments import DeleteCommentsView, GetCommentsView, SaveCommentsView
+from .views.files import (
+    DeleteFileView,
+    DeleteRecordingFileView,
+    FileDownloadView,
+    UploadFileView,
+    UploadRecordingFileView,
+)
 from .views.notifications import DeleteNotificationsView, GetNotificationsView
 from .views.reactions import DeleteReactionsView, GetReactionsView, SaveReactionsView
 from .views.recordings import (
@@ -71,6 +78,27 @@ users_patterns = [
     ),
 ]
 
+# Multipart uploads and JSON deletes of both file scopes (CONTRACT §9-§11), and the
+# stable private URL of every stored file (``f/<public id>/<name>``, §9.5).
+files_patterns = [
+    _route("attachments/save", UploadFileView, "attachments-save"),
+    _route("attachments/delete", DeleteFileView, "attachments-delete"),
+    _route("recordings/files/save", UploadRecordingFileView, "recording-files-save"),
+    _route(
+        "recordings/files/delete", DeleteRecordingFileView, "recording-files-delete"
+    ),
+    re_path(
+        r"^f/(?P<public_id>[A-Za-z0-9_-]{22})/(?P<name>[^/]+)$",
+        FileDownloadView.as_view(),
+        name="file",
+    ),
+    re_path(
+        r"^f/(?P<public_id>[A-Za-z0-9_-]{22})/?$",
+        FileDownloadView.as_view(),
+        name="file-bare",
+    ),
+]
+
 # Opt-in: the view answers 404 until VELT["TOKEN_ORGANIZATIONS"] is set.
 token_patterns = [_route("token", ResolverTokenView, "token")]
 
@@ -78,4 +106,5 @@ urlpatterns = comments_patterns + reactions_patterns + recordings_patterns
 urlpatterns += notifications_patterns
 urlpatterns += users_patterns
 urlpatterns += activities_patterns
+urlpatterns += files_patterns
 urlpatterns += token_patterns

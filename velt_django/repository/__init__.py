@@ -9,6 +9,7 @@ from .annotations import AnnotationRepository, FoundRecord
 from .base import BaseRepository, RecordWrite
 from .comments import CommentRepository
 from .connection import close_client, get_client, get_database
+from .files import FileRepository
 from .notifications import NotificationRepository
 from .reactions import ReactionRepository
 from .recordings import RecordingRepository
@@ -22,6 +23,7 @@ REPOSITORIES: tuple[type[BaseRepository], ...] = (
     NotificationRepository,
     ActivityRepository,
     UserRepository,
+    FileRepository,
 )
 
 
@@ -37,6 +39,7 @@ __all__ = [
     "BaseRepository",
     "FoundRecord",
     "CommentRepository",
+    "FileRepository",
     "NotificationRepository",
     "ReactionRepository",
     "RecordingRepository",
