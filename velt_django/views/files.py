@@ -355,8 +355,9 @@ class FileDownloadView(CorsNoStoreMixin):
             mime if _TYPE_TOKEN.fullmatch(mime) else "application/octet-stream"
         )
         inline = files.served_inline(content_type)
-        disposition = content_disposition_header(
-            not inline, str(record.get("name") or "file")
+        disposition = (
+            content_disposition_header(not inline, str(record.get("name") or "file"))
+            or "inline"
         )
         try:
             storage = storages[str(record.get("storage") or "default")]
