@@ -31,6 +31,7 @@ from .views.recordings import (
 )
 from .views.tokens import ResolverTokenView
 from .views.users import GetUsersView, ResolveAnonymousUsersView
+from .views.webhooks import VeltWebhookView
 
 app_name = "velt"
 
@@ -88,12 +89,12 @@ files_patterns = [
         "recordings/files/delete", DeleteRecordingFileView, "recording-files-delete"
     ),
     re_path(
-        r"^f/(?P<public_id>[A-Za-z0-9_-]{22})/(?P<name>[^/]+)$",
+        r"^f/(?P<public_id>[^/]+)/(?P<name>[^/]+)$",
         FileDownloadView.as_view(),
         name="file",
     ),
     re_path(
-        r"^f/(?P<public_id>[A-Za-z0-9_-]{22})/?$",
+        r"^f/(?P<public_id>[^/]+)/?$",
         FileDownloadView.as_view(),
         name="file-bare",
     ),
@@ -102,9 +103,13 @@ files_patterns = [
 # Opt-in: the view answers 404 until VELT["TOKEN_ORGANIZATIONS"] is set.
 token_patterns = [_route("token", ResolverTokenView, "token")]
 
+# Velt's webhook deliveries (server to server): the URL to paste into Velt's console.
+webhook_patterns = [_route("webhooks/velt", VeltWebhookView, "webhooks-velt")]
+
 urlpatterns = comments_patterns + reactions_patterns + recordings_patterns
 urlpatterns += notifications_patterns
 urlpatterns += users_patterns
 urlpatterns += activities_patterns
 urlpatterns += files_patterns
 urlpatterns += token_patterns
+urlpatterns += webhook_patterns
