@@ -11,9 +11,11 @@ from django.core.checks import CheckMessage, Error, Warning
 from .conf import DEFAULTS, IMPORT_STRINGS, POSITIVE_INTS, velt_settings
 from .directory.checks import check_user_directory
 from .exceptions import VeltConfigurationError
+from .file_checks import check_files
 from .repository.connection import acknowledged_write_concern
 from .throttling import is_valid_rate
 from .token_checks import check_resolver_token
+from .webhooks.checks import check_webhooks
 
 
 def _is_allow_all(hook: Any) -> bool:
@@ -147,6 +149,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     messages.extend(check_user_directory(raw))
     messages.extend(check_resolver_token(raw))
     messages.extend(_check_throttle_and_shared_secret(raw))
+    messages.extend(check_files(raw))
+    messages.extend(check_webhooks(raw))
     api_keys = raw.get("ALLOWED_API_KEYS", [])
     if (
         api_keys is not None
