@@ -15,7 +15,14 @@ Environment variables:
 - ``DJANGO_DEBUG`` (default on), ``DJANGO_SECRET_KEY`` (required when DEBUG is off),
   ``DJANGO_ALLOWED_HOSTS`` (comma-separated).
 - ``VELT_EXAMPLE_DATA_DIR``: where the embedded server keeps its data, next to the
-  SQLite database of Django's users (default ``example_project/.data``).
+  SQLite database of Django's users and the uploaded files (default
+  ``example_project/.data``).
+- ``VELT_S3_BUCKET``: keep uploaded attachments and recordings in this S3 bucket instead
+  (needs the ``s3`` extra; credentials from boto3's usual sources such as
+  ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``), with ``VELT_S3_ENDPOINT_URL`` for an
+  S3-compatible store (MinIO, R2) and ``VELT_S3_REGION``.
+- ``VELT_FILE_URL_BASE``: absolute base of the file URLs handed to Velt, e.g.
+  ``https://app.example.com`` behind a proxy (default: the request's own host).
 
 With DEBUG on and neither ``VELT_ORGANIZATION_ACCESS`` nor ``VELT_AUTHENTICATION_CLASSES``
 set, the endpoints accept unauthenticated calls for every organization, so the demo can be
@@ -106,6 +113,26 @@ DATABASES: dict[str, Any] = {
     }
 }
 
+# Uploaded attachments and recordings (velt_django's file endpoints): local files in the
+# data directory, or an S3 bucket when VELT_S3_BUCKET is set.
+STORAGES: dict[str, Any] = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": EXAMPLE_DATA_DIR / "files"},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+_s3_bucket = os.environ.get("VELT_S3_BUCKET", "").strip()
+if _s3_bucket:
+    STORAGES["velt_files"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _s3_bucket,
+            "endpoint_url": os.environ.get("VELT_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("VELT_S3_REGION") or None,
+        },
+    }
+
 _policy = os.environ.get("VELT_ORGANIZATION_ACCESS", "").strip()
 _authentication = _env_list("VELT_AUTHENTICATION_CLASSES")
 #: Token mode: resolver JWTs signed with this secret (``manage.py velt_resolver_token``).
@@ -123,7 +150,10 @@ VELT: dict[str, Any] = {
     # The default user directory (Django's user model) with the default mapping, plus
     # organizations kept as Django groups named after the organization id.
     "USER_FIELDS": {"organizations": "groups__name"},
+    "FILE_URL_BASE": os.environ.get("VELT_FILE_URL_BASE") or None,
 }
+if _s3_bucket:
+    VELT["ATTACHMENT_STORAGE"] = VELT["RECORDING_STORAGE"] = "velt_files"
 if DEBUG and not VELT["MONGODB_URI"]:
     # devdb supplies the URI at run time (a serving process starts the embedded server,
     # other commands use it when it runs), so an empty URI is not an error here; a

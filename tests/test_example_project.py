@@ -456,3 +456,74 @@ def test_example_project_users_from_django_user_model_round_trip(
     finally:
         server.stop()
     assert (data_dir / "example.sqlite3").is_file()
+
+
+def _multipart(fields: dict[str, tuple[str | None, str, bytes]]) -> tuple[bytes, str]:
+    """A multipart body as a browser's FormData builds it: name → (filename, type, bytes)."""
+    boundary = "----VeltExampleBoundary7MA4YWxkTrZu0gW"
+    chunks: list[bytes] = []
+    for name, (filename, content_type, data) in fields.items():
+        disposition = f'form-data; name="{name}"'
+        if filename is not None:
+            disposition += f'; filename="{filename}"'
+        head = f"--{boundary}\r\nContent-Disposition: {disposition}\r\n"
+        if filename is not None:
+            head += f"Content-Type: {content_type}\r\n"
+        chunks.append(head.encode() + b"\r\n" + data + b"\r\n")
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.mongo
+def test_example_project_file_saved_before_a_restart_is_served_after_it(
+    tmp_path: Path,
+) -> None:
+    """An attachment uploaded to the example (local storage under its data directory)
+    is served from the same URL by a new server process on the same data."""
+    data_dir = tmp_path / "data"
+    content = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64
+    request_part = {
+        "attachment": {
+            "attachmentId": 284117,
+            "name": "mock.png",
+            "mimeType": "image/png",
+        },
+        "metadata": {"organizationId": "example-org", "documentId": "example-doc"},
+        "event": "attachment.add",
+    }
+    body, content_type = _multipart(
+        {
+            "file": ("mock.png", "image/png", content),
+            "request": (None, "", json.dumps(request_part).encode()),
+        }
+    )
+    port = _free_port()
+    first = ExampleServer(port, data_dir, "--noreload")
+    try:
+        first.wait_until_serving()
+        upload = urllib.request.Request(
+            f"http://127.0.0.1:{port}/velt/attachments/save",
+            data=body,
+            headers={"Content-Type": content_type},
+            method="POST",
+        )
+        with _opener.open(upload, timeout=60) as response:
+            url = json.loads(response.read())["data"]["url"]
+    finally:
+        first.stop()
+    assert url.startswith(f"http://127.0.0.1:{port}/velt/f/")
+    assert list((data_dir / "files").rglob("*"))  # on disk, under the data directory
+
+    second = ExampleServer(port, data_dir, "--noreload")
+    try:
+        second.wait_until_serving()
+        with _opener.open(url, timeout=60) as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"] == "image/png"
+            assert response.read() == content
+        ranged = urllib.request.Request(url, headers={"Range": "bytes=8-15"})
+        with _opener.open(ranged, timeout=60) as response:
+            assert response.status == 206
+            assert response.read() == content[8:16]
+    finally:
+        second.stop()
