@@ -48,6 +48,9 @@ class ActivityRepository(BaseRepository):
 
     collection_suffix = "activities"
     id_field: ClassVar[str] = "activityId"
+    # No ``rev``, and ``updatedAt`` only has millisecond precision: GDPR rewrites are
+    # guarded by the stored payload itself, which every save that adds a key changes.
+    version_field: ClassVar[str | None] = None
 
     indexes: ClassVar[Sequence[IndexModel]] = (
         IndexModel(

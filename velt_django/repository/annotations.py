@@ -93,6 +93,10 @@ class AnnotationRepository(BaseRepository):
     def merged_keys(self) -> tuple[str, ...]:
         return ("metadata", *self.keyed_maps)
 
+    def payload_merged_keys(self) -> tuple[str, ...]:
+        # GDPR rewrites (BaseRepository.rewrite_if_unchanged) store like saves do.
+        return self.merged_keys
+
     def _key(self, organization_id: str, record_id: str) -> Document:
         return {"organizationId": organization_id, self.id_field: record_id}
 
