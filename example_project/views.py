@@ -14,7 +14,8 @@ _PAGE = """<!doctype html>
 <head><meta charset="utf-8"><title>velt_django example</title></head>
 <body>
 <h1>velt_django example</h1>
-<p>Velt data-provider endpoints mounted here (each takes a JSON <code>POST</code>):</p>
+<p>Velt data-provider endpoints mounted here (each takes a <code>POST</code>, JSON or, for
+uploads, multipart; the file URLs handed to Velt answer <code>GET</code>):</p>
 <table>
 <thead><tr><th>URL name</th><th>Path</th></tr></thead>
 <tbody>
@@ -32,7 +33,11 @@ def mounted_endpoints() -> list[tuple[str, str]]:
     for pattern in velt_django.urls.urlpatterns:
         if isinstance(pattern, URLPattern) and pattern.name:
             name = f"{velt_django.urls.app_name}:{pattern.name}"
-            endpoints.append((name, reverse(name)))
+            # Routes with arguments (the file URLs) show each one by its name.
+            placeholders = {
+                group: group.upper() for group in pattern.pattern.regex.groupindex
+            }
+            endpoints.append((name, reverse(name, kwargs=placeholders)))
     return endpoints
 
 

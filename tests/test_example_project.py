@@ -402,11 +402,14 @@ def test_example_project_index_page_lists_the_mounted_endpoints(
     names = [p.name for p in velt_django.urls.urlpatterns]
     # Every family's routes, whichever families are mounted now.
     assert {"comments-get", "users-get", "anonymous-users-resolve"} <= set(names)
-    for name in names:
-        family, _, action = name.rpartition("-")
-        route = f"{family}/{action}" if family else action  # velt:token -> /velt/token
-        assert f"<code>velt:{name}</code>" in body
-        assert f"<code>/velt/{route}</code>" in body
+    for pattern in velt_django.urls.urlpatterns:
+        assert f"<code>velt:{pattern.name}</code>" in body
+        regex = pattern.pattern.regex
+        if not regex.groupindex:
+            route = regex.pattern.removeprefix("^").removesuffix("/?$")
+            assert f"<code>/velt/{route}</code>" in body
+    # Routes with arguments are shown with their argument names.
+    assert "<code>/velt/f/PUBLIC_ID/NAME</code>" in body
     assert START_LINE not in server.output
 
 
