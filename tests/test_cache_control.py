@@ -41,9 +41,13 @@ VALID: dict[str, dict[str, Any]] = {
     "activities-save": {"activity": {"a1": {"id": "a1", "metadata": META}}},
     "users-get": {"organizationId": ORG, "userIds": ["u1"]},
     "anonymous-users-resolve": {"organizationId": ORG, "emails": ["a@b.example"]},
+    "attachments-delete": {"attachmentId": 284117, "metadata": META},
+    "recording-files-delete": {"attachmentId": 905321, "metadata": META},
 }
 #: Routes that exist only to answer 405 (CONTRACT §1.3).
 ALWAYS_405 = {"activities-delete"}
+#: Upload routes: multipart bodies (a JSON body answers 415).
+MULTIPART = {"attachments-save", "recording-files-save"}
 
 
 def resolver_routes() -> list[URLPattern]:
@@ -62,7 +66,21 @@ ROUTES = {
 
 
 def test_every_resolver_route_is_covered() -> None:
-    assert set(ROUTES) == set(VALID) | ALWAYS_405
+    assert set(ROUTES) == set(VALID) | ALWAYS_405 | MULTIPART
+
+
+@pytest.mark.parametrize("name", sorted(MULTIPART))
+def test_no_store_on_upload_success_and_415(db: Any, client: Client, name: str) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    request = {"attachment": {"attachmentId": 1}, "metadata": META}
+    response = client.post(
+        ROUTES[name],
+        {"file": SimpleUploadedFile("a.txt", b"a"), "request": json.dumps(request)},
+        HTTP_AUTHORIZATION=f"Test u_test:{ORG}",
+    )
+    assert_success(response, read=True)
+    assert_failure(post(client, ROUTES[name], request), 415, "UNSUPPORTED_MEDIA_TYPE")
 
 
 @pytest.fixture
