@@ -1,0 +1,456 @@
+"""``manage.py velt_import_velt_py``: a velt-py database into velt_django's collections,
+on a real server (wire tier: the source is another database on the same server) and on
+mongomock (unit tier)."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pymongo
+import pytest
+from bson import ObjectId
+from bson.decimal128 import Decimal128
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from velt_django import users
+from velt_django.repository import connection, velt_py
+from velt_django.repository.activities import ActivityRepository
+from velt_django.repository.base import RecordWrite
+from velt_django.repository.comments import CommentRepository
+from velt_django.repository.files import FileRepository
+from velt_django.repository.notifications import NotificationRepository
+from velt_django.repository.reactions import ReactionRepository
+from velt_django.repository.recordings import RecordingRepository
+from velt_django.velt_py_import import collection_names
+
+ACME = "acme-corp"
+CREATED = datetime.datetime(2025, 3, 1, 12, 30, 5, 250000, tzinfo=datetime.timezone.utc)
+TARGETS = (
+    "velt_comment_annotations",
+    "velt_reaction_annotations",
+    "velt_recorder_annotations",
+    "velt_activities",
+    "velt_notifications",
+    "velt_users",
+    "velt_files",
+)
+
+
+def md(**extra: Any) -> dict[str, Any]:
+    return {"organizationId": ACME, "documentId": "doc-1", "apiKey": "pk_x", **extra}
+
+
+def velt_py_documents() -> dict[str, list[dict[str, Any]]]:
+    """A small velt-py database: flat payloads with ``_id`` and velt-py's habits."""
+    return {
+        "comment_annotations": [
+            {
+                "annotationId": "ann-1",
+                "metadata": md(folderId="folder-1"),
+                "from": {"userId": "u1"},
+                "comments": {
+                    "101": {
+                        "commentId": 101,
+                        "commentText": "First",
+                        "from": {"userId": "u1"},
+                        "attachments": {"123456": {"attachmentId": 123456}},
+                    }
+                },
+                "createdAt": CREATED,
+                "~custom": {"a": 1},
+            },
+            {
+                "annotationId": "ann-2",
+                "metadata": {
+                    "clientOrganizationId": "client-org",
+                    "organizationId": "velt-internal",
+                },
+                "comments": {},
+            },
+            {"annotationId": "ann-no-org", "metadata": {"documentId": "doc-1"}},
+            {"metadata": md(), "comments": {}},  # no annotationId: invalid
+        ],
+        "reaction_annotations": [
+            {"annotationId": "r-1", "metadata": md(), "icon": "1f680"},
+        ],
+        "recorder_annotations": [
+            {
+                "annotationId": "rec-1",
+                "metadata": md(),
+                "from": {"userId": "u1", "name": "Ann"},
+                "chunkUrls": {"0": "https://bucket.s3.amazonaws.com/rec-1/0.webm"},
+                "transcription": {"transcriptedText": "hello"},
+            },
+        ],
+        "activities": [
+            {
+                "id": "act-1",
+                "organizationId": ACME,
+                "metadata": md(),
+                "changes": {"commentText": {"to": "First"}},
+            },
+            {"id": "act-2", "organizationId": ACME, "entityData": {"n": 1}},
+        ],
+        "notifications": [
+            {
+                "notificationId": "n-1",
+                "organizationId": ACME,
+                "displayBodyMessage": "Please review",
+            },
+            {"notificationId": "n-no-org", "displayBodyMessage": "nowhere"},
+        ],
+        "users": [
+            {
+                "userId": "u1",
+                "name": "Ann Example",
+                "email": "Ann@Example.test",
+                "photoUrl": "https://img.example/u1.png",
+                "passwordHash": "pbkdf2$not-for-velt",
+            },
+            {"userId": "u2", "name": "Bo"},
+            {"name": "no user id"},
+        ],
+        "attachments": [
+            {
+                "attachmentId": 123456,
+                "name": "brief.pdf",
+                "mimeType": "application/pdf",
+                "size": 2048,
+                "url": "https://bucket.s3.amazonaws.com/brief.pdf",
+                "metadata": md(folderId="folder-1"),
+            },
+            {
+                "attachmentId": 7,
+                "url": "https://bucket.s3.amazonaws.com/x",
+                "metadata": {},
+            },
+        ],
+    }
+
+
+def seed_source(db: Any, rename: dict[str, str] | None = None) -> None:
+    for name, docs in velt_py_documents().items():
+        target = (rename or {}).get(name, name)
+        db[target].insert_many([{"_id": ObjectId(), **doc} for doc in docs])
+
+
+def run(*args: str) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("velt_import_velt_py", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def run_json(*args: str) -> dict[str, Any]:
+    out, _ = run(*args, "--json")
+    result: dict[str, Any] = json.loads(out)
+    return result
+
+
+def counts(result: dict[str, Any], name: str) -> tuple[int, int, int, int]:
+    c = result["collections"][name]
+    return c["imported"], c["unchanged"], c["skippedWithoutOrganization"], c["invalid"]
+
+
+def target_snapshot() -> dict[str, list[dict[str, Any]]]:
+    db = connection.get_database()
+    out = {}
+    for name in TARGETS:
+        docs = list(db[name].find({}))
+        for doc in docs:
+            doc.pop("_id", None)
+        out[name] = sorted(
+            docs, key=lambda d: json.dumps(d, sort_keys=True, default=str)
+        )
+    return out
+
+
+FIRST_RUN = {
+    "comment_annotations": (2, 0, 1, 1),
+    "reaction_annotations": (1, 0, 0, 0),
+    "recorder_annotations": (1, 0, 0, 0),
+    "activities": (2, 0, 0, 0),
+    "notifications": (1, 0, 1, 0),
+    "users": (2, 0, 0, 1),
+    "attachments": (1, 0, 1, 0),
+}
+
+
+# ---- wire tier ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def source_name(wire_db: Any, mongo_server_uri: str, settings: Any) -> Iterator[str]:
+    """A velt-py database on the same server as the target database."""
+    settings.VELT = {
+        **settings.VELT,
+        "USER_DIRECTORY_CLASS": "velt_django.directory.MongoUserDirectory",
+    }
+    name = f"velt_py_{uuid.uuid4().hex[:12]}"
+    client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(mongo_server_uri)
+    seed_source(client[name])
+    try:
+        yield name
+    finally:
+        client.drop_database(name)
+        client.close()
+
+
+@pytest.mark.mongo
+def test_import_twice_changes_nothing_the_second_time(
+    source_name: str, mongo_server_uri: str
+) -> None:
+    args = ("--source-uri", mongo_server_uri, "--source-db", source_name)
+    first = run_json(*args)
+    assert {name: counts(first, name) for name in FIRST_RUN} == FIRST_RUN
+    stored = target_snapshot()
+
+    second = run_json(*args)
+    for name, (imported, _, skipped, invalid) in FIRST_RUN.items():
+        assert counts(second, name) == (0, imported, skipped, invalid), name
+    # Not even the bookkeeping moved: same updatedAt, rev and lastEvent everywhere.
+    assert target_snapshot() == stored
+
+
+@pytest.mark.mongo
+def test_import_stores_records_as_velt_would_have_saved_them(
+    source_name: str, mongo_server_uri: str
+) -> None:
+    run("--source-uri", mongo_server_uri, "--source-db", source_name)
+    source = velt_py_documents()
+
+    thread = CommentRepository().get_many(ACME, ["ann-1"])["ann-1"]
+    expected = {
+        **source["comment_annotations"][0],
+        "createdAt": "2025-03-01T12:30:05.250Z",
+    }
+    assert thread == expected
+    assert CommentRepository().get_many("client-org", ["ann-2"]) == {
+        "ann-2": source["comment_annotations"][1]
+    }
+    assert CommentRepository().find(ACME, folder_id="folder-1")[0].record_id == "ann-1"
+    assert ReactionRepository().get_many(ACME, ["r-1"])["r-1"]["icon"] == "1f680"
+    recording = RecordingRepository().get_many(ACME, ["rec-1"])["rec-1"]
+    assert recording["chunkUrls"] == {
+        "0": "https://bucket.s3.amazonaws.com/rec-1/0.webm"
+    }
+    activities = {a.record_id: a for a in ActivityRepository().find(ACME)}
+    assert activities["act-1"].document_id == "doc-1"
+    assert activities["act-2"].payload == source["activities"][1]
+    assert NotificationRepository().get_by_ids(ACME, ["n-1"]) == {
+        "n-1": source["notifications"][0]
+    }
+
+    found = users.get_many(["u1", "u2"])
+    assert found["u1"] == {
+        "userId": "u1",
+        "name": "Ann Example",
+        "email": "Ann@Example.test",
+        "photoUrl": "https://img.example/u1.png",
+    }
+    assert users.resolve_emails(["ann@example.test"]) == {"ann@example.test": "u1"}
+
+    (record,) = FileRepository().collection.find({}, {"_id": 0})
+    assert record["url"] == "https://bucket.s3.amazonaws.com/brief.pdf"
+    assert record["external"] is True
+    assert (record["organizationId"], record["documentId"], record["folderId"]) == (
+        ACME,
+        "doc-1",
+        "folder-1",
+    )
+    assert (record["attachmentId"], record["name"], record["size"]) == (
+        123456,
+        "brief.pdf",
+        2048,
+    )
+
+
+@pytest.mark.mongo
+def test_import_after_new_saves_keeps_them_and_changes_nothing(
+    source_name: str, mongo_server_uri: str
+) -> None:
+    args = ("--source-uri", mongo_server_uri, "--source-db", source_name)
+    run(*args)
+    # Velt saves a reply through velt_django after the first import.
+    CommentRepository().save_many(
+        [RecordWrite(ACME, "ann-1", {"comments": {"102": {"commentId": 102}}})],
+        "comment.add",
+    )
+    stored = target_snapshot()
+    again = run_json(*args)
+    assert counts(again, "comment_annotations") == (0, 2, 1, 1)
+    assert target_snapshot() == stored
+
+
+@pytest.mark.mongo
+def test_import_from_an_unreachable_server_is_a_command_error(
+    wire_db: Any, settings: Any
+) -> None:
+    settings.VELT = {**settings.VELT, "SERVER_SELECTION_TIMEOUT_MS": 200}
+    with pytest.raises(
+        CommandError, match="import failed: the database is unavailable"
+    ):
+        run("--source-uri", "mongodb://127.0.0.1:1/", "--source-db", "velt")
+
+
+# ---- unit tier ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def source(mongo_db: Any, monkeypatch: pytest.MonkeyPatch, settings: Any) -> Any:
+    """A velt-py database on mongomock, handed to the command instead of a connection."""
+    settings.VELT = {
+        **settings.VELT,
+        "USER_DIRECTORY_CLASS": "velt_django.directory.MongoUserDirectory",
+    }
+    db = connection.get_client()["velt_py_source"]
+    monkeypatch.setattr(
+        velt_py, "open_source", lambda uri, name: velt_py.VeltPySource(db)
+    )
+    return db
+
+
+SOURCE = ("--source-uri", "mongodb://source.invalid", "--source-db", "velt_py_source")
+
+
+def test_import_twice_on_mongomock(source: Any) -> None:
+    seed_source(source)
+    first = run_json(*SOURCE)
+    assert {name: counts(first, name) for name in FIRST_RUN} == FIRST_RUN
+    stored = target_snapshot()
+    second = run_json(*SOURCE)
+    assert all(counts(second, name)[0] == 0 for name in FIRST_RUN)
+    assert target_snapshot() == stored
+
+
+def test_dry_run_counts_and_writes_nothing(source: Any) -> None:
+    seed_source(source)
+    before = target_snapshot()
+    result = run_json(*SOURCE, "--dry-run")
+    assert result["dryRun"] is True
+    assert {name: counts(result, name) for name in FIRST_RUN} == FIRST_RUN
+    assert target_snapshot() == before
+    text, _ = run(*SOURCE, "--dry-run")
+    assert (
+        "comment_annotations (comment_annotations -> velt_comment_annotations)" in text
+    )
+    assert "2 to import, 0 unchanged, 1 without organization, 1 invalid" in text
+    assert text.rstrip().endswith("Would import 10 record(s).")
+
+
+def test_collections_map_renames_and_skips(source: Any) -> None:
+    seed_source(source, rename={"comment_annotations": "threads"})
+    result = run_json(
+        *SOURCE,
+        "--collections-map",
+        '{"comment_annotations": "threads", "users": null}',
+    )
+    assert counts(result, "comment_annotations") == (2, 0, 1, 1)
+    assert result["collections"]["users"]["found"] is False
+    assert users.get_many(["u1"]) == {}
+    text, _ = run(*SOURCE, "--collections-map", '{"users": null}')
+    assert "users: skipped" in text
+    assert "comment_annotations: not in the source" in text
+
+
+def test_user_fields_map_velt_keys_to_source_fields(source: Any) -> None:
+    source["users"].insert_one(
+        {"uid": "u9", "profile": {"fullName": "Nia Example"}, "token": "secret"}
+    )
+    result = run_json(
+        *SOURCE, "--user-fields", '{"userId": "uid", "name": "profile.fullName"}'
+    )
+    assert counts(result, "users") == (1, 0, 0, 0)
+    assert users.get_many(["u9"]) == {"u9": {"userId": "u9", "name": "Nia Example"}}
+
+
+def test_progress_goes_to_stderr_without_content(source: Any) -> None:
+    seed_source(source)
+    _, err = run(*SOURCE)
+    assert "importing comment_annotations: 4/4 (100%)" in err
+    assert "importing users: 3/3 (100%)" in err
+    assert "Ann" not in err and "First" not in err
+
+
+@pytest.mark.django_db
+def test_import_into_the_django_user_model_twice(source: Any, settings: Any) -> None:
+    settings.VELT = {
+        **settings.VELT,
+        "USER_DIRECTORY_CLASS": "velt_django.directory.DjangoUserDirectory",
+    }
+    source["users"].insert_many(velt_py_documents()["users"])
+    assert counts(run_json(*SOURCE), "users") == (2, 0, 0, 1)
+    # photoUrl has no column here, so the user never compares equal; what the directory
+    # answers does not change, and that is what is counted.
+    assert counts(run_json(*SOURCE), "users") == (0, 2, 0, 1)
+    assert users.get_many(["u1"])["u1"]["name"] == "Ann Example"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--collections-map", "{not json", "--collections-map is not valid JSON"),
+        ("--collections-map", "[]", "--collections-map must be a JSON object"),
+        ("--collections-map", '{"comments": "x"}', "unknown collection 'comments'"),
+        ("--collections-map", '{"users": 3}', "must be a string or null"),
+        ("--user-fields", '{"name": "fullName"}', "--user-fields must map userId"),
+        ("--user-fields", '{"userId": ""}', "--user-fields values must be field names"),
+    ],
+)
+def test_bad_options_are_command_errors(
+    source: Any, option: str, value: str, message: str
+) -> None:
+    with pytest.raises(CommandError, match=message):
+        run(*SOURCE, option, value)
+
+
+def test_a_database_without_velt_py_collections_is_a_command_error(source: Any) -> None:
+    source["something_else"].insert_one({"a": 1})
+    with pytest.raises(CommandError, match="has none of the velt-py collections"):
+        run(*SOURCE)
+
+
+def test_source_uri_and_db_are_required() -> None:
+    with pytest.raises(CommandError, match="--source-uri"):
+        call_command("velt_import_velt_py", "--source-db", "x", stdout=io.StringIO())
+
+
+def test_an_invalid_source_uri_is_a_command_error(mongo_db: Any) -> None:
+    with pytest.raises(CommandError, match="not a valid MongoDB connection string"):
+        run("--source-uri", "mongodb://h:not-a-port", "--source-db", "x")
+
+
+def test_collection_names_defaults() -> None:
+    names = collection_names(None)
+    assert names["comment_annotations"] == "comment_annotations"
+    assert len(names) == 7
+
+
+def test_json_ready_turns_bson_types_into_json() -> None:
+    oid = ObjectId()
+    naive = datetime.datetime(2025, 1, 2, 3, 4, 5)
+    assert velt_py.json_ready(
+        {
+            "when": CREATED,
+            "naive": naive,
+            "oid": oid,
+            "dec": Decimal128(Decimal("1.5")),
+            "whole": Decimal128(Decimal("3")),
+            "raw": b"\x00\x01",
+            "list": (1, None, True),
+        }
+    ) == {
+        "when": "2025-03-01T12:30:05.250Z",
+        "naive": "2025-01-02T03:04:05.000Z",
+        "oid": str(oid),
+        "dec": 1.5,
+        "whole": 3,
+        "raw": "AAE=",
+        "list": [1, None, True],
+    }

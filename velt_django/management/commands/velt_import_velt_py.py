@@ -1,0 +1,135 @@
+"""``manage.py velt_import_velt_py``: move a database written by the velt-py SDK into
+velt_django's collections (idempotent)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from velt_django.exceptions import VeltConfigurationError, VeltError
+from velt_django.management.progress import command_progress
+from velt_django.repository import velt_py
+from velt_django.velt_py_import import Importer, collection_names
+
+
+def _json_object(text: str, option: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise CommandError(f"{option} is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise CommandError(f"{option} must be a JSON object")
+    return value
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the comment, reaction and recorder annotations, activities, custom "
+        "notifications, users and attachment records of a velt-py database. Records "
+        "are stored as if Velt had saved them; records without an organization are "
+        "counted and left out. Safe to repeat: a record that would not change is "
+        "skipped, so a second run writes nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--source-uri",
+            required=True,
+            metavar="URI",
+            help="MongoDB connection string of the velt-py database's server.",
+        )
+        parser.add_argument(
+            "--source-db", required=True, metavar="NAME", help="velt-py database name."
+        )
+        parser.add_argument(
+            "--collections-map",
+            metavar="JSON",
+            default=None,
+            help="velt-py collection names that differ from its defaults, e.g. "
+            '\'{"comment_annotations": "comments", "users": null}\' (null skips one). '
+            "Keys: comment_annotations, reaction_annotations, recorder_annotations, "
+            "activities, notifications, users, attachments.",
+        )
+        parser.add_argument(
+            "--user-fields",
+            metavar="JSON",
+            default=None,
+            help="Velt User keys to velt-py user fields (dotted paths allowed), e.g. "
+            '\'{"userId": "uid", "name": "profile.fullName", "email": "email"}\'. '
+            "Default: the User keys (userId, name, email, photoUrl, …) under their "
+            "own names; other fields are never imported.",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Count what would be imported; write nothing.",
+        )
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="Print the summary as one JSON object.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        overrides = None
+        if options.get("collections_map"):
+            overrides = _json_object(options["collections_map"], "--collections-map")
+        try:
+            names = collection_names(overrides)
+        except ValueError as err:
+            raise CommandError(f"--collections-map: {err}") from None
+        user_fields = None
+        if options.get("user_fields"):
+            user_fields = _json_object(options["user_fields"], "--user-fields")
+            if not all(isinstance(v, str) and v for v in user_fields.values()):
+                raise CommandError("--user-fields values must be field names")
+            if "userId" not in user_fields:
+                raise CommandError("--user-fields must map userId")
+        dry_run = bool(options.get("dry_run"))
+        progress = command_progress(self.stderr, options["verbosity"])
+        try:
+            source = velt_py.open_source(options["source_uri"], options["source_db"])
+        except (VeltError, VeltConfigurationError) as err:
+            raise CommandError(f"cannot open the source database: {err}") from err
+        try:
+            present = source.collection_names()
+            wanted = {name for name in names.values() if name}
+            if not wanted & present:
+                raise CommandError(
+                    f"database {options['source_db']} has none of the velt-py "
+                    "collections; check --source-db and --collections-map"
+                )
+            results = Importer(
+                source, names, dry_run, progress, user_fields=user_fields
+            ).run()
+        except (VeltError, VeltConfigurationError) as err:
+            raise CommandError(f"import failed: {err}") from err
+        finally:
+            source.close()
+        if options["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "dryRun": dry_run,
+                        "collections": {k: v.as_dict() for k, v in results.items()},
+                    }
+                )
+            )
+            return
+        for name, counts in results.items():
+            if not counts.found:
+                why = "skipped" if counts.source is None else "not in the source"
+                self.stdout.write(f"{name}: {why}")
+                continue
+            self.stdout.write(
+                f"{name} ({counts.source} -> {counts.target}): "
+                f"{counts.imported} {'to import' if dry_run else 'imported'}, "
+                f"{counts.unchanged} unchanged, "
+                f"{counts.skipped_without_organization} without organization, "
+                f"{counts.invalid} invalid"
+            )
+        total = sum(c.imported for c in results.values())
+        verb = "Would import" if dry_run else "Imported"
+        self.stdout.write(self.style.SUCCESS(f"{verb} {total} record(s)."))
