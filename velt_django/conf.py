@@ -70,6 +70,26 @@ DEFAULTS: dict[str, Any] = {
     # Static shared-secret header (CONTRACT §16.2): development only, both keys needed.
     "INSECURE_SHARED_SECRET": None,
     "ALLOW_INSECURE_SHARED_SECRET": False,
+    # Velt webhooks (velt_django.webhooks, the velt:webhooks-velt receiver). The
+    # receiver refuses every delivery (401) until one of the two secrets is set.
+    # Basic webhooks: the auth token of Velt's webhook settings, which Velt sends as
+    # "Authorization: Basic <token>".
+    "WEBHOOK_AUTH_TOKEN": None,
+    # Advanced webhooks (Svix): the endpoint's signing secret, "whsec_…".
+    "WEBHOOK_SIGNING_SECRET": None,
+    # RSA private key (PEM text, or the bare base64 of its DER bytes) whose public key
+    # is in Velt's console, for deliveries with payload encryption on.
+    "WEBHOOK_PRIVATE_KEY": None,
+    # Largest delivery body; larger → 413.
+    "WEBHOOK_MAX_BODY_SIZE": 5 * MiB,
+    # Days a delivery id is remembered (a TTL index) so that Velt's retries are
+    # processed once.
+    "WEBHOOK_DEDUP_DAYS": 7,
+    # Built-in notification e-mails (mention, reply, assignment, status change),
+    # sent with django.core.mail from the templates velt_django/email/*.
+    "WEBHOOK_EMAILS": False,
+    # From address of those e-mails; None: DEFAULT_FROM_EMAIL.
+    "WEBHOOK_EMAIL_FROM": None,
     # Files (CONTRACT §9-§11): keys of Django's STORAGES, per scope.
     "ATTACHMENT_STORAGE": "default",
     "RECORDING_STORAGE": "default",
@@ -136,6 +156,8 @@ POSITIVE_INTS = frozenset(
         "ATTACHMENT_MAX_SIZE",
         "RECORDING_MAX_SIZE",
         "FILE_REDIRECT_SECONDS",
+        "WEBHOOK_MAX_BODY_SIZE",
+        "WEBHOOK_DEDUP_DAYS",
     }
 )
 
@@ -338,6 +360,41 @@ class VeltSettings:
     def ALLOW_INSECURE_SHARED_SECRET(self) -> bool:
         return self.get("ALLOW_INSECURE_SHARED_SECRET") is True
 
+
+    # Velt webhooks
+    @property
+    def WEBHOOK_AUTH_TOKEN(self) -> str | None:
+        value = self.get("WEBHOOK_AUTH_TOKEN")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def WEBHOOK_SIGNING_SECRET(self) -> str | None:
+        value = self.get("WEBHOOK_SIGNING_SECRET")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def WEBHOOK_PRIVATE_KEY(self) -> str | None:
+        value = self.get("WEBHOOK_PRIVATE_KEY")
+        if isinstance(value, bytes):
+            value = value.decode("ascii", "replace")
+        return value if isinstance(value, str) and value.strip() else None
+
+    @property
+    def WEBHOOK_MAX_BODY_SIZE(self) -> int:
+        return int(self.get("WEBHOOK_MAX_BODY_SIZE"))
+
+    @property
+    def WEBHOOK_DEDUP_DAYS(self) -> int:
+        return int(self.get("WEBHOOK_DEDUP_DAYS"))
+
+    @property
+    def WEBHOOK_EMAILS(self) -> bool:
+        return self.get("WEBHOOK_EMAILS") is True
+
+    @property
+    def WEBHOOK_EMAIL_FROM(self) -> str | None:
+        value = self.get("WEBHOOK_EMAIL_FROM")
+        return value if isinstance(value, str) and value else None
 
     # Files
     def storage_alias(self, scope: str) -> str:

@@ -95,6 +95,15 @@ class PayloadTooLarge(ResolverError):
     default_detail = "The request exceeds a size limit."
 
 
+class WebhookRefused(ResolverError):
+    """A webhook delivery without a valid auth token or Svix signature (401). The
+    message never says which check failed beyond that, nor quotes a header."""
+
+    status_code = 401
+    default_code = "UNAUTHENTICATED"
+    default_detail = "The webhook delivery is not authenticated."
+
+
 class ResolverTokenRefused(AuthenticationFailed):
     """A resolver token failed verification; ``auth_error_code`` is one of the nine
     codes of CONTRACT §16.4 and is answered as ``authErrorCode`` in the 401 envelope.

@@ -14,6 +14,7 @@ from .notifications import NotificationRepository
 from .reactions import ReactionRepository
 from .recordings import RecordingRepository
 from .users import UserRepository
+from .webhooks import WebhookDeliveryRepository
 
 #: Every repository whose indexes ``velt_ensure_indexes`` creates.
 REPOSITORIES: tuple[type[BaseRepository], ...] = (
@@ -23,6 +24,7 @@ REPOSITORIES: tuple[type[BaseRepository], ...] = (
     NotificationRepository,
     ActivityRepository,
     UserRepository,
+    WebhookDeliveryRepository,
     FileRepository,
 )
 
@@ -45,6 +47,7 @@ __all__ = [
     "RecordingRepository",
     "RecordWrite",
     "UserRepository",
+    "WebhookDeliveryRepository",
     "close_client",
     "ensure_indexes",
     "get_client",

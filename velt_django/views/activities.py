@@ -80,6 +80,9 @@ class SaveActivitiesView(ResolverView):
         orgs = self.authorize_records(request, save.records, repo)
         if save.records:
             repo.save_many(save.records, event=save.event)
+            for org in orgs:
+                ids = [r.record_id for r in save.records if r.organization_id == org]
+                self.notify_written("saved", FAMILY, org, ids, save.event)
         logger.info(
             "activities save orgs=%s records=%d event=%s",
             ",".join(orgs),

@@ -69,6 +69,9 @@ class AnnotationSaveView(AnnotationView):
             repo.save_many(
                 save.records, event=save.event, post_merge=self.post_merge(save)
             )
+            for org in orgs:
+                ids = [r.record_id for r in save.records if r.organization_id == org]
+                self.notify_written("saved", self.family.name, org, ids, save.event)
         logger.info(
             "%s save orgs=%s records=%d event=%s",
             self.family.name,
@@ -102,6 +105,7 @@ class AnnotationDeleteView(AnnotationView):
                         docs.add(stored_doc)
             self.authorize(request, org, sorted(docs))
             deleted = repo.delete(org, record_id, only_in_document=only_in)
+            deleted_in = [org] if deleted else []
         else:
             # Org-less delete (§2.5): only in organizations (and, for a document-scoped
             # policy, documents) this caller may delete from.
@@ -111,6 +115,11 @@ class AnnotationDeleteView(AnnotationView):
                 if self.is_allowed(request, org, [doc] if scoped and doc else [])
             ]
             deleted = repo.delete_in_organizations(record_id, allowed)
+            deleted_in = allowed if deleted else []
+        for org in deleted_in:
+            self.notify_written(
+                "deleted", self.family.name, org, [record_id], delete.event
+            )
         logger.info(
             "%s delete id=%s org=%s event=%s deleted=%d",
             self.family.name,

@@ -36,6 +36,7 @@ from ..exceptions import (
 )
 from ..jsonrecords import NonFiniteNumber, finite_float, reject_constant
 from ..repository.base import BaseRepository, RecordWrite
+from ..signals import WriteAction, notify_record_written
 from ..throttling import ResolverRateThrottle
 
 logger = logging.getLogger(__name__)
@@ -384,6 +385,26 @@ class ResolverView(CorsNoStoreMixin):
         if read_filter is None or not data:
             return data
         return dict(read_filter(request, family, organization_id, data))
+
+    def notify_written(
+        self,
+        action: WriteAction,
+        family: str,
+        organization_id: str,
+        record_ids: Sequence[str],
+        event: str | None = None,
+    ) -> None:
+        """Announce a write that reached the database with ``velt_django.signals``
+        (``record_saved`` / ``record_deleted``); a receiver that raises is logged, never
+        turned into an error answer."""
+        notify_record_written(
+            type(self),
+            action,
+            family=family,
+            organization_id=organization_id,
+            record_ids=record_ids,
+            event=event,
+        )
 
     @property
     def document_scoped(self) -> bool:

@@ -60,6 +60,7 @@ class DeleteNotificationsView(ResolverView):
         if delete.organization_id is not None:
             self.authorize(request, delete.organization_id)
             deleted = repo.delete(delete.organization_id, notification_id)
+            deleted_in = [delete.organization_id] if deleted else []
         else:
             # Org-less delete (§2.5): only in organizations this caller may delete from.
             allowed = [
@@ -68,6 +69,11 @@ class DeleteNotificationsView(ResolverView):
                 if self.is_allowed(request, org)
             ]
             deleted = repo.delete_in_organizations(notification_id, allowed)
+            deleted_in = allowed if deleted else []
+        for org in deleted_in:
+            self.notify_written(
+                "deleted", FAMILY, org, [notification_id], delete.event
+            )
         logger.info(
             "%s delete id=%s org=%s event=%s deleted=%d",
             FAMILY,

@@ -1,0 +1,131 @@
+"""System checks ``velt.E040``–``E049`` / ``velt.W040``–``W049``: the webhook settings."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import importlib.util
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.checks import CheckMessage, Error, Warning
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+
+from ..exceptions import VeltConfigurationError
+from .crypto import parse_private_key
+from .emails import KINDS, template_names
+
+#: Shorter auth tokens are guessable (velt.W041).
+MIN_TOKEN_LENGTH = 16
+
+
+def _secret_is_valid(secret: str) -> bool:
+    body = secret.removeprefix("whsec_")
+    try:
+        return bool(base64.b64decode(body + "==", validate=False))
+    except (binascii.Error, ValueError):
+        return False
+
+
+def _check_secrets(raw: Mapping[str, Any]) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    token = raw.get("WEBHOOK_AUTH_TOKEN")
+    if token is not None and not (isinstance(token, str) and token.strip()):
+        messages.append(
+            Error(
+                'VELT["WEBHOOK_AUTH_TOKEN"] must be a non-empty string.', id="velt.E040"
+            )
+        )
+    elif isinstance(token, str) and len(token) < MIN_TOKEN_LENGTH:
+        messages.append(
+            Warning(
+                f'VELT["WEBHOOK_AUTH_TOKEN"] is shorter than {MIN_TOKEN_LENGTH} characters.',
+                hint="Anyone who guesses it can send webhook events; use a long random token.",
+                id="velt.W041",
+            )
+        )
+    secret = raw.get("WEBHOOK_SIGNING_SECRET")
+    if secret is not None:
+        if not (isinstance(secret, str) and secret and _secret_is_valid(secret)):
+            messages.append(
+                Error(
+                    'VELT["WEBHOOK_SIGNING_SECRET"] must be the endpoint\'s Svix signing '
+                    'secret, "whsec_" followed by base64.',
+                    id="velt.E041",
+                )
+            )
+        elif importlib.util.find_spec("svix") is None:
+            messages.append(
+                Error(
+                    "Svix-signed webhooks need the svix package.",
+                    hint='pip install "velt-django[webhooks]"',
+                    id="velt.E042",
+                )
+            )
+    key = raw.get("WEBHOOK_PRIVATE_KEY")
+    if key is not None:
+        try:
+            if isinstance(key, bytes):
+                key = key.decode("ascii")
+            if not isinstance(key, str):
+                raise VeltConfigurationError("not text")
+            parse_private_key(key)
+        except (VeltConfigurationError, UnicodeDecodeError):
+            messages.append(
+                Error(
+                    'VELT["WEBHOOK_PRIVATE_KEY"] must be an unencrypted RSA private key: '
+                    "PEM text, or the base64 of its DER bytes.",
+                    id="velt.E043",
+                )
+            )
+    return messages
+
+
+def _check_emails(raw: Mapping[str, Any]) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    enabled = raw.get("WEBHOOK_EMAILS", False)
+    if not isinstance(enabled, bool):
+        messages.append(
+            Error('VELT["WEBHOOK_EMAILS"] must be True or False.', id="velt.E044")
+        )
+    sender = raw.get("WEBHOOK_EMAIL_FROM")
+    if sender is not None and not (isinstance(sender, str) and sender.strip()):
+        messages.append(
+            Error(
+                'VELT["WEBHOOK_EMAIL_FROM"] must be None or a non-empty string.',
+                id="velt.E044",
+            )
+        )
+    if enabled is not True:
+        return messages
+    if not raw.get("WEBHOOK_AUTH_TOKEN") and not raw.get("WEBHOOK_SIGNING_SECRET"):
+        messages.append(
+            Warning(
+                'VELT["WEBHOOK_EMAILS"] is on, but neither WEBHOOK_AUTH_TOKEN nor '
+                "WEBHOOK_SIGNING_SECRET is set: every delivery is refused.",
+                id="velt.W040",
+            )
+        )
+    missing = []
+    for kind in KINDS:
+        for name in template_names(kind):
+            try:
+                get_template(name)
+            except TemplateDoesNotExist:
+                missing.append(name)
+    if missing:
+        messages.append(
+            Warning(
+                f"Notification e-mail templates are not found: {', '.join(missing)}.",
+                hint='Configure a DjangoTemplates backend with "APP_DIRS": True (it '
+                "finds velt_django's templates), or provide these templates.",
+                id="velt.W042",
+            )
+        )
+    return messages
+
+
+def check_webhooks(raw: Mapping[str, Any]) -> list[CheckMessage]:
+    """Every check on the ``WEBHOOK_*`` keys of ``VELT``."""
+    return _check_secrets(raw) + _check_emails(raw)

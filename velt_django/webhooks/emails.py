@@ -1,0 +1,135 @@
+"""Built-in notification e-mails (``VELT["WEBHOOK_EMAILS"]``): mention, reply,
+assignment and status change, rendered from overridable templates and sent with
+``django.core.mail``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.template.loader import render_to_string
+
+from ..conf import velt_settings
+from .events import (
+    ASSIGNED,
+    MESSAGE_ADDED,
+    STATUS_CHANGED,
+    UPDATED,
+    VeltUser,
+    VeltWebhookEvent,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Kinds in order of precedence: a user named in several ways gets one e-mail, of the
+#: first kind that names them.
+KINDS = ("mention", "assigned", "reply", "status")
+
+#: Template names; a project overrides them under its own templates directory.
+TEMPLATE_DIR = "velt_django/email"
+
+
+def template_names(kind: str) -> tuple[str, str, str]:
+    """Subject, plain-text body and HTML body templates of one kind."""
+    base = f"{TEMPLATE_DIR}/{kind}"
+    return f"{base}_subject.txt", f"{base}.txt", f"{base}.html"
+
+
+def _candidates(event: VeltWebhookEvent) -> Iterable[tuple[str, tuple[VeltUser, ...]]]:
+    """Who might be told, by kind, before exclusions."""
+    kind = event.event_type
+    if kind in MESSAGE_ADDED or kind == UPDATED:
+        if event.velt_recipients:
+            # Velt's processed payload already says who is newly tagged and who gets
+            # an update; follow it rather than guessing.
+            yield "mention", event.velt_recipients.get("mention", ())
+            yield "reply", event.velt_recipients.get("reply", ())
+            return
+        if kind == UPDATED:
+            return  # an edit alone notifies no one (only newly tagged users, above)
+        yield "mention", event.mentioned_users
+        if kind == "comment.add":
+            yield "reply", event.participants
+    elif kind == ASSIGNED:
+        yield "assigned", event.assigned_users
+    elif kind == STATUS_CHANGED:
+        yield "status", event.participants + event.assigned_users
+
+
+def recipients(event: VeltWebhookEvent) -> list[tuple[str, VeltUser]]:
+    """``(kind, user)`` for every user to e-mail about ``event``: never the user who
+    acted nor the author of a new or edited message, never a user Velt denies access,
+    only users with an e-mail, at most one e-mail per user."""
+    if not event.is_comment_event:
+        return []
+    excluded = set(event.access_denied_user_ids)
+    # Thread events (assignment, status) concern the thread's first message: its
+    # author is told like anyone else, unless they acted themselves.
+    message_event = event.event_type in MESSAGE_ADDED or event.event_type == UPDATED
+    actors = [event.action_user or event.author]
+    if message_event:
+        actors.append(event.author)
+    excluded.update(actor.user_id for actor in actors if actor is not None)
+    chosen: dict[str, tuple[str, VeltUser]] = {}
+    for kind, group in sorted(_candidates(event), key=lambda kg: KINDS.index(kg[0])):
+        for user in group:
+            if user.user_id in excluded or user.user_id in chosen or not user.email:
+                continue
+            chosen[user.user_id] = (kind, user)
+    return list(chosen.values())
+
+
+def context(event: VeltWebhookEvent, kind: str, recipient: VeltUser) -> dict[str, Any]:
+    """What the templates see."""
+    return {
+        "event": event,
+        "kind": kind,
+        "recipient": recipient,
+        "author": event.author,
+        "actor": event.action_user or event.author,
+        "comment_text": event.comment_text or "",
+        "page_url": event.page_url,
+        "page_title": event.page_title,
+        "status": event.status,
+        "document_id": event.document_id,
+        "organization_id": event.organization_id,
+    }
+
+
+def build_message(
+    event: VeltWebhookEvent, kind: str, recipient: VeltUser
+) -> EmailMultiAlternatives:
+    """One e-mail, plain text with an HTML alternative."""
+    subject_name, text_name, html_name = template_names(kind)
+    ctx = context(event, kind, recipient)
+    subject = " ".join(render_to_string(subject_name, ctx).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(text_name, ctx),
+        from_email=velt_settings.WEBHOOK_EMAIL_FROM or settings.DEFAULT_FROM_EMAIL,
+        to=[str(recipient.email)],
+    )
+    message.attach_alternative(render_to_string(html_name, ctx), "text/html")
+    return message
+
+
+def send_notification_emails(event: VeltWebhookEvent) -> int:
+    """Send the e-mails of ``event`` over one connection; returns how many were sent.
+    Failures are logged by type only (addresses and text are personal data)."""
+    planned = recipients(event)
+    if not planned:
+        return 0
+    try:
+        messages = [build_message(event, kind, user) for kind, user in planned]
+        sent = get_connection().send_messages(messages)
+    except Exception as err:  # a mail failure never fails the delivery
+        logger.error(
+            "velt webhook %s: notification e-mails failed (%s)",
+            event.webhook_id,
+            type(err).__name__,
+        )
+        return 0
+    return int(sent or 0)

@@ -1,0 +1,269 @@
+"""Builds a :class:`VeltWebhookEvent` from a delivery, the stored thread and the users."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from .. import users
+from ..repository.comments import CommentRepository
+from .delivery import ADVANCED, Delivery
+from .events import COMMENT_ACTIONS, VeltUser, VeltWebhookEvent
+
+logger = logging.getLogger(__name__)
+
+Obj = Mapping[str, Any]
+_EMPTY: Obj = {}
+
+
+def _obj(value: Any) -> Obj:
+    return value if isinstance(value, Mapping) else _EMPTY
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, str)):
+        return str(value) or None
+    return None
+
+
+def _first(*values: Any) -> str | None:
+    return next((t for t in map(_text, values) if t is not None), None)
+
+
+def _messages(value: Any) -> list[Obj]:
+    """The messages of a thread: Velt sends a list, the store keeps a map by id."""
+    items = value.values() if isinstance(value, Mapping) else value
+    if not isinstance(items, Iterable) or isinstance(items, (str, bytes)):
+        return []
+    return [m for m in items if isinstance(m, Mapping)]
+
+
+def _message(messages: list[Obj], comment_id: str | None) -> Obj:
+    if comment_id is None:
+        return messages[0] if messages else _EMPTY
+    for message in messages:
+        if _text(message.get("commentId")) == comment_id:
+            return message
+    return _EMPTY
+
+
+# A user reference: {"userId": …} (maybe with name and e-mail), a tagged contact
+# {"userId": …, "contact": {…}}, or a bare id string.
+UserRef = tuple[str, str | None, str | None]
+
+
+def _user_ref(value: Any) -> UserRef | None:
+    if isinstance(value, str):
+        return (value, None, None) if value else None
+    ref = _obj(value)
+    contact = _obj(ref.get("contact"))
+    user_id = _first(ref.get("userId"), contact.get("userId"))
+    if user_id is None:
+        return None
+    name = _first(ref.get("name"), contact.get("name"))
+    email = _first(ref.get("email"), contact.get("email"))
+    return user_id, name, email
+
+
+def _user_refs(*values: Any) -> Iterator[UserRef]:
+    for value in values:
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            ref = _user_ref(item)
+            if ref is not None:
+                yield ref
+
+
+def _mentions(message: Obj) -> list[UserRef]:
+    return list(_user_refs(message.get("to"), message.get("taggedUserContacts")))
+
+
+def _web_url(*values: Any) -> str | None:
+    """The first http(s) URL: anything else (``javascript:`` …) never reaches an e-mail."""
+    for value in values:
+        url = _text(value)
+        if url and urlsplit(url).scheme in ("http", "https"):
+            return url
+    return None
+
+
+def _status(value: Any) -> str | None:
+    status = _obj(value)
+    return _first(status.get("name"), status.get("id")) if status else _text(value)
+
+
+def _event_type(channel: str, payload: Obj, content: Obj, source: str | None) -> str:
+    action = _first(payload.get("actionType"), content.get("actionType"))
+    if channel == ADVANCED:
+        named = _first(
+            payload.get("eventType"),
+            payload.get("event"),
+            payload.get("type"),
+            content.get("eventType"),
+        )
+        if named and "." in named:
+            return named
+    if source == "comment" and action is not None and action in COMMENT_ACTIONS:
+        return COMMENT_ACTIONS[action]
+    return f"{source or 'unknown'}.{action or 'unknown'}"
+
+
+def _source(payload: Obj, content: Obj) -> str | None:
+    source = _first(
+        payload.get("notificationSource"), content.get("notificationSource")
+    )
+    if source:
+        return source
+    named = _first(payload.get("eventType"), payload.get("event"), payload.get("type"))
+    if named and "." in named:
+        prefix = named.split(".", 1)[0]
+        return "comment" if prefix.startswith("comment") else prefix
+    if "commentAnnotation" in content:
+        return "comment"
+    return None
+
+
+def _stored_thread(org: str | None, annotation_id: str | None) -> Obj | None:
+    if org is None or annotation_id is None:
+        return None
+    try:
+        return CommentRepository().get_many(org, [annotation_id]).get(annotation_id)
+    except Exception as err:  # an event is always built, with what is known
+        logger.warning(
+            "velt webhook: stored thread unavailable (%s)", type(err).__name__
+        )
+        return None
+
+
+def _directory(user_ids: list[str], org: str | None) -> Mapping[str, Any]:
+    if not user_ids:
+        return {}
+    try:
+        return users.get_many(user_ids, org)
+    except Exception as err:  # an event is always built, with what is known
+        logger.warning(
+            "velt webhook: user directory unavailable (%s)", type(err).__name__
+        )
+        return {}
+
+
+def build_event(delivery: Delivery) -> VeltWebhookEvent:
+    """The event of ``delivery``; never raises for missing or odd data."""
+    payload = delivery.payload
+    data = payload.get("data")
+    content = (
+        _obj(data)
+        if delivery.channel == ADVANCED and isinstance(data, Mapping)
+        else payload
+    )
+    source = _source(payload, content)
+    annotation = _obj(content.get("commentAnnotation"))
+    metadata = _obj(content.get("metadata")) or _obj(annotation.get("metadata"))
+    thread_md = _obj(annotation.get("metadata"))
+    org = _first(
+        metadata.get("clientOrganizationId"),
+        metadata.get("organizationId"),
+        thread_md.get("clientOrganizationId"),
+        thread_md.get("organizationId"),
+        content.get("organizationId"),
+    )
+    document = _first(
+        metadata.get("clientDocumentId"),
+        metadata.get("documentId"),
+        thread_md.get("clientDocumentId"),
+        thread_md.get("documentId"),
+        content.get("documentId"),
+    )
+    annotation_id = _first(
+        annotation.get("annotationId"),
+        content.get("annotationId"),
+        content.get("commentAnnotationId"),
+    )
+    target = _obj(content.get("targetComment")) or _obj(content.get("comment"))
+    comment_id = _first(target.get("commentId"), content.get("commentId"))
+
+    stored = _stored_thread(org, annotation_id) if source == "comment" else None
+    stored_messages = _messages(_obj(stored).get("comments"))
+    sent_messages = _messages(annotation.get("comments"))
+    stored_msg = _message(stored_messages, comment_id)
+    sent_msg = target or _message(sent_messages, comment_id)
+    if comment_id is None:
+        comment_id = _first(stored_msg.get("commentId"), sent_msg.get("commentId"))
+
+    author_refs = list(
+        _user_refs(stored_msg.get("from"), sent_msg.get("from"), content.get("from"))
+    )
+    mention_refs = _mentions(stored_msg) + _mentions(sent_msg)
+    mention_refs += list(_user_refs(content.get("toContactsTagged")))
+    assigned_refs = list(
+        _user_refs(annotation.get("assignedTo"), _obj(stored).get("assignedTo"))
+    )
+    participant_refs = list(
+        _user_refs(
+            _obj(stored).get("from"),
+            annotation.get("from"),
+            *(m.get("from") for m in stored_messages or sent_messages),
+        )
+    )
+    actor_refs = list(_user_refs(content.get("actionUser"), payload.get("actionUser")))
+    recipients = {
+        "mention": list(_user_refs(content.get("toContactsTagged"))),
+        "reply": list(_user_refs(content.get("toContactsUpdated"))),
+    }
+
+    refs = author_refs + mention_refs + assigned_refs + participant_refs + actor_refs
+    refs += [r for group in recipients.values() for r in group]
+    known = _directory(list(dict.fromkeys(r[0] for r in refs)), org)
+
+    def user(ref: UserRef) -> VeltUser:
+        entry = _obj(known.get(ref[0]))
+        name = _first(entry.get("name"), ref[1])
+        email = _first(entry.get("email"), ref[2])
+        return VeltUser(ref[0], name, email)
+
+    def unique(group: list[UserRef]) -> tuple[VeltUser, ...]:
+        seen: dict[str, VeltUser] = {}
+        for ref in group:
+            seen.setdefault(ref[0], user(ref))
+        return tuple(seen.values())
+
+    page = _obj(annotation.get("pageInfo")) or _obj(metadata.get("pageInfo"))
+    denied = content.get("accessDeniedUsers")
+    return VeltWebhookEvent(
+        webhook_id=delivery.webhook_id,
+        channel=delivery.channel,
+        source=source,
+        action_type=_first(payload.get("actionType"), content.get("actionType")),
+        event_type=_event_type(delivery.channel, payload, content, source),
+        organization_id=org,
+        document_id=document,
+        annotation_id=annotation_id,
+        comment_id=comment_id,
+        thread_found=stored is not None,
+        comment_text=_first(
+            stored_msg.get("commentText"),
+            sent_msg.get("commentText"),
+            content.get("commentText"),
+        ),
+        comment_html=_first(stored_msg.get("commentHtml"), sent_msg.get("commentHtml")),
+        author=user(author_refs[0]) if author_refs else None,
+        action_user=user(actor_refs[0]) if actor_refs else None,
+        mentioned_users=unique(mention_refs),
+        assigned_users=unique(assigned_refs),
+        participants=unique(participant_refs),
+        velt_recipients={k: unique(v) for k, v in recipients.items() if v},
+        access_denied_user_ids=frozenset(
+            t for t in map(_text, denied if isinstance(denied, list) else []) if t
+        ),
+        status=_status(annotation.get("status") or content.get("status")),
+        page_url=_web_url(
+            page.get("commentUrl"), page.get("url"), content.get("pageUrl")
+        ),
+        page_title=_first(page.get("title"), content.get("pageTitle")),
+        annotation=stored,
+        payload=payload,
+    )
