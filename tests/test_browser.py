@@ -111,6 +111,35 @@ async function saveThenGet(mode, save, get) {
   return {saved, got};
 }
 
+// An attachment upload as the SDK sends it (multipart: file + request JSON), then the
+// returned URL in an <img>, which sends no custom header (only cookies, same-site).
+async function uploadFile(mode, base64, request) {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const form = new FormData();
+  form.append("file", new Blob([bytes], {type: "image/png"}), "pixel.png");
+  form.append("request", JSON.stringify(request));
+  const endpoint = endpoints[mode];
+  try {
+    const response = await fetch(`${API}/velt/attachments/save`, {
+      method: "POST", headers: await endpoint.headers(),
+      credentials: endpoint.credentials, body: form,
+    });
+    return {status: response.status, body: await response.json()};
+  } catch (error) {
+    return {status: 0, error: String(error)};
+  }
+}
+
+function showImage(url) {
+  return new Promise((resolve) => {
+    const img = new Image();
+    img.onload = () => resolve(img.naturalWidth);
+    img.onerror = () => resolve(-1);
+    img.src = url;
+    document.body.appendChild(img);
+  });
+}
+
 // A forged "simple" request (no preflight): text/plain or multipart, with cookies.
 async function forge(kind, save) {
   const body = kind === "multipart" ? new FormData() : JSON.stringify(save);
@@ -312,3 +341,73 @@ def test_disallowed_origin_is_refused(
         )
     assert texts(mongo_db) == []
     assert statuses and all(status in (401, 403) for status in statuses), statuses
+
+
+def _png(width: int = 3, height: int = 2) -> bytes:
+    """A real (grey) PNG image the browser can decode."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def upload_request(attachment_id: int) -> dict[str, Any]:
+    return {
+        "attachment": {
+            "attachmentId": attachment_id,
+            "name": "pixel.png",
+            "mimeType": "image/png",
+        },
+        "metadata": {"organizationId": "acme", "documentId": "doc-1"},
+        "event": "attachment.add",
+    }
+
+
+@pytest.mark.parametrize("access", ["signature", "session"])
+def test_uploaded_image_loads_in_an_img_tag(
+    open_page: Callable[[str], Any],
+    page_origins: tuple[str, str],
+    settings: Any,
+    access: str,
+    tmp_path: Any,
+) -> None:
+    """Upload with a bearer token from the token view, then show the returned URL in an
+    ``<img>``: with ``"signature"`` the URL itself admits the browser; with
+    ``"session"`` the session cookie does, for members of the file's organization only."""
+    import base64
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    settings.VELT = {**settings.VELT, "FILE_ACCESS": [access]}
+    page = open_page(page_origins[0])
+    assert page.evaluate("signIn('alice')") == 200
+    png = base64.b64encode(_png()).decode()
+    result = page.evaluate(
+        "([b64, req]) => uploadFile('token', b64, req)", [png, upload_request(1)]
+    )
+    assert result["status"] == 200, result
+    url = result["body"]["data"]["url"]
+    assert ("sig=" in url) == (access == "signature")
+    assert page.evaluate("(url) => showImage(url)", url) == 3
+
+    # Another member's browser: bob is in globex, not acme.
+    other = open_page(page_origins[0])
+    assert other.evaluate("signIn('bob')") == 200
+    expected = 3 if access == "signature" else -1
+    assert other.evaluate("(url) => showImage(url)", url) == expected
