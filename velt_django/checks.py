@@ -16,7 +16,6 @@ from .repository.connection import acknowledged_write_concern
 from .throttling import is_valid_rate
 from .token_checks import check_resolver_token
 from .webhooks.checks import check_webhooks
-from .webhooks.checks import check_webhooks
 
 
 def _is_allow_all(hook: Any) -> bool:
@@ -152,7 +151,6 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     messages.extend(_check_throttle_and_shared_secret(raw))
     messages.extend(check_webhooks(raw))
     messages.extend(check_files(raw))
-    messages.extend(check_webhooks(raw))
     api_keys = raw.get("ALLOWED_API_KEYS", [])
     if (
         api_keys is not None

@@ -32,7 +32,6 @@ from .views.recordings import (
 from .views.tokens import ResolverTokenView
 from .views.users import GetUsersView, ResolveAnonymousUsersView
 from .views.webhooks import VeltWebhookView
-from .views.webhooks import VeltWebhookView
 
 app_name = "velt"
 
@@ -107,14 +106,10 @@ token_patterns = [_route("token", ResolverTokenView, "token")]
 # Velt's webhook deliveries (server to server): the URL to paste into Velt's console.
 webhook_patterns = [_route("webhooks/velt", VeltWebhookView, "webhooks-velt")]
 
-# Velt's webhook deliveries (server to server): the URL to paste into Velt's console.
-webhook_patterns = [_route("webhooks/velt", VeltWebhookView, "webhooks-velt")]
-
 urlpatterns = comments_patterns + reactions_patterns + recordings_patterns
 urlpatterns += notifications_patterns
 urlpatterns += users_patterns
 urlpatterns += activities_patterns
 urlpatterns += files_patterns
 urlpatterns += token_patterns
-urlpatterns += webhook_patterns
 urlpatterns += webhook_patterns
