@@ -92,7 +92,7 @@ def check_files(raw: Mapping[str, Any]) -> list[CheckMessage]:
             messages.append(
                 Error(f'VELT["{key}"] must be a list of content types.', id="velt.E054")
             )
-    inline = raw.get("FILE_INLINE_TYPES")
+    inline = raw.get("FILE_INLINE_TYPES") or []
     if _is_string_list(inline) and any(
         t.lower() in _ACTIVE_TYPES or t.lower() in ("*/*", "text/*", "application/*")
         for t in inline

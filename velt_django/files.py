@@ -16,6 +16,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -167,6 +168,20 @@ def public_id_of_url(url: str) -> str | None:
 
 
 # Store and remove
+@dataclass(frozen=True)
+class StoredFile:
+    """The outcome of :func:`store`: the URL for Velt, the file's public id, and
+    whether this call stored it (``False``: an identical earlier upload was found)."""
+
+    url: str
+    public_id: str
+    created: bool
+
+
+def _found(existing: Mapping[str, Any]) -> StoredFile:
+    return StoredFile(str(existing["url"]), str(existing["publicId"]), False)
+
+
 def store(
     request: HttpRequest,
     *,
@@ -175,8 +190,8 @@ def store(
     size: int,
     sha256: str,
     record: Mapping[str, Any],
-) -> str:
-    """Store an upload and its record; returns the URL for Velt (§9.4).
+) -> StoredFile:
+    """Store an upload and its record (§9.4).
 
     ``record`` holds the fields the request determined (organizationId, documentId,
     attachmentId, name, mimeType, …). An identical earlier upload (same organization,
@@ -192,7 +207,7 @@ def store(
     existing = repo.find_retry(org, scope, doc, attachment_id, sha256)
     if existing is not None:
         logger.info("%s upload org=%s is a retry; nothing stored", scope, org)
-        return str(existing["url"])
+        return _found(existing)
 
     storage = get_storage(scope)
     key = new_storage_key(scope, org, doc)
@@ -233,11 +248,11 @@ def store(
         existing = repo.find_retry(org, scope, doc, attachment_id, sha256)
         if existing is None:
             raise
-        return str(existing["url"])
+        return _found(existing)
     except BaseException:
         _delete_quietly(storage, saved, scope, org)
         raise
-    return url
+    return StoredFile(url, public_id, True)
 
 
 def _delete_quietly(storage: Storage, key: str, scope: str, org: str) -> None:

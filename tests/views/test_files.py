@@ -1155,3 +1155,51 @@ def test_wire_database_outage_after_upload_leaves_no_object(
         connection.close_client()
     assert_failure(response, 503, "DATABASE_ERROR")
     assert stored_files(media) == []
+
+
+# Signals (velt_django.signals): the integration point for audit logs and indexing
+def test_upload_and_delete_send_record_signals_once(
+    db: Any, client: Client, media: Path
+) -> None:
+    from velt_django import signals
+
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def saved(sender: Any, **kwargs: Any) -> None:
+        seen.append(("saved", kwargs))
+
+    def deleted(sender: Any, **kwargs: Any) -> None:
+        seen.append(("deleted", kwargs))
+
+    signals.record_saved.connect(saved)
+    signals.record_deleted.connect(deleted)
+    try:
+        url = assert_success(upload(client, "recording"), read=True)["url"]
+        assert_success(upload(client, "recording"), read=True)  # a retry: no signal
+        assert_success(delete(client, "recording", delete_body()), read=False)
+        assert_success(delete(client, "recording", delete_body()), read=False)
+    finally:
+        signals.record_saved.disconnect(saved)
+        signals.record_deleted.disconnect(deleted)
+    public_id = files.public_id_of_url(url)
+    assert [action for action, _ in seen] == ["saved", "deleted"]
+    for _, kwargs in seen:
+        assert kwargs["family"] == "recording-files"
+        assert kwargs["organization_id"] == ORG
+        assert tuple(kwargs["record_ids"]) == (public_id,)
+
+
+def test_a_failing_signal_receiver_never_fails_the_upload(
+    db: Any, client: Client, media: Path
+) -> None:
+    from velt_django import signals
+
+    def broken(sender: Any, **kwargs: Any) -> None:
+        raise RuntimeError("receiver bug")
+
+    signals.record_saved.connect(broken)
+    try:
+        assert_success(upload(client, "attachment"), read=True)
+    finally:
+        signals.record_saved.disconnect(broken)
+    assert len(stored_files(media)) == 1

@@ -75,6 +75,8 @@ class UploadFileView(ResolverView):
 
     action = "save"
     scope: ClassVar[str] = "attachment"
+    #: The ``family`` of the ``record_saved`` signal (:mod:`velt_django.signals`).
+    family: ClassVar[str] = "attachments"
     upload: ParsedUpload | None = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -152,7 +154,7 @@ class UploadFileView(ResolverView):
             "extra": FileRepository.escape_extra(parsed.extra),
             "uploadedBy": principal_id(request),
         }
-        url = files.store(
+        stored = files.store(
             request._request,
             scope=self.scope,
             content=upload.file,
@@ -161,13 +163,18 @@ class UploadFileView(ResolverView):
             record=record,
         )
         logger.info(
-            "%s upload org=%s attachment=%s size=%d stored",
+            "%s upload org=%s attachment=%s size=%d %s",
             self.scope,
             org,
             parsed.attachment_id,
             upload.size,
+            "stored" if stored.created else "was a retry",
         )
-        return responses.success({"url": url})
+        if stored.created:
+            self.notify_written(
+                "saved", self.family, org, [stored.public_id], parsed.event
+            )
+        return responses.success({"url": stored.url})
 
 
 def files_too_large(limit: int) -> ResolverError:
@@ -180,6 +187,7 @@ def files_too_large(limit: int) -> ResolverError:
 
 class UploadRecordingFileView(UploadFileView):
     scope = "recording"
+    family = "recording-files"
 
 
 class DeleteFileView(ResolverView):
@@ -189,6 +197,7 @@ class DeleteFileView(ResolverView):
 
     action = "delete"
     scope: ClassVar[str] = "attachment"
+    family: ClassVar[str] = "attachments"
 
     def handle(self, request: Request, body: Any) -> HttpResponse:
         delete = parse_file_delete(body)
@@ -222,6 +231,9 @@ class DeleteFileView(ResolverView):
             )
         elif found:
             files.remove_file(found[0])
+            self.notify_written(
+                "deleted", self.family, org, [str(found[0]["publicId"])], delete.event
+            )
         logger.info(
             "%s delete org=%s attachment=%s event=%s matched=%d",
             self.scope,
@@ -235,6 +247,7 @@ class DeleteFileView(ResolverView):
 
 class DeleteRecordingFileView(DeleteFileView):
     scope = "recording"
+    family = "recording-files"
 
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
