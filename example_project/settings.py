@@ -12,6 +12,13 @@ Environment variables:
 - ``VELT_RESOLVER_TOKEN_SECRET``: token mode (DEBUG on or off): the endpoints accept
   resolver JWTs signed with this secret, authorized by ``velt_orgs_claim``; mint one with
   ``manage.py velt_resolver_token --user u1 --organization acme-corp``.
+- ``VELT_WEBHOOK_AUTH_TOKEN`` / ``VELT_WEBHOOK_SIGNING_SECRET``: the auth token of
+  Velt's basic webhooks / the Svix secret of its advanced webhooks; the receiver
+  ``/velt/webhooks/velt`` refuses every delivery until one is set.
+- ``VELT_WEBHOOK_PRIVATE_KEY_FILE``: PEM file of the RSA key for encrypted deliveries.
+- ``VELT_WEBHOOK_EMAILS`` (default: on with DEBUG once a webhook secret is set):
+  send the notification e-mails through ``DJANGO_EMAIL_BACKEND`` (default: the
+  console backend, which prints them).
 - ``DJANGO_DEBUG`` (default on), ``DJANGO_SECRET_KEY`` (required when DEBUG is off),
   ``DJANGO_ALLOWED_HOSTS`` (comma-separated).
 - ``VELT_EXAMPLE_DATA_DIR``: where the embedded server keeps its data, next to the
@@ -154,6 +161,29 @@ VELT: dict[str, Any] = {
 }
 if _s3_bucket:
     VELT["ATTACHMENT_STORAGE"] = VELT["RECORDING_STORAGE"] = "velt_files"
+# Velt webhooks: the receiver at /velt/webhooks/velt (see the README's "Webhooks").
+VELT.update(
+    WEBHOOK_AUTH_TOKEN=os.environ.get("VELT_WEBHOOK_AUTH_TOKEN") or None,
+    WEBHOOK_SIGNING_SECRET=os.environ.get("VELT_WEBHOOK_SIGNING_SECRET") or None,
+)
+VELT["WEBHOOK_EMAILS"] = _env_bool(
+    "VELT_WEBHOOK_EMAILS",
+    DEBUG and bool(VELT["WEBHOOK_AUTH_TOKEN"] or VELT["WEBHOOK_SIGNING_SECRET"]),
+)
+if os.environ.get("VELT_WEBHOOK_PRIVATE_KEY_FILE"):
+    VELT["WEBHOOK_PRIVATE_KEY"] = Path(
+        os.environ["VELT_WEBHOOK_PRIVATE_KEY_FILE"]
+    ).read_text()
+EMAIL_BACKEND = (
+    os.environ.get("DJANGO_EMAIL_BACKEND")
+    or "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = "velt-example@localhost"
+# The notification e-mails' templates come from velt_django (APP_DIRS).
+TEMPLATES = [
+    {"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}
+]
+
 if DEBUG and not VELT["MONGODB_URI"]:
     # devdb supplies the URI at run time (a serving process starts the embedded server,
     # other commands use it when it runs), so an empty URI is not an error here; a
