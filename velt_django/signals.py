@@ -14,22 +14,23 @@ notifications: connect a receiver instead of subclassing a view.
 
 ``record_saved`` / ``record_deleted``
     Sent after a resolver write reached MongoDB: once per organization of a save
-    (``comments/save``, ``reactions/save``, ``recordings/save``, ``activities/save``)
-    and for each delete that removed something (``…/delete``). Keyword arguments:
+    (``comments/save``, ``reactions/save``, ``recordings/save``, ``activities/save``,
+    file uploads) and for each delete that removed something (``…/delete``). Keyword
+    arguments:
 
     - ``family``: ``"comments"``, ``"reactions"``, ``"recordings"``, ``"activities"``,
-      ``"notifications"``, or a file scope such as ``"attachments"``;
+      ``"notifications"``, or a file scope: ``"attachments"``, ``"recording-files"``;
     - ``organization_id``: the organization written to;
-    - ``record_ids``: tuple of the record ids written (annotation, activity,
-      notification or file ids);
+    - ``record_ids``: tuple of the record ids written (annotation, activity and
+      notification ids; a file's public id);
     - ``event``: Velt's event string of the request (``"comment.add"`` …) or ``None``.
 
     No payload text travels with them: a receiver that needs the content reads it
     back (e.g. ``CommentRepository().get_many(organization_id, record_ids)``).
-    Views that write outside the shared resolver base (file uploads) announce their
-    writes with :func:`notify_record_written`, e.g.
-    ``notify_record_written(type(self), "saved", family="attachments",
-    organization_id=org, record_ids=[file_id], event="attachment.add")``.
+    Resolver views send them with ``ResolverView.notify_written``; other code that
+    writes announces its writes with :func:`notify_record_written`, e.g.
+    ``notify_record_written(sender, "saved", family="attachments",
+    organization_id=org, record_ids=[public_id], event="attachment.add")``.
 
 Receivers run synchronously in the request. One that raises is logged (its name, the
 exception type and the traceback's frames, never the message or the arguments, which
