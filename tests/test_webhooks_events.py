@@ -98,6 +98,7 @@ def test_event_mention_is_enriched_from_the_store_and_directory(
     assert event.page_url == PAGE
     assert event.status == "Open"
     assert event.annotation is not None and "comments" in event.annotation
+    assert set(event.users()) == {SAM["userId"], ALEX["userId"], PRIYA["userId"]}
 
 
 def test_event_mention_email_has_the_stored_text_and_directory_address(

@@ -139,16 +139,47 @@ def _stored_thread(org: str | None, annotation_id: str | None) -> Obj | None:
         return None
 
 
-def _directory(user_ids: list[str], org: str | None) -> Mapping[str, Any]:
-    if not user_ids:
-        return {}
-    try:
-        return users.get_many(user_ids, org)
-    except Exception as err:  # an event is always built, with what is known
-        logger.warning(
-            "velt webhook: user directory unavailable (%s)", type(err).__name__
-        )
-        return {}
+def _scoped_id(kind: str, content: Obj, metadata: Obj, annotation: Obj) -> str | None:
+    """The organization or document id (``kind``), the ``client…`` variant first, from
+    the delivery's metadata, then the thread's, then the delivery itself."""
+    thread_md = _obj(annotation.get("metadata"))
+    key = f"{kind[0].lower()}{kind[1:]}Id"
+    return _first(
+        metadata.get(f"client{kind}Id"),
+        metadata.get(key),
+        thread_md.get(f"client{kind}Id"),
+        thread_md.get(key),
+        content.get(key),
+    )
+
+
+class _UserBook:
+    """The users an event names, looked up in the user directory in one query; the
+    delivery's own name and e-mail are the fallback."""
+
+    def __init__(self, refs: list[UserRef], org: str | None) -> None:
+        self.known: Mapping[str, Any] = {}
+        ids = list(dict.fromkeys(ref[0] for ref in refs))
+        if not ids:
+            return
+        try:
+            self.known = users.get_many(ids, org)
+        except Exception as err:  # an event is always built, with what is known
+            logger.warning(
+                "velt webhook: user directory unavailable (%s)", type(err).__name__
+            )
+
+    def user(self, ref: UserRef) -> VeltUser:
+        entry = _obj(self.known.get(ref[0]))
+        name = _first(entry.get("name"), ref[1])
+        email = _first(entry.get("email"), ref[2])
+        return VeltUser(ref[0], name, email)
+
+    def unique(self, refs: list[UserRef]) -> tuple[VeltUser, ...]:
+        seen: dict[str, VeltUser] = {}
+        for ref in refs:
+            seen.setdefault(ref[0], self.user(ref))
+        return tuple(seen.values())
 
 
 def build_event(delivery: Delivery) -> VeltWebhookEvent:
@@ -163,21 +194,8 @@ def build_event(delivery: Delivery) -> VeltWebhookEvent:
     source = _source(payload, content)
     annotation = _obj(content.get("commentAnnotation"))
     metadata = _obj(content.get("metadata")) or _obj(annotation.get("metadata"))
-    thread_md = _obj(annotation.get("metadata"))
-    org = _first(
-        metadata.get("clientOrganizationId"),
-        metadata.get("organizationId"),
-        thread_md.get("clientOrganizationId"),
-        thread_md.get("organizationId"),
-        content.get("organizationId"),
-    )
-    document = _first(
-        metadata.get("clientDocumentId"),
-        metadata.get("documentId"),
-        thread_md.get("clientDocumentId"),
-        thread_md.get("documentId"),
-        content.get("documentId"),
-    )
+    org = _scoped_id("Organization", content, metadata, annotation)
+    document = _scoped_id("Document", content, metadata, annotation)
     annotation_id = _first(
         annotation.get("annotationId"),
         content.get("annotationId"),
@@ -217,19 +235,8 @@ def build_event(delivery: Delivery) -> VeltWebhookEvent:
 
     refs = author_refs + mention_refs + assigned_refs + participant_refs + actor_refs
     refs += [r for group in recipients.values() for r in group]
-    known = _directory(list(dict.fromkeys(r[0] for r in refs)), org)
-
-    def user(ref: UserRef) -> VeltUser:
-        entry = _obj(known.get(ref[0]))
-        name = _first(entry.get("name"), ref[1])
-        email = _first(entry.get("email"), ref[2])
-        return VeltUser(ref[0], name, email)
-
-    def unique(group: list[UserRef]) -> tuple[VeltUser, ...]:
-        seen: dict[str, VeltUser] = {}
-        for ref in group:
-            seen.setdefault(ref[0], user(ref))
-        return tuple(seen.values())
+    book = _UserBook(refs, org)
+    user, unique = book.user, book.unique
 
     page = _obj(annotation.get("pageInfo")) or _obj(metadata.get("pageInfo"))
     denied = content.get("accessDeniedUsers")
