@@ -124,6 +124,14 @@ DEFAULTS: dict[str, Any] = {
         "audio/*",
         "text/plain",
     ],
+    # Velt REST API (velt_django.client.VeltClient). API_KEY and AUTH_TOKEN fall back to
+    # the VELT_API_KEY / VELT_AUTH_TOKEN environment variables; secrets have no default.
+    "API_KEY": None,
+    "AUTH_TOKEN": None,
+    "API_BASE_URL": "https://api.velt.dev",
+    # Seconds per HTTP attempt (connect and read), and retries of idempotent calls.
+    "API_TIMEOUT": 10,
+    "API_RETRIES": 3,
 }
 
 #: Keys holding dotted import paths; resolved objects are cached until VELT changes.
@@ -360,7 +368,6 @@ class VeltSettings:
     def ALLOW_INSECURE_SHARED_SECRET(self) -> bool:
         return self.get("ALLOW_INSECURE_SHARED_SECRET") is True
 
-
     # Velt webhooks
     @property
     def WEBHOOK_AUTH_TOKEN(self) -> str | None:
@@ -436,6 +443,29 @@ class VeltSettings:
     @property
     def FILE_INLINE_TYPES(self) -> list[str]:
         return [str(t).lower() for t in self.get("FILE_INLINE_TYPES") or []]
+
+    # Velt REST API (the environment fallback of the secrets lives in client.py)
+    @property
+    def API_KEY(self) -> str | None:
+        value = self.get("API_KEY")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def AUTH_TOKEN(self) -> str | None:
+        value = self.get("AUTH_TOKEN")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def API_BASE_URL(self) -> str:
+        return str(self.get("API_BASE_URL") or DEFAULTS["API_BASE_URL"]).rstrip("/")
+
+    @property
+    def API_TIMEOUT(self) -> float:
+        return float(self.get("API_TIMEOUT"))
+
+    @property
+    def API_RETRIES(self) -> int:
+        return int(self.get("API_RETRIES"))
 
 
 velt_settings = VeltSettings()
