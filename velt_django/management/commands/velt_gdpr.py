@@ -145,6 +145,9 @@ class Command(BaseCommand):
                 "to a file with --output FILE"
             )
         # The file is opened first: a path that cannot be written fails before the scan.
+        # Only a file this command creates is removed on failure: never a device such
+        # as /dev/null, nor a file that was there before.
+        created = output != "-" and not os.path.lexists(output)
         handle = None if output == "-" else _open_private(output)
         try:
             data = gdpr.export_user_data(user_id, organization, progress)
@@ -156,7 +159,8 @@ class Command(BaseCommand):
         except BaseException:
             if handle is not None:
                 handle.close()
-                os.unlink(output)  # no half-written export left behind
+                if created and os.path.isfile(output):
+                    os.unlink(output)  # no half-written export left behind
             raise
         if handle is not None:
             handle.close()
