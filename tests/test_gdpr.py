@@ -374,10 +374,25 @@ def test_export_refuses_an_object_as_user_id(unit: None) -> None:
         call_command("velt_gdpr", "export", "--user-id", "", stdout=io.StringIO())
 
 
-def test_export_database_unavailable_is_a_command_error(settings: Any) -> None:
+def test_export_database_unavailable_is_a_command_error(
+    settings: Any, tmp_path: Path
+) -> None:
     settings.VELT = {**settings.VELT, "SERVER_SELECTION_TIMEOUT_MS": 200}
+    target = tmp_path / "export.json"
     with pytest.raises(CommandError, match="GDPR export failed"):
-        run("export", "--user-id", GONE, "--output", os.devnull)
+        run("export", "--user-id", GONE, "--output", str(target))
+    assert not target.exists()  # no half-written export left behind
+
+
+def test_a_failed_export_keeps_a_file_it_did_not_create(
+    settings: Any, tmp_path: Path
+) -> None:
+    settings.VELT = {**settings.VELT, "SERVER_SELECTION_TIMEOUT_MS": 200}
+    target = tmp_path / "export.json"
+    target.write_text("earlier")
+    with pytest.raises(CommandError, match="GDPR export failed"):
+        run("export", "--user-id", GONE, "--output", str(target))
+    assert target.exists()
 
 
 def test_action_is_required() -> None:
@@ -635,3 +650,15 @@ def test_help_describes_both_actions() -> None:
     text = Command().create_parser("manage.py", "velt_gdpr").format_help()
     for word in ("export", "delete", "--user-id", "--dry-run", "--yes", "--output"):
         assert word in text
+
+
+def test_logs_carry_ids_and_counts_only(
+    unit: None, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    seed()
+    with caplog.at_level("DEBUG"):
+        run("export", "--user-id", GONE, "--output", str(tmp_path / "x.json"))
+        run("delete", "--user-id", GONE, "--yes")
+    assert "gdpr erase user=u_gone" in caplog.text
+    for pii in (SECRET, "Gone Person", "@example.test"):
+        assert pii not in caplog.text
