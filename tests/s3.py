@@ -13,7 +13,10 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from unittest import mock
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import boto3
 from botocore.config import Config
@@ -26,7 +29,6 @@ REGION = "us-east-1"
 FAKE_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": REGION,
     # A developer's ~/.aws must not change what the tests do.
     "AWS_CONFIG_FILE": "/nonexistent/velt-tests-aws-config",
@@ -97,6 +99,47 @@ def s3_client(endpoint: str) -> Any:
         aws_secret_access_key=FAKE_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
         config=Config(s3={"addressing_style": "path"}, signature_version="s3v4"),
     )
+
+
+#: Query parameters of a presigned GET and the ``get_object`` parameters they come from.
+_RESPONSE_OVERRIDES = {
+    "response-content-type": "ResponseContentType",
+    "response-content-disposition": "ResponseContentDisposition",
+}
+
+
+def presigned_method(url: str) -> str | None:
+    """The HTTP method a presigned S3 URL is validly signed for (``"GET"`` or
+    ``"HEAD"``), or ``None`` when its SigV4 signature matches neither.
+
+    moto does not check the signatures of presigned URLs, but S3 does, and the method is
+    part of what is signed. So the URL is signed again here, with the fake credentials,
+    at its own ``X-Amz-Date`` and with its own parameters, once per method, and the
+    signatures are compared.
+    """
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    signed_at = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ")
+    bucket, key = unquote(parts.path).lstrip("/").split("/", 1)
+    params = {"Bucket": bucket, "Key": key}
+    for name, param in _RESPONSE_OVERRIDES.items():
+        if name in query:
+            params[param] = query[name][0]
+    client = s3_client(f"{parts.scheme}://{parts.netloc}")
+    with mock.patch("botocore.auth.get_current_datetime", return_value=signed_at):
+        for method in ("GET", "HEAD"):
+            again = client.generate_presigned_url(
+                "get_object",
+                Params=params,
+                ExpiresIn=int(query["X-Amz-Expires"][0]),
+                HttpMethod=method,
+            )
+            if (
+                parse_qs(urlsplit(again).query)["X-Amz-Signature"]
+                == query["X-Amz-Signature"]
+            ):
+                return method
+    return None
 
 
 @dataclass

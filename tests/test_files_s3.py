@@ -35,6 +35,7 @@ from .s3 import (
     FAKE_ENVIRONMENT,
     Bucket,
     moto_s3_server,
+    presigned_method,
     storage_entry,
     unreachable_entry,
 )
@@ -278,6 +279,7 @@ def test_private_url_redirects_to_a_presigned_url_that_serves_the_bytes(
     assert query["X-Amz-Signature"]
     assert query["response-content-type"] == ["image/png"]
     assert query["response-content-disposition"] == ['inline; filename="mock-v2.png"']
+    assert presigned_method(location) == "GET"
 
     response = requests.get(location, timeout=10)
     assert response.status_code == 200
@@ -309,6 +311,25 @@ def test_presigned_url_honours_range(
 
     response = requests.get(location, headers={"Range": f"bytes={size}-"}, timeout=10)
     assert response.status_code == 416
+
+
+def test_head_is_redirected_to_a_url_signed_for_head(
+    db: Any, client: Client, bucket: Bucket
+) -> None:
+    """S3 signs the method: a presigned GET answers a HEAD (``curl -I``, link checkers,
+    some players) with 403 SignatureDoesNotMatch, so a HEAD gets a URL signed for HEAD."""
+    url = uploaded_url(client, "recording")
+    parts = urlsplit(url)
+    response = client.head(parts.path, {"sig": parse_qs(parts.query)["sig"][0]})
+    assert response.status_code == 302
+    location = response["Location"]
+    assert presigned_method(location) == "HEAD"
+    head = requests.head(location, timeout=10)
+    assert head.status_code == 200
+    assert head.headers["Content-Length"] == str(len(PNG))
+    assert head.headers["Content-Type"] == "image/png"
+    # A GET of the same private URL still gets a URL signed for GET.
+    assert presigned_method(presigned(client, url)) == "GET"
 
 
 def test_recording_is_served_for_seeking(

@@ -391,6 +391,9 @@ class FileDownloadView(CorsNoStoreMixin):
                         "ResponseContentDisposition": disposition or "inline",
                     },
                     expire=velt_settings.FILE_REDIRECT_SECONDS,
+                    # S3 signs the method: a HEAD sent to a URL presigned for GET
+                    # fails with 403, so a HEAD is redirected to a URL signed for HEAD.
+                    http_method="HEAD" if request.method == "HEAD" else None,
                 )
             except Exception as err:
                 logger.error(
