@@ -431,6 +431,8 @@ def test_webhook_answer_is_not_cached(db: Any, client: Client) -> None:
 
 def test_webhook_is_processed_after_the_answer(db: Any, settings: Any) -> None:
     # The processing runs in close(), which the server calls once the answer is sent.
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
     from django.test import RequestFactory
 
     from velt_django.views.webhooks import VeltWebhookView
@@ -447,6 +449,8 @@ def test_webhook_is_processed_after_the_answer(db: Any, settings: Any) -> None:
         HTTP_AUTHORIZATION=f"Basic {TOKEN}",
     )
     webhook_received.connect(receiver, weak=False)
+    # As Django's test client does: no request cycle, so no connection closing.
+    request_finished.disconnect(close_old_connections)
     try:
         response = VeltWebhookView.as_view()(request)
         assert response.status_code == 200 and seen == []
@@ -455,5 +459,6 @@ def test_webhook_is_processed_after_the_answer(db: Any, settings: Any) -> None:
         response.close()  # a second close does not process again
         assert seen == ["velt:wh-0001"]
     finally:
+        request_finished.connect(close_old_connections)
         webhook_received.disconnect(receiver)
     assert mail.outbox == []
