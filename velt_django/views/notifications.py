@@ -71,9 +71,7 @@ class DeleteNotificationsView(ResolverView):
             deleted = repo.delete_in_organizations(notification_id, allowed)
             deleted_in = allowed if deleted else []
         for org in deleted_in:
-            self.notify_written(
-                "deleted", FAMILY, org, [notification_id], delete.event
-            )
+            self.notify_written("deleted", FAMILY, org, [notification_id], delete.event)
         logger.info(
             "%s delete id=%s org=%s event=%s deleted=%d",
             FAMILY,
