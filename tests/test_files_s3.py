@@ -26,6 +26,7 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from velt_django.checks import check_settings
 from velt_django.exceptions import DatabaseUnavailableError
 from velt_django.repository.files import FileRepository
 
@@ -655,6 +656,39 @@ def test_public_mode_returns_the_storage_url(
     assert_success(response, read=False)
     assert len(bucket.keys()) == 1
     assert requests.get(url, timeout=10).status_code == 404
+
+
+def test_private_mode_on_an_unsigned_s3_storage_redirects_unsigned_and_warns(
+    db: Any, client: Client, bucket: Bucket, settings: Any
+) -> None:
+    """With ``querystring_auth`` off, the private route's redirect carries no signature:
+    the object is only readable if the bucket is public, and S3 refuses the
+    ``response-content-*`` overrides on unsigned requests. ``velt.W052`` says so."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        ALIAS: storage_entry(bucket.endpoint, bucket.name, querystring_auth=False),
+    }
+    location = presigned(client, uploaded_url(client, "attachment"))
+    query = parse_qs(urlsplit(location).query)
+    assert "X-Amz-Signature" not in query
+    assert requests.get(location, timeout=10).status_code == 403  # a private bucket
+    assert "velt.W052" in [m.id for m in check_settings()]
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        ALIAS: storage_entry(
+            bucket.endpoint, bucket.name, custom_domain="cdn.example.com"
+        ),
+    }
+    assert "velt.W052" in [m.id for m in check_settings()]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        ALIAS: storage_entry(bucket.endpoint, bucket.name),
+    }
+    assert "velt.W052" not in [m.id for m in check_settings()]
+    settings.VELT = {**settings.VELT, "FILE_URL_MODE": "public"}
+    ids = [m.id for m in check_settings()]
+    assert "velt.W052" not in ids and "velt.W050" in ids
 
 
 # The same round trip on the real wire-protocol server

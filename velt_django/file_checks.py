@@ -48,6 +48,32 @@ def _storage_checks(raw: Mapping[str, Any], mode: Any) -> list[CheckMessage]:
                     id="velt.W050",
                 )
             )
+        # The private route redirects to storage.url(): unsigned there, it only works
+        # on a public bucket (anyone holding the object URL reads it), and S3 refuses
+        # the response-content-type/-disposition overrides on unsigned requests (400).
+        if (
+            mode == "private"
+            and str(entry.get("BACKEND", "")).endswith("S3Storage")
+            and (
+                options.get("querystring_auth", True) is False
+                or (
+                    options.get("custom_domain")
+                    and not options.get("cloudfront_key_id")
+                )
+            )
+        ):
+            messages.append(
+                Warning(
+                    f"Private file URLs of {scope.lower()}s redirect to URLs of an S3 "
+                    "storage that does not sign them (querystring_auth False, or a "
+                    "custom_domain without a CloudFront key): the objects would have to "
+                    "be public, and S3 refuses the type and disposition overrides of "
+                    "the redirect on unsigned requests.",
+                    hint='Keep "querystring_auth" on for the storage behind private URLs, '
+                    'or use FILE_URL_MODE "public".',
+                    id="velt.W052",
+                )
+            )
     return messages
 
 
