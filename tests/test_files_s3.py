@@ -23,7 +23,6 @@ import requests
 from boto3.s3.transfer import TransferConfig
 from botocore.awsrequest import AWSResponse
 from django.core.files.storage import storages
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from velt_django.checks import check_settings
@@ -41,13 +40,10 @@ from .s3 import (
     storage_entry,
     unreachable_entry,
 )
+from .uploads import COLLECTION, DOC, ORG, PATHS, SCOPES, request_part
+from .uploads import upload as upload_file
 
-ORG = "acme-corp"
-DOC = "spec-2024-q3"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64
-PATHS = {"attachment": "attachments", "recording": "recordings/files"}
-SCOPES = pytest.mark.parametrize("scope", ["attachment", "recording"])
-COLLECTION = "velt_files"
 KEY = re.compile(r"velt/(attachment|recording)/([^/]+)/([^/]+)/[A-Za-z0-9_-]{22}")
 
 
@@ -89,27 +85,6 @@ def db(mongo_db: Any, bucket: Bucket) -> Any:
 
 
 # Requests
-def request_part(
-    attachment_id: Any = 284117,
-    name: str = "mock-v2.png",
-    mime: str = "image/png",
-    doc: str = DOC,
-) -> dict[str, Any]:
-    """The ``request`` JSON of a Velt upload (§9.2)."""
-    return {
-        "attachment": {"attachmentId": attachment_id, "name": name, "mimeType": mime},
-        "metadata": {
-            "organizationId": ORG,
-            "documentId": doc,
-            "folderId": "design-reviews",
-            "attachmentId": attachment_id,
-            "commentAnnotationId": "Qm3r8XvT2pLkA9dWzF1c",
-            "apiKey": "pk_live_3bT9xQ",
-        },
-        "event": "attachment.add",
-    }
-
-
 def upload(
     client: Client,
     scope: str,
@@ -120,11 +95,8 @@ def upload(
     attachment_id: Any = 284117,
 ) -> Any:
     """POST ``file`` + ``request`` as multipart/form-data, the way the SDK sends them."""
-    data = {
-        "file": SimpleUploadedFile(name, content, content_type=mime),
-        "request": json.dumps(request_part(attachment_id, name, mime)),
-    }
-    return client.post(f"/velt/{PATHS[scope]}/save", data, **principal("u_8841", ORG))
+    req = request_part(attachment_id, name=name, mime=mime)
+    return upload_file(client, scope, content, req, filename=name, content_type=mime)
 
 
 def uploaded_url(client: Client, scope: str, content: bytes = PNG, **kw: Any) -> str:

@@ -29,79 +29,15 @@ from velt_django.repository.files import FileRepository
 from ..auth import principal
 from ..contracts import assert_failure
 from ..contracts import assert_success as assert_envelope
+from ..uploads import COLLECTION, DOC, ORG, PATHS, PNG, SCOPES, request_part, upload
 
-ORG = "acme-corp"
 OTHER = "globex"
-DOC = "spec-2024-q3"
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
-PATHS = {"attachment": "attachments", "recording": "recordings/files"}
-SCOPES = pytest.mark.parametrize("scope", ["attachment", "recording"])
-COLLECTION = "velt_files"
 
 
 def assert_success(response: Any, *, read: bool) -> dict[str, Any]:
     """The success envelope's ``data`` (uploads answer ``{"url": …}``)."""
     body = assert_envelope(response, read=read)
     return dict(body.get("data", body))
-
-
-def request_part(
-    attachment_id: Any = 284117,
-    org: Any = ORG,
-    doc: Any = DOC,
-    name: str = "mock-v2.png",
-    mime: str = "image/png",
-    **attachment: Any,
-) -> dict[str, Any]:
-    """The ``request`` JSON of a Velt upload (§9.2)."""
-    return {
-        "attachment": {
-            "attachmentId": attachment_id,
-            "name": name,
-            "mimeType": mime,
-            **attachment,
-        },
-        "metadata": {
-            "organizationId": org,
-            "documentId": doc,
-            "folderId": "design-reviews",
-            "attachmentId": attachment_id,
-            "commentAnnotationId": "Qm3r8XvT2pLkA9dWzF1c",
-            "apiKey": "pk_live_3bT9xQ",
-        },
-        "event": "attachment.add",
-    }
-
-
-def upload(
-    client: Client,
-    scope: str,
-    content: bytes = PNG,
-    req: Any = None,
-    *,
-    as_: tuple[str, ...] | None = ("u_8841", ORG),
-    filename: str = "mock-v2.png",
-    content_type: str = "image/png",
-    request_as_file: bool = False,
-    fields: dict[str, Any] | None = None,
-    **extra: Any,
-) -> Any:
-    """POST a multipart upload the way the Velt SDK builds it: ``file`` + ``request``."""
-    data: dict[str, Any] = {
-        "file": SimpleUploadedFile(filename, content, content_type=content_type)
-    }
-    body = json.dumps(request_part() if req is None else req)
-    if request_as_file:
-        data["request"] = SimpleUploadedFile(
-            "blob", body.encode(), content_type="application/json"
-        )
-    else:
-        data["request"] = body
-    if fields is not None:
-        data = {**data, **fields}
-        data = {k: v for k, v in data.items() if v is not None}
-    headers = principal(*as_) if as_ else {}
-    return client.post(f"/velt/{PATHS[scope]}/save", data, **headers, **extra)
 
 
 def delete(
