@@ -12,7 +12,7 @@ from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.errors import BulkWriteError
 
 from ..conf import velt_settings
-from ..exceptions import DatabaseUnavailableError, RecordTooLargeError, RepositoryError
+from ..exceptions import RecordTooLargeError, RepositoryError
 from .annotations import AnnotationRepository
 from .base import BaseRepository, Document, RecordWrite
 from .errors import translate_errors
@@ -79,48 +79,10 @@ class ActivityRepository(BaseRepository):
         (or by recreating the index), and the index is dropped when retention is off."""
         names = super().ensure_indexes()
         days = velt_settings.ACTIVITY_RETENTION_DAYS
-        with translate_errors("index_information"):
-            current = self.collection.index_information().get(TTL_INDEX)
-        if days is None:
-            if current is not None:
-                with translate_errors("drop_index"):
-                    self.collection.drop_index(TTL_INDEX)
-                logger.info("activity retention off: dropped %s", TTL_INDEX)
-            return names
-        seconds = days * DAY_SECONDS
-        if current is not None and current.get("expireAfterSeconds") != seconds:
-            self._change_ttl(seconds)
-        else:
-            model = IndexModel(
-                [("createdAt", ASCENDING)], name=TTL_INDEX, expireAfterSeconds=seconds
-            )
-            with translate_errors("create_indexes"):
-                self.collection.create_indexes([model])
-        return [*names, TTL_INDEX]
-
-    def _change_ttl(self, seconds: int) -> None:
-        try:
-            with translate_errors("collMod"):
-                self.db.command(
-                    {
-                        "collMod": self.collection_name(),
-                        "index": {"name": TTL_INDEX, "expireAfterSeconds": seconds},
-                    }
-                )
-            return
-        except DatabaseUnavailableError:
-            raise
-        except (RepositoryError, NotImplementedError):
-            # A server that refuses collMod on this index (mongomock has no collMod at
-            # all): drop and recreate it with the new expiry instead.
-            pass
-        logger.info("recreating %s with a new expiry", TTL_INDEX)
-        model = IndexModel(
-            [("createdAt", ASCENDING)], name=TTL_INDEX, expireAfterSeconds=seconds
-        )
-        with translate_errors("create_indexes"):
-            self.collection.drop_index(TTL_INDEX)
-            self.collection.create_indexes([model])
+        seconds = None if days is None else days * DAY_SECONDS
+        if self.ensure_ttl_index(TTL_INDEX, "createdAt", seconds):
+            names.append(TTL_INDEX)
+        return names
 
     # ---- reads -------------------------------------------------------------------
 

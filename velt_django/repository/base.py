@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
-from pymongo import IndexModel
+from pymongo import ASCENDING, IndexModel
 from pymongo.collection import Collection
 from pymongo.database import Database
 
 from ..conf import velt_settings
-from ..exceptions import RecordTooLargeError
+from ..exceptions import DatabaseUnavailableError, RecordTooLargeError, RepositoryError
 from .connection import get_database
 from .errors import translate_errors
 from .keys import escape_payload, unescape_value
 
 Document = dict[str, Any]
+
+logger = logging.getLogger(__name__)
 
 
 class StoredRecord(NamedTuple):
@@ -74,6 +77,43 @@ class BaseRepository:
             return []
         with translate_errors("create_indexes"):
             return list(self.collection.create_indexes(list(self.indexes)))
+
+    def ensure_ttl_index(self, name: str, field: str, seconds: int | None) -> bool:
+        """Keep the TTL index ``name`` on ``field`` at ``seconds`` (``None``: no TTL,
+        the index is dropped). A changed expiry is applied with ``collMod``; a server
+        that refuses it (mongomock has no ``collMod``) gets the index dropped and
+        recreated. An unavailable database is raised, never papered over. Returns
+        whether the index exists afterwards."""
+        with translate_errors("index_information"):
+            current = self.collection.index_information().get(name)
+        if seconds is None:
+            if current is not None:
+                with translate_errors("drop_index"):
+                    self.collection.drop_index(name)
+                logger.info("%s: dropped TTL index %s", self.collection_name(), name)
+            return False
+        model = IndexModel([(field, ASCENDING)], name=name, expireAfterSeconds=seconds)
+        if current is not None and current.get("expireAfterSeconds") == seconds:
+            return True
+        if current is not None:
+            try:
+                with translate_errors("collMod"):
+                    self.db.command(
+                        {
+                            "collMod": self.collection_name(),
+                            "index": {"name": name, "expireAfterSeconds": seconds},
+                        }
+                    )
+                return True
+            except DatabaseUnavailableError:
+                raise
+            except (RepositoryError, NotImplementedError):
+                logger.info("recreating %s with a new expiry", name)
+                with translate_errors("drop_index"):
+                    self.collection.drop_index(name)
+        with translate_errors("create_indexes"):
+            self.collection.create_indexes([model])
+        return True
 
     def stored_documents(
         self, organization_id: str, record_ids: Sequence[str]

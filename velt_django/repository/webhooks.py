@@ -10,7 +10,7 @@ from typing import ClassVar
 from pymongo import ASCENDING, IndexModel
 
 from ..conf import velt_settings
-from ..exceptions import DatabaseUnavailableError, DuplicateRecordError, RepositoryError
+from ..exceptions import DuplicateRecordError
 from .base import BaseRepository
 from .errors import translate_errors
 
@@ -38,39 +38,8 @@ class WebhookDeliveryRepository(BaseRepository):
         ``WEBHOOK_DEDUP_DAYS`` is applied with ``collMod`` (or by recreating the index)."""
         names = super().ensure_indexes()
         seconds = velt_settings.WEBHOOK_DEDUP_DAYS * DAY_SECONDS
-        with translate_errors("index_information"):
-            current = self.collection.index_information().get(TTL_INDEX)
-        if current is not None and current.get("expireAfterSeconds") != seconds:
-            self._change_ttl(seconds)
-        elif current is None:
-            self._create_ttl(seconds)
+        self.ensure_ttl_index(TTL_INDEX, "receivedAt", seconds)
         return [*names, TTL_INDEX]
-
-    def _create_ttl(self, seconds: int) -> None:
-        model = IndexModel(
-            [("receivedAt", ASCENDING)], name=TTL_INDEX, expireAfterSeconds=seconds
-        )
-        with translate_errors("create_indexes"):
-            self.collection.create_indexes([model])
-
-    def _change_ttl(self, seconds: int) -> None:
-        try:
-            with translate_errors("collMod"):
-                self.db.command(
-                    {
-                        "collMod": self.collection_name(),
-                        "index": {"name": TTL_INDEX, "expireAfterSeconds": seconds},
-                    }
-                )
-            return
-        except DatabaseUnavailableError:
-            raise
-        except (RepositoryError, NotImplementedError):
-            pass  # no collMod (mongomock) or refused: recreate the index instead
-        logger.info("recreating %s with a new expiry", TTL_INDEX)
-        with translate_errors("drop_index"):
-            self.collection.drop_index(TTL_INDEX)
-        self._create_ttl(seconds)
 
     def claim(self, webhook_id: str) -> bool:
         """Record ``webhook_id`` as received; ``False`` when it was already recorded
