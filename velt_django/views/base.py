@@ -20,13 +20,13 @@ from rest_framework.views import APIView
 
 from .. import cors, responses
 from ..access import is_document_scoped
+from ..bodies import read_limited
 from ..conf import velt_settings
 from ..exceptions import (
     DatabaseUnavailableError,
     Forbidden,
     InvalidInput,
     InvalidRecordError,
-    PayloadTooLarge,
     RecordTooLargeError,
     RepositoryError,
     ResolverError,
@@ -67,28 +67,9 @@ class _ParsedBodyParser(BaseParser):
 
 
 def read_raw_body(request: Request) -> bytes:
-    """The request body bytes, at most ``MAX_BODY_SIZE`` of them, whatever the declared
-    ``Content-Type``; kept where ``HttpRequest.body`` looks (CSRF checks read it).
-
-    Reads from the stream itself, so Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is never
-    what rejects first (CONTRACT §2.1).
-    """
-    django_request = request._request
-    limit = velt_settings.MAX_BODY_SIZE
-    try:
-        declared = int(django_request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise InvalidInput("invalid Content-Length") from None
-    if declared > limit:
-        raise PayloadTooLarge(f"request body exceeds {limit} bytes")
-    if hasattr(django_request, "_body"):
-        raw: bytes = django_request._body
-    else:
-        raw = django_request.read(limit + 1)
-        django_request._body = raw
-    if len(raw) > limit:
-        raise PayloadTooLarge(f"request body exceeds {limit} bytes")
-    return raw
+    """The request body bytes, at most ``MAX_BODY_SIZE`` of them (see
+    :func:`velt_django.bodies.read_limited`)."""
+    return read_limited(request._request, velt_settings.MAX_BODY_SIZE)
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:

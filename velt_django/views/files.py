@@ -32,6 +32,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from .. import cors, files, responses
+from ..bodies import declared_length
 from ..conf import MiB, velt_settings
 from ..exceptions import Forbidden, InvalidInput, ResolverError, StorageError
 from ..repository.files import FileRepository
@@ -92,11 +93,7 @@ class UploadFileView(ResolverView):
         if not content_type.lower().startswith("multipart/form-data"):
             raise drf_exceptions.UnsupportedMediaType(content_type)
         max_size = velt_settings.max_file_size(self.scope)
-        try:
-            declared = int(django_request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise InvalidInput("invalid Content-Length") from None
-        if declared > max_size + FORM_OVERHEAD:
+        if declared_length(django_request) > max_size + FORM_OVERHEAD:
             raise files_too_large(max_size)
         # Authentication, permissions and throttles before a byte of the body is read.
         APIView.initial(self, request, *args, **kwargs)

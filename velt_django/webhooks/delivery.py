@@ -12,10 +12,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 
+from ..bodies import read_limited
 from ..conf import velt_settings
 from ..exceptions import (
     InvalidInput,
-    PayloadTooLarge,
     VeltConfigurationError,
     VeltImproperlyInstalled,
     WebhookRefused,
@@ -107,19 +107,8 @@ def check_signature(request: HttpRequest, raw: bytes) -> None:
 
 
 def read_body(request: HttpRequest) -> bytes:
-    """The body, at most ``WEBHOOK_MAX_BODY_SIZE`` bytes (413 beyond), read from the
-    stream so that Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is not what refuses."""
-    limit = velt_settings.WEBHOOK_MAX_BODY_SIZE
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise InvalidInput("invalid Content-Length") from None
-    if declared > limit:
-        raise PayloadTooLarge(f"the delivery exceeds {limit} bytes")
-    raw = request.read(limit + 1)
-    if len(raw) > limit:
-        raise PayloadTooLarge(f"the delivery exceeds {limit} bytes")
-    return raw
+    """The body, at most ``WEBHOOK_MAX_BODY_SIZE`` bytes (413 beyond)."""
+    return read_limited(request, velt_settings.WEBHOOK_MAX_BODY_SIZE, "the delivery")
 
 
 def unwrap(body: dict[str, Any]) -> dict[str, Any]:
