@@ -75,3 +75,17 @@ def velt_orgs_claim(
     if isinstance(orgs, Sequence):
         return organization_id in orgs
     return False
+
+
+def principal_id(request: Any) -> str | None:
+    """The id of the authenticated caller (token ``sub``, or the user's id), if any."""
+    claims = getattr(request, "auth", None)
+    if isinstance(claims, Mapping):
+        sub = claims.get("sub")
+        if isinstance(sub, str) and sub:
+            return sub
+    user = getattr(request, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    value = getattr(user, "user_id", None) or getattr(user, "pk", None)
+    return None if value is None else str(value)

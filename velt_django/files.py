@@ -321,3 +321,61 @@ def external_record(
         "sha256": "external:" + digest,
         "createdAt": datetime.now(timezone.utc),
     }
+
+
+# Serving
+def storage_of(record: Mapping[str, Any]) -> Storage:
+    """The storage a file was saved to (its record names the ``STORAGES`` key)."""
+    alias = str(record.get("storage") or "default")
+    try:
+        return storages[alias]
+    except InvalidStorageError:
+        logger.error(
+            "%s file org=%s: its storage %r is not configured",
+            record.get("scope"),
+            record.get("organizationId"),
+            alias,
+        )
+        raise StorageError("storage missing") from None
+
+
+def _redirects(storage: Storage) -> bool:
+    """Whether files of ``storage`` are served by a redirect to a presigned URL
+    (django-storages' S3 backend) rather than streamed through Django."""
+    try:
+        from storages.backends.s3 import S3Storage
+    except ImportError:  # the s3 extra is not installed
+        return False
+    return isinstance(storage, S3Storage)
+
+
+def presigned_url(
+    record: Mapping[str, Any], content_type: str, disposition: str, *, head: bool
+) -> str | None:
+    """A short-lived URL of the object (``FILE_REDIRECT_SECONDS``) that answers with
+    ``content_type`` and ``disposition``, or ``None`` when the file's storage is
+    streamed through Django instead (anything but S3)."""
+    storage = storage_of(record)
+    if not _redirects(storage):
+        return None
+    try:
+        url: str = storage.url(  # type: ignore[call-arg]
+            str(record["storageKey"]),
+            parameters={
+                "ResponseContentType": content_type,
+                "ResponseContentDisposition": disposition,
+            },
+            expire=velt_settings.FILE_REDIRECT_SECONDS,
+            # S3 signs the method: a HEAD sent to a URL presigned for GET fails with
+            # 403, so a HEAD is redirected to a URL signed for HEAD.
+            http_method="HEAD" if head else None,
+        )
+    except Exception as err:
+        logger.error(
+            "%s file org=%s: presign failed (%s)",
+            record.get("scope"),
+            record.get("organizationId"),
+            type(err).__name__,
+        )
+        raise StorageError("presign failed") from err
+    return url

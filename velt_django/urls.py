@@ -15,10 +15,10 @@ from .views.activities import (
     SaveActivitiesView,
 )
 from .views.comments import DeleteCommentsView, GetCommentsView, SaveCommentsView
+from .views.downloads import FileDownloadView
 from .views.files import (
     DeleteFileView,
     DeleteRecordingFileView,
-    FileDownloadView,
     UploadFileView,
     UploadRecordingFileView,
 )

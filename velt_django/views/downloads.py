@@ -1,0 +1,214 @@
+"""The stable private URL of a stored file (CONTRACT §9.5): ``f/<public id>/<name>``."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from typing import IO, Any, ClassVar
+
+from django.http import (
+    FileResponse,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.utils.http import content_disposition_header
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.request import Request
+
+from .. import files
+from ..access import principal_id
+from ..conf import velt_settings
+from ..exceptions import StorageError
+from ..repository.files import FileRepository
+from .base import CorsNoStoreMixin, ResolverView
+
+logger = logging.getLogger(__name__)
+
+_STREAM_CHUNK = 256 * 1024
+
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+_TYPE_TOKEN = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
+    """A single ``Range`` as (start, end inclusive); ``None`` to serve the whole file
+    (no header, several ranges or an unparsable one); ``False`` if unsatisfiable."""
+    if not header:
+        return None
+    match = _RANGE.fullmatch(header.strip())
+    if match is None:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:
+        length = int(last)
+        if length == 0 or size == 0:
+            return False
+        return max(0, size - length), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        return False
+    return start, end
+
+
+def _chunks(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
+    try:
+        handle.seek(start)
+        left = length
+        while left > 0:
+            data = handle.read(min(_STREAM_CHUNK, left))
+            if not data:
+                break
+            left -= len(data)
+            yield data
+    finally:
+        handle.close()
+
+
+class FileDownloadView(CorsNoStoreMixin):
+    """The stable private URL of a file (§9.5): ``<prefix>f/<public id>/<name>``.
+
+    Access is decided per request, by ``VELT["FILE_ACCESS"]``: ``"signature"`` admits
+    the URL's ``sig`` parameter when it is the HMAC of this file and its organization;
+    ``"session"`` admits a caller that the resolver authentication recognises (the
+    Django session cookie an ``<img>`` sends, or a bearer token on a ``fetch``) and that
+    the ``ORGANIZATION_ACCESS`` policy allows to ``get`` the file's organization and
+    document. Then the file is streamed (local storage; ``Range`` supported) or the
+    caller is redirected to a short-lived presigned URL (S3).
+    """
+
+    permission_classes: ClassVar[list[Any]] = []  # type: ignore[misc]
+    renderer_classes = ResolverView.renderer_classes
+    versioning_class = None
+
+    def get_authenticators(self) -> list[Any]:
+        return [cls() for cls in velt_settings.AUTHENTICATION_CLASSES]
+
+    get_throttles = ResolverView.get_throttles
+    get_exception_handler = ResolverView.get_exception_handler
+    perform_content_negotiation = ResolverView.perform_content_negotiation
+
+    def perform_authentication(self, request: Request) -> None:
+        # Lazy: a valid signature needs no credential, so a stale header must not 401.
+        return None
+
+    def finalize_response(
+        self, request: Request, response: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # The path holds the capability and the file's name: Django's request logger
+        # must not write it (§16.7); failures were logged here without it.
+        response._has_been_logged = True
+        if response.status_code in (200, 206, 304):
+            response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+    def get(self, request: Request, public_id: str, name: str = "") -> HttpResponseBase:
+        record = (
+            FileRepository().by_public_id(public_id)
+            if files.is_public_id(public_id)
+            else None
+        )
+        if record is None or record.get("external"):
+            raise drf_exceptions.NotFound()
+        org = str(record["organizationId"])
+        scope = str(record.get("scope"))
+        if not self.admitted(request, record):
+            logger.info("%s download org=%s refused", scope, org)
+            if principal_id(request) is None:
+                raise drf_exceptions.NotAuthenticated()
+            raise drf_exceptions.PermissionDenied()
+        return self.serve(request, record)
+
+    def admitted(self, request: Request, record: Mapping[str, Any]) -> bool:
+        org = str(record["organizationId"])
+        modes = velt_settings.FILE_ACCESS
+        signature = request.query_params.get("sig", "")
+        if "signature" in modes and files.signature_valid(
+            str(record["publicId"]), org, signature
+        ):
+            return True
+        if "session" in modes and principal_id(request) is not None:
+            doc = record.get("documentId")
+            hook = velt_settings.ORGANIZATION_ACCESS
+            return bool(hook(request, "get", org, [str(doc)] if doc else []))
+        return False
+
+    def serve(self, request: Request, record: Mapping[str, Any]) -> HttpResponseBase:
+        scope = str(record.get("scope"))
+        org = str(record["organizationId"])
+        mime = files.base_type(str(record.get("mimeType") or ""))
+        content_type = (
+            mime if _TYPE_TOKEN.fullmatch(mime) else "application/octet-stream"
+        )
+        inline = files.served_inline(content_type)
+        disposition = (
+            content_disposition_header(not inline, str(record.get("name") or "file"))
+            or "inline"
+        )
+        storage = files.storage_of(record)
+        key = str(record["storageKey"])
+        etag = '"{}"'.format(record.get("sha256", ""))
+
+        target = files.presigned_url(
+            record, content_type, disposition, head=request.method == "HEAD"
+        )
+        if target is not None:
+            response: HttpResponseBase = HttpResponseRedirect(target)
+            response["Cache-Control"] = "no-store"
+            return response
+
+        size = int(record.get("size") or 0)
+        headers = {
+            "Content-Type": content_type,
+            "Accept-Ranges": "bytes",
+            "ETag": etag,
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        }
+        headers["Content-Disposition"] = disposition
+        if request.headers.get("If-None-Match") == etag:
+            return HttpResponse(status=304, headers=headers)
+        byte_range = _byte_range(request.headers.get("Range"), size)
+        if_range = request.headers.get("If-Range")
+        if if_range is not None and if_range != etag:
+            byte_range = None
+        if byte_range is False:
+            headers["Content-Range"] = f"bytes */{size}"
+            return HttpResponse(status=416, headers=headers)
+        if request.method == "HEAD":
+            headers["Content-Length"] = str(size)
+            return HttpResponse(status=200, headers=headers)
+        try:
+            handle = storage.open(key, "rb")
+        except FileNotFoundError:
+            logger.error("%s download org=%s: the stored object is missing", scope, org)
+            raise drf_exceptions.NotFound() from None
+        except Exception as err:
+            logger.error(
+                "%s download org=%s: storage read failed (%s)",
+                scope,
+                org,
+                type(err).__name__,
+            )
+            raise StorageError("storage read failed") from err
+        if isinstance(byte_range, tuple):
+            start, end = byte_range
+            length = end - start + 1
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+            headers["Content-Length"] = str(length)
+            return StreamingHttpResponse(
+                _chunks(handle, start, length), status=206, headers=headers
+            )
+        response = FileResponse(handle, status=200)
+        # FileResponse guesses type and name from the storage key; ours win.
+        for header, value in headers.items():
+            response[header] = value
+        response["Content-Length"] = str(size)
+        return response
