@@ -13,9 +13,9 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from . import __version__
-from .conf import velt_settings
-from .exceptions import VeltAPIError, VeltConfigurationError
+from .. import __version__
+from ..conf import velt_settings
+from ..exceptions import VeltAPIError, VeltConfigurationError
 
 logger = logging.getLogger(__name__)
 
