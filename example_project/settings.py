@@ -131,12 +131,19 @@ STORAGES: dict[str, Any] = {
 }
 _s3_bucket = os.environ.get("VELT_S3_BUCKET", "").strip()
 if _s3_bucket:
+    from boto3.s3.transfer import TransferConfig
+
+    # boto3 holds up to 10 parts of 8 MiB per upload by default; 2 × 5 MiB keeps a
+    # 100 MiB upload near 20 MiB of worker memory (benchmarks/README.md, "Files").
+    _transfer = TransferConfig(max_concurrency=2, multipart_chunksize=5 * 1024 * 1024)
+    _transfer.max_in_memory_upload_chunks = 2
     STORAGES["velt_files"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": _s3_bucket,
             "endpoint_url": os.environ.get("VELT_S3_ENDPOINT_URL") or None,
             "region_name": os.environ.get("VELT_S3_REGION") or None,
+            "transfer_config": _transfer,
         },
     }
 

@@ -530,3 +530,64 @@ def test_example_project_file_saved_before_a_restart_is_served_after_it(
             assert response.read() == content[8:16]
     finally:
         second.stop()
+
+
+@pytest.mark.mongo
+def test_example_project_keeps_files_in_the_s3_bucket_it_is_given(
+    tmp_path: Path,
+) -> None:
+    """``VELT_S3_BUCKET`` (+ endpoint) puts the example's uploads into that bucket, with
+    the bounded transfer settings; the private URL redirects to a presigned URL."""
+    import requests
+
+    from .s3 import FAKE_ENVIRONMENT, Bucket, moto_s3_server
+
+    content = b"recording-bytes-" * 4096
+    request_part = {
+        "attachment": {
+            "attachmentId": 905321,
+            "name": "rec.webm",
+            "mimeType": "video/webm",
+        },
+        "metadata": {"organizationId": "example-org", "documentId": "example-doc"},
+    }
+    body, content_type = _multipart(
+        {
+            "file": ("rec.webm", "video/webm", content),
+            "request": (None, "", json.dumps(request_part).encode()),
+        }
+    )
+    with moto_s3_server() as endpoint:
+        bucket = Bucket(endpoint).create()
+        env = _env(
+            VELT_EXAMPLE_DATA_DIR=str(tmp_path / "data"),
+            VELT_S3_BUCKET=bucket.name,
+            VELT_S3_ENDPOINT_URL=endpoint,
+            VELT_S3_REGION="us-east-1",
+            **FAKE_ENVIRONMENT,
+        )
+        port = _free_port()
+        server = ExampleServer(port, tmp_path / "data", "--noreload", env=env)
+        try:
+            server.wait_until_serving()
+            upload = urllib.request.Request(
+                f"http://127.0.0.1:{port}/velt/recordings/files/save",
+                data=body,
+                headers={"Content-Type": content_type},
+                method="POST",
+            )
+            with _opener.open(upload, timeout=60) as response:
+                url = json.loads(response.read())["data"]["url"]
+            (key,) = bucket.keys()
+            assert key.startswith("velt/recording/example-org/example-doc/")
+            assert bucket.read(key) == content
+            assert not (tmp_path / "data" / "files").exists()
+            http = requests.Session()
+            http.trust_env = False  # no proxy from the environment for loopback
+            redirect = http.get(url, allow_redirects=False, timeout=60)
+            assert redirect.status_code == 302
+            assert redirect.headers["Location"].startswith(endpoint)
+            served = http.get(redirect.headers["Location"], timeout=60)
+            assert served.content == content
+        finally:
+            server.stop()
