@@ -48,12 +48,14 @@ def add_cors_headers(request: HttpRequest, response: HttpResponse) -> HttpRespon
     return response
 
 
-def preflight_response(request: HttpRequest) -> HttpResponse:
+def preflight_response(
+    request: HttpRequest, methods: str = "POST, OPTIONS"
+) -> HttpResponse:
     """Answer an ``OPTIONS`` preflight: no authentication, no envelope."""
     response = HttpResponse(status=200)
     if allowed_origin(request) is not None and not handled_by_host(request):
         headers = list(_BASE_HEADERS) + velt_settings.CORS_EXTRA_ALLOWED_HEADERS
-        response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response["Access-Control-Allow-Methods"] = methods
         response["Access-Control-Allow-Headers"] = ", ".join(headers)
         response["Access-Control-Max-Age"] = str(velt_settings.CORS_MAX_AGE)
     return add_cors_headers(request, response)

@@ -1139,3 +1139,31 @@ def test_a_failing_signal_receiver_never_fails_the_upload(
     finally:
         signals.record_saved.disconnect(broken)
     assert len(stored_files(media)) == 1
+
+
+def test_preflight_of_the_file_url_allows_get_with_a_bearer_header(
+    db: Any, client: Client, settings: Any
+) -> None:
+    """A page on another origin may fetch() the file with its bearer token (session
+    access): the preflight allows GET and the Authorization header."""
+    origin = "https://app.example.com"
+    settings.VELT = {
+        **settings.VELT,
+        "CORS_ALLOWED_ORIGINS": [origin],
+        "FILE_ACCESS": ["session"],
+    }
+    url = assert_success(upload(client, "attachment"), read=True)["url"]
+    path = urlsplit(url).path
+    preflight = client.options(
+        path,
+        HTTP_ORIGIN=origin,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization",
+    )
+    assert preflight.status_code == 200
+    assert "GET" in preflight["Access-Control-Allow-Methods"]
+    assert "Authorization" in preflight["Access-Control-Allow-Headers"]
+    assert preflight["Access-Control-Allow-Origin"] == origin
+    served = client.get(path, HTTP_ORIGIN=origin, **principal("u_9", ORG))
+    assert served.status_code == 200
+    assert served["Access-Control-Allow-Origin"] == origin

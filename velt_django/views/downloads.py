@@ -18,7 +18,7 @@ from django.utils.http import content_disposition_header
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.request import Request
 
-from .. import files
+from .. import cors, files
 from ..access import principal_id
 from ..conf import velt_settings
 from ..exceptions import StorageError
@@ -93,6 +93,12 @@ class FileDownloadView(CorsNoStoreMixin):
     get_throttles = ResolverView.get_throttles
     get_exception_handler = ResolverView.get_exception_handler
     perform_content_negotiation = ResolverView.perform_content_negotiation
+
+    def options(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        # A fetch() with a bearer token from another origin preflights a GET.
+        return cors.preflight_response(request._request, "GET, HEAD, OPTIONS")
 
     def perform_authentication(self, request: Request) -> None:
         # Lazy: a valid signature needs no credential, so a stale header must not 401.
