@@ -29,18 +29,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .directory import DjangoUserDirectory, get_directory
-from .exceptions import RepositoryError
-from .files import remove_file
-from .management.progress import Progress
-from .repository.activities import ActivityRepository
-from .repository.base import BaseRepository, Document, StoredRecord
-from .repository.comments import CommentRepository
-from .repository.files import FileRepository
-from .repository.merge import js_string
-from .repository.notifications import NotificationRepository
-from .repository.reactions import ReactionRepository
-from .repository.recordings import RecordingRepository
+from ..directory import DjangoUserDirectory, get_directory
+from ..exceptions import RepositoryError
+from ..files import remove_file
+from ..management.progress import Progress
+from ..repository.activities import ActivityRepository
+from ..repository.base import BaseRepository, Document, StoredRecord
+from ..repository.comments import CommentRepository
+from ..repository.files import FileRepository
+from ..repository.merge import js_string
+from ..repository.notifications import NotificationRepository
+from ..repository.reactions import ReactionRepository
+from ..repository.recordings import RecordingRepository
 
 logger = logging.getLogger(__name__)
 

@@ -15,25 +15,25 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .conf import velt_settings
-from .directory import MongoUserDirectory, User, get_directory
-from .exceptions import InvalidInput, InvalidRecordError, RecordTooLargeError
-from .files import external_record
-from .management.progress import Progress
-from .repository.activities import ActivityRepository
-from .repository.annotations import AnnotationRepository
-from .repository.base import Document, RecordWrite
-from .repository.comments import CommentRepository
-from .repository.files import FileRepository
-from .repository.merge import merge_payload
-from .repository.notifications import NotificationRepository
-from .repository.reactions import ReactionRepository
-from .repository.recordings import RecordingRepository
-from .repository.users import UserWrite
-from .repository.velt_py import DEFAULT_COLLECTIONS, VeltPySource
-from .serializers.base import document_of, id_value, organization_of
-from .serializers.files import attachment_id_value
-from .users import user_write
+from ..conf import velt_settings
+from ..directory import MongoUserDirectory, User, get_directory
+from ..exceptions import InvalidInput, InvalidRecordError, RecordTooLargeError
+from ..files import external_record
+from ..management.progress import Progress
+from ..repository.activities import ActivityRepository
+from ..repository.annotations import AnnotationRepository
+from ..repository.base import Document, RecordWrite
+from ..repository.comments import CommentRepository
+from ..repository.files import FileRepository
+from ..repository.merge import merge_payload
+from ..repository.notifications import NotificationRepository
+from ..repository.reactions import ReactionRepository
+from ..repository.recordings import RecordingRepository
+from ..repository.users import UserWrite
+from ..repository.velt_py import DEFAULT_COLLECTIONS, VeltPySource
+from ..serializers.base import document_of, id_value, organization_of
+from ..serializers.files import attachment_id_value
+from ..users import user_write
 
 logger = logging.getLogger(__name__)
 
