@@ -135,6 +135,17 @@ class ExampleServer:
         with _opener.open(request, timeout=60) as response:
             return response.status, json.loads(response.read())
 
+    def upload(self, path: str, body: bytes, content_type: str) -> str:
+        """POST a multipart body (see :func:`_multipart`); returns ``data.url``."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/velt/{path}",
+            data=body,
+            headers={"Content-Type": content_type},
+            method="POST",
+        )
+        with _opener.open(request, timeout=60) as response:
+            return str(json.loads(response.read())["data"]["url"])
+
     def stop(self) -> int:
         """SIGTERM the whole group (the autoreloader's child too); returns the exit code."""
         if self.proc.poll() is None:
@@ -504,14 +515,7 @@ def test_example_project_file_saved_before_a_restart_is_served_after_it(
     first = ExampleServer(port, data_dir, "--noreload")
     try:
         first.wait_until_serving()
-        upload = urllib.request.Request(
-            f"http://127.0.0.1:{port}/velt/attachments/save",
-            data=body,
-            headers={"Content-Type": content_type},
-            method="POST",
-        )
-        with _opener.open(upload, timeout=60) as response:
-            url = json.loads(response.read())["data"]["url"]
+        url = first.upload("attachments/save", body, content_type)
     finally:
         first.stop()
     assert url.startswith(f"http://127.0.0.1:{port}/velt/f/")
@@ -570,14 +574,7 @@ def test_example_project_keeps_files_in_the_s3_bucket_it_is_given(
         server = ExampleServer(port, tmp_path / "data", "--noreload", env=env)
         try:
             server.wait_until_serving()
-            upload = urllib.request.Request(
-                f"http://127.0.0.1:{port}/velt/recordings/files/save",
-                data=body,
-                headers={"Content-Type": content_type},
-                method="POST",
-            )
-            with _opener.open(upload, timeout=60) as response:
-                url = json.loads(response.read())["data"]["url"]
+            url = server.upload("recordings/files/save", body, content_type)
             (key,) = bucket.keys()
             assert key.startswith("velt/recording/example-org/example-doc/")
             assert bucket.read(key) == content
