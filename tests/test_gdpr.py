@@ -39,6 +39,9 @@ KEY_FIELDS = (
     "userId",
     "storageKey",
 )
+# The file lookup asks Django's user model which pk older session uploads recorded.
+pytestmark = pytest.mark.django_db
+
 COLLECTIONS = (
     "velt_comment_annotations",
     "velt_reaction_annotations",
@@ -662,3 +665,109 @@ def test_logs_carry_ids_and_counts_only(
     assert "gdpr erase user=u_gone" in caplog.text
     for pii in (SECRET, "Gone Person", "@example.test"):
         assert pii not in caplog.text
+
+
+# ---- files uploaded with a session cookie ---------------------------------------------
+
+
+@pytest.fixture
+def session_uploads(mongo_db: Any, settings: Any, tmp_path: Path, db: Any) -> Any:
+    """Cookie mode (tests/urls_browser.py: ``alice`` is a member of ``acme``), files on
+    a temporary local storage."""
+    from .urls_browser import COOKIE_MODE_SETTINGS, COOKIE_MODE_VELT
+
+    for key, value in COOKIE_MODE_SETTINGS.items():
+        setattr(settings, key, value)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    settings.VELT = {**settings.VELT, **COOKIE_MODE_VELT}
+    return mongo_db
+
+
+def session_upload(username: str, attachment_id: int) -> dict[str, Any]:
+    """Upload a file over HTTP as the Django user ``username`` (session cookie)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from .uploads import request_part, upload
+
+    browser = Client(enforce_csrf_checks=True)
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    browser.force_login(user)
+    browser.cookies["csrftoken"] = "c" * 32
+    response = upload(
+        browser,
+        "attachment",
+        req=request_part(attachment_id=attachment_id, org="acme"),
+        as_=None,
+        HTTP_X_CSRFTOKEN="c" * 32,
+    )
+    assert response.status_code == 200, response.content
+    data: dict[str, Any] = response.json()["data"]
+    return data
+
+
+def test_session_uploads_are_exported_and_erased_by_velt_user_id(
+    session_uploads: Any, tmp_path: Path
+) -> None:
+    session_upload("alice", 11)
+    record = session_uploads["velt_files"].find_one({"attachmentId": 11})
+    assert record["uploadedBy"] == "alice"  # the Velt id, never the Django pk
+    key = record["storageKey"]
+    assert storages["default"].exists(key)
+
+    target = tmp_path / "export.json"
+    run("export", "--user-id", "alice", "--output", str(target))
+    exported = json.loads(target.read_text())["files"]
+    assert [f["attachmentId"] for f in exported] == [11]
+
+    run("delete", "--user-id", "alice", "--yes")
+    assert session_uploads["velt_files"].count_documents({}) == 0
+    assert not storages["default"].exists(key)
+
+
+def test_older_session_upload_records_holding_the_pk_are_matched(
+    session_uploads: Any, tmp_path: Path
+) -> None:
+    """Records written before uploadedBy held the Velt id carry the uploader's Django
+    pk and no ``uploadedByKind``: they belong to the user with that pk. A current record
+    whose Velt id equals that pk belongs to someone else and is left alone."""
+    from django.contrib.auth import get_user_model
+
+    alice = get_user_model().objects.create(username="alice")
+    pk = str(alice.pk)
+    files = FileRepository()
+    for public_id, uploaded_by, kind in (
+        ("legacy-alice", pk, None),
+        ("current-user-named-pk", pk, "velt"),
+    ):
+        record = {
+            "scope": "attachment",
+            "organizationId": "acme",
+            "documentId": "d",
+            "attachmentId": public_id,
+            "sha256": public_id,
+            "storage": "default",
+            "storageKey": f"velt/attachment/acme/d/{public_id}",
+            "publicId": public_id,
+            "url": f"https://files.example/{public_id}",
+            "uploadedBy": uploaded_by,
+        }
+        if kind:
+            record["uploadedByKind"] = kind
+        files.insert(record)
+
+    target = tmp_path / "export.json"
+    run("export", "--user-id", "alice", "--output", str(target))
+    exported = json.loads(target.read_text())["files"]
+    assert [f["publicId"] for f in exported] == ["legacy-alice"]
+
+    target_pk = tmp_path / "export-pk.json"
+    run("export", "--user-id", pk, "--output", str(target_pk))
+    exported = json.loads(target_pk.read_text())["files"]
+    assert [f["publicId"] for f in exported] == ["current-user-named-pk"]

@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from .conf import velt_settings
+
 Policy = TypeVar("Policy", bound=Callable[..., bool])
 
 
@@ -77,8 +79,24 @@ def velt_orgs_claim(
     return False
 
 
+def velt_user_id(user: Any) -> str | None:
+    """The Velt user id of a Django user: its ``VELT["USER_FIELDS"]["userId"]``
+    attribute (or method), the id the user directory answers and the token view puts in
+    ``sub``; ``None`` when the user has no such value."""
+    field = velt_settings.USER_FIELDS.get("userId") or "username"
+    value = getattr(user, field, None)
+    if callable(value):
+        value = value()
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value)
+    return text or None
+
+
 def principal_id(request: Any) -> str | None:
-    """The id of the authenticated caller (token ``sub``, or the user's id), if any."""
+    """The Velt user id of the authenticated caller, if any: the token's ``sub``, a
+    token principal's ``user_id``, or a Django user's mapped Velt id
+    (:func:`velt_user_id`), never its primary key unless the mapping names ``pk``."""
     claims = getattr(request, "auth", None)
     if isinstance(claims, Mapping):
         sub = claims.get("sub")
@@ -87,5 +105,8 @@ def principal_id(request: Any) -> str | None:
     user = getattr(request, "user", None)
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    value = getattr(user, "user_id", None) or getattr(user, "pk", None)
-    return None if value is None else str(value)
+    if hasattr(user, "user_id"):
+        # A principal that is no Django user (token, shared secret): its own id or none.
+        value = user.user_id
+        return None if value is None else str(value) or None
+    return velt_user_id(user)

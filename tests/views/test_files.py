@@ -821,12 +821,8 @@ def test_file_access_with_a_real_django_session_cookie(
     )
     url = assert_success(response, read=True)["url"]
     assert "sig=" not in url
-    assert cookie_mode[COLLECTION].find_one()["uploadedBy"] == str(
-        __import__("django.contrib.auth", fromlist=["get_user_model"])
-        .get_user_model()
-        .objects.get(username="alice")
-        .pk
-    )
+    # The Velt user id (USER_FIELDS["userId"]: the username), not the Django pk.
+    assert cookie_mode[COLLECTION].find_one()["uploadedBy"] == "alice"
     assert fetch(Client(), url).status_code == 401
     assert fetch(signed_in("bob"), url).status_code == 403
     served = fetch(alice, url)

@@ -27,6 +27,10 @@ from .keys import escape_value
 #: Stored fields never returned to callers of the repository.
 _HIDDEN = {"_id": 0}
 
+#: ``uploadedByKind`` of records whose ``uploadedBy`` is a Velt user id (every record
+#: written since the field exists; older ones may hold a session user's Django pk).
+UPLOADER_VELT_ID = "velt"
+
 #: An attachment id after §9.3 step 4: an integer, or a non-numeric string.
 AttachmentId = int | str
 
@@ -113,10 +117,29 @@ class FileRepository(BaseRepository):
         with translate_errors("find"):
             return list(self.collection.find(query, _HIDDEN).limit(100))
 
-    def find_by_uploader(self, user_id: str) -> list[Document]:
-        """Every file record whose upload was made by ``user_id`` (GDPR exports)."""
+    def find_by_uploader(
+        self, user_id: str, legacy_ids: Sequence[str] = (), *, legacy_self: bool = True
+    ) -> list[Document]:
+        """Every file record whose upload was made by Velt user ``user_id`` (GDPR).
+
+        Records written before ``uploadedByKind`` existed hold either a token's ``sub``
+        or a session uploader's Django primary key. ``legacy_ids`` (the user's pk) match
+        such records; ``legacy_self=False`` stops ``user_id`` itself from matching them
+        (when ``user_id`` is another Django user's pk, they are that user's uploads).
+        """
+        branches: list[dict[str, Any]] = [
+            {"uploadedBy": user_id, "uploadedByKind": UPLOADER_VELT_ID}
+        ]
+        legacy = [i for i in dict.fromkeys(legacy_ids) if i != user_id]
+        if legacy_self:
+            legacy.append(user_id)
+        if legacy:
+            branches.append(
+                {"uploadedBy": {"$in": legacy}, "uploadedByKind": {"$exists": False}}
+            )
+        query = branches[0] if len(branches) == 1 else {"$or": branches}
         with translate_errors("find"):
-            return list(self.collection.find({"uploadedBy": user_id}, _HIDDEN))
+            return list(self.collection.find(query, _HIDDEN))
 
     # Writes
     @staticmethod

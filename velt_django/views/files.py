@@ -28,7 +28,7 @@ from ..access import principal_id
 from ..bodies import declared_length
 from ..conf import MiB, velt_settings
 from ..exceptions import Forbidden, InvalidInput, ResolverError
-from ..repository.files import FileRepository
+from ..repository.files import UPLOADER_VELT_ID, FileRepository
 from ..serializers.files import parse_file_delete, parse_upload_request
 from ..uploads import ParsedUpload, parse_upload
 from .base import (
@@ -128,6 +128,9 @@ class UploadFileView(ResolverView):
             "event": parsed.event,
             "extra": FileRepository.escape_extra(parsed.extra),
             "uploadedBy": principal_id(request),
+            # Marks uploadedBy as a Velt user id: older records of session uploads
+            # hold the Django pk instead (FileRepository.find_by_uploader).
+            "uploadedByKind": UPLOADER_VELT_ID,
         }
         stored = files.store(
             request._request,

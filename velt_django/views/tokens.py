@@ -12,6 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
 from .. import cors, responses
+from ..access import velt_user_id
 from ..conf import velt_settings
 from ..exceptions import Forbidden, ResolverError, VeltConfigurationError
 from ..tokens import issue_token
@@ -21,13 +22,13 @@ logger = logging.getLogger(__name__)
 
 
 def user_id_of(user: Any) -> str:
-    """The Velt user id of a Django user: ``USER_FIELDS["userId"]`` (an attribute or a
-    method name), as the user directory answers it."""
-    field = velt_settings.USER_FIELDS.get("userId") or "username"
-    value = getattr(user, field)
-    if callable(value):
-        value = value()
-    return str(value)
+    """The Velt user id of a Django user (:func:`velt_django.access.velt_user_id`)."""
+    user_id = velt_user_id(user)
+    if user_id is None:
+        raise VeltConfigurationError(
+            'The signed-in user has no value for VELT["USER_FIELDS"]["userId"].'
+        )
+    return user_id
 
 
 class ResolverTokenView(CorsNoStoreMixin):
