@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -19,6 +20,7 @@ import responses
 
 from velt_django import __version__
 from velt_django.client import GDPR_DELETE_TIMEOUT, VeltClient
+from velt_django.client.base import RETRY_AFTER_CAP
 from velt_django.conf import velt_settings
 from velt_django.exceptions import VeltAPIError, VeltConfigurationError
 
@@ -1019,6 +1021,105 @@ def test_client_urllib3_sends_non_idempotent_post_once(
             client.add_users(organization_id="org-1", users=[{"userId": "u"}])
     assert caught.value.status == 503
     assert _FlakyHandler.seen == {"/v2/users/add": 1}
+
+
+class _BusyHandler(BaseHTTPRequestHandler):
+    """Answers every request with ``status`` and ``headers`` (a busy Velt)."""
+
+    status = 429
+    headers_out: dict[str, str] = {}
+    count = 0
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        type(self).count += 1
+        payload = json.dumps({"error": {"status": "BUSY"}}).encode()
+        self.send_response(self.status)
+        for name, value in self.headers_out.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def busy_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    _BusyHandler.count = 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BusyHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Records the retry pauses instead of sleeping; the monotonic clock moves on by
+    each pause, so deadlines see the time as if it had been slept."""
+    slept: list[float] = []
+    real_monotonic = time.monotonic
+
+    def fake_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(time, "sleep", fake_sleep)
+    monkeypatch.setattr(time, "monotonic", lambda: real_monotonic() + sum(slept))
+    return slept
+
+
+def test_client_caps_retry_after_at_the_attempt_timeout(
+    busy_server: str, pauses: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_BusyHandler, "status", 429)
+    monkeypatch.setattr(_BusyHandler, "headers_out", {"Retry-After": "4"})
+    client = VeltClient(KEY, TOKEN, base_url=busy_server, timeout=1, retries=3)
+    started = time.monotonic()
+    with client, pytest.raises(VeltAPIError) as caught:
+        client.get_users(organization_id="org-1")
+    assert caught.value.status == 429
+    assert pauses == [1, 1]  # not the 4 s asked for
+    # The deadline is 4 x 1 s: after 2 s, a pause and an attempt would reach it.
+    assert _BusyHandler.count == 3
+    assert time.monotonic() - started < 4
+    assert KEY not in str(caught.value) and TOKEN not in str(caught.value)
+
+
+def test_client_caps_a_long_retry_after(
+    busy_server: str, pauses: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_BusyHandler, "status", 503)
+    monkeypatch.setattr(_BusyHandler, "headers_out", {"Retry-After": "3600"})
+    with VeltClient(KEY, TOKEN, base_url=busy_server, timeout=30, retries=1) as client:
+        with pytest.raises(VeltAPIError):
+            client.get_users(organization_id="org-1")
+    assert pauses == [RETRY_AFTER_CAP]
+    assert _BusyHandler.count == 2
+
+
+def test_client_stops_retrying_before_the_deadline(
+    busy_server: str, pauses: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Backoff of 0, 2 and 4 s: the third retry would end after 1 s x 4 attempts.
+    monkeypatch.setattr(_BusyHandler, "status", 503)
+    monkeypatch.setattr(_BusyHandler, "headers_out", {})
+    client = VeltClient(
+        KEY, TOKEN, base_url=busy_server, timeout=1, retries=3, backoff_factor=1
+    )
+    started = time.monotonic()
+    with client, pytest.raises(VeltAPIError) as caught:
+        client.get_users(organization_id="org-1")
+    assert caught.value.status == 503
+    assert pauses == [2]
+    assert _BusyHandler.count == 3
+    assert time.monotonic() - started < 4
 
 
 # ---- system checks of the REST API keys (velt.E030-E033) -----------------------------

@@ -54,4 +54,8 @@ class VeltClient(
     ``Retry-After``) on connection errors, timeouts, 429 and 5xx. Calls that create
     something (``add_*``, ``broadcast_event``) could create it twice, so they are only
     retried when the connection could not be opened, i.e. nothing was sent.
+    A ``Retry-After`` is honoured up to 10 s (``RETRY_AFTER_CAP``) or the timeout,
+    whichever is shorter, and a call with its retries and pauses gets at most
+    ``timeout x (retries + 1)`` seconds: a retry that could not end by then is not
+    made, and the last answer or error is raised.
     """

@@ -7,15 +7,22 @@ import os
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, Literal, TypedDict, TypeVar
+from contextvars import ContextVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
 from .. import __version__
 from ..conf import velt_settings
 from ..exceptions import VeltAPIError, VeltConfigurationError
+
+if TYPE_CHECKING:
+    from urllib3.connectionpool import ConnectionPool
+    from urllib3.response import BaseHTTPResponse
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +30,10 @@ USER_AGENT = f"velt-django/{__version__}"
 
 #: Answers worth another attempt of an idempotent call: rate limit and server trouble.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+#: The longest ``Retry-After`` honoured, in seconds (urllib3 alone waits up to 6 hours);
+#: the wait is also cut to the attempt's timeout when that is shorter.
+RETRY_AFTER_CAP = 10.0
 
 #: Velt documents that deleting a user's data "may take up to 5 minutes" to answer.
 GDPR_DELETE_TIMEOUT = 330.0
@@ -32,6 +43,7 @@ Record = Mapping[str, Any]
 AccessType = Literal["organizationPrivate", "restricted", "public"]
 Order = Literal["asc", "desc"]
 _Client = TypeVar("_Client", bound="BaseClient")
+_Retry = TypeVar("_Retry", bound="_BoundedRetry")
 
 
 class _ResourceKey(TypedDict):
@@ -78,6 +90,66 @@ def _body(extra: Record | None = None, /, **fields: Any) -> JSONObject:
     if extra:
         data.update(extra)
     return {"data": data}
+
+
+class _Budget(NamedTuple):
+    deadline: float  # time.monotonic() by which the call must be over
+    attempt: float  # the timeout of one attempt, in seconds
+
+
+#: The budget of the call in progress in this thread (or task); set by BaseClient.call.
+_budget: ContextVar[_Budget | None] = ContextVar("velt_client_budget", default=None)
+
+
+class _BoundedRetry(Retry):
+    """urllib3's ``Retry`` with a short ``Retry-After`` and a deadline per call.
+
+    A ``Retry-After`` is honoured up to :data:`RETRY_AFTER_CAP` or the attempt's timeout,
+    whichever is shorter. Another attempt is only made when its pause plus a whole
+    attempt's timeout ends before the call's deadline; otherwise the retries stop and
+    the caller gets the last answer (or error), as when the retries run out.
+    """
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        budget = _budget.get()
+        cap = (
+            RETRY_AFTER_CAP if budget is None else min(RETRY_AFTER_CAP, budget.attempt)
+        )
+        return min(super().parse_retry_after(retry_after), cap)
+
+    def _wait(self, response: BaseHTTPResponse | None) -> float:
+        """The pause before the next attempt, chosen as urllib3's ``sleep`` does."""
+        if self.respect_retry_after_header and response is not None:
+            retry_after = self.get_retry_after(response)
+            if retry_after:
+                return retry_after
+        return self.get_backoff_time()
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        wait = self._wait(response)
+        if wait > 0:
+            time.sleep(wait)
+
+    def increment(
+        self: _Retry,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> _Retry:
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        budget = _budget.get()
+        if budget is not None:
+            wait = retry._wait(response)
+            if time.monotonic() + wait + budget.attempt >= budget.deadline:
+                logger.warning(
+                    "Velt API %s: not retried, the call's deadline would pass", url
+                )
+                reason = error or ResponseError("the call's deadline would pass")
+                raise MaxRetryError(_pool, url, reason) from reason  # type: ignore[arg-type]
+        return retry
 
 
 class BaseClient:
@@ -145,7 +217,7 @@ class BaseClient:
 
     def _retry(self, idempotent: bool) -> Retry:
         if idempotent:
-            return Retry(
+            return _BoundedRetry(
                 total=self.retries,
                 connect=self.retries,
                 read=self.retries,
@@ -160,7 +232,7 @@ class BaseClient:
         # POST is not an allowed method here (an empty set would allow every method),
         # so answers and read errors are final; only a connection that could not be
         # opened, i.e. nothing was sent, is tried again.
-        return Retry(
+        return _BoundedRetry(
             total=self.retries,
             connect=self.retries,
             read=0,
@@ -236,6 +308,11 @@ class BaseClient:
         env = session.merge_environment_settings(url, {}, None, None, None)
         adapter = session.get_adapter(url) if idempotent else single_attempt
         wait = self.timeout if timeout is None else timeout
+        # The whole call, retries and their pauses included, gets the time of one
+        # attempt per try: timeout x (retries + 1); see _BoundedRetry.
+        budget = _budget.set(
+            _Budget(time.monotonic() + wait * (self.retries + 1), wait)
+        )
         started = time.perf_counter()
         try:
             response = adapter.send(
@@ -253,6 +330,8 @@ class BaseClient:
             raise VeltAPIError(
                 f"Velt API {path}: connection failed ({type(err).__name__})"
             ) from err
+        finally:
+            _budget.reset(budget)
         elapsed_ms = (time.perf_counter() - started) * 1000
         return self._parse(path, response, elapsed_ms)
 
