@@ -921,6 +921,38 @@ def test_unsatisfiable_range_is_416(db: Any, client: Client) -> None:
     assert served["Content-Range"] == f"bytes */{len(PNG)}"
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "bytes=0-" + "9" * 5000,
+        "bytes=" + "1" * 5000 + "-",
+        "bytes=-" + "7" * 5000,
+        "bytes=0-" + "9" * 19,
+        "bytes=\u0660-\u0669",  # Arabic-Indic digits: not a byte range
+    ],
+)
+def test_range_with_oversized_or_odd_numbers_serves_the_whole_file(
+    db: Any, client: Client, header: str
+) -> None:
+    url = assert_success(upload(client, "recording"), read=True)["url"]
+    served = fetch(client, url, HTTP_RANGE=header)
+    assert served.status_code == 200 and body_of(served) == PNG
+
+
+def test_range_within_the_digit_bound_past_the_end_is_416_or_clamped(
+    db: Any, client: Client
+) -> None:
+    url = assert_success(upload(client, "recording"), read=True)["url"]
+    past = fetch(client, url, HTTP_RANGE="bytes=" + "9" * 18 + "-")
+    assert past.status_code == 416
+    assert past["Content-Range"] == f"bytes */{len(PNG)}"
+    clamped = fetch(client, url, HTTP_RANGE="bytes=10-" + "9" * 18)
+    assert clamped.status_code == 206 and body_of(clamped) == PNG[10:]
+    assert clamped["Content-Range"] == f"bytes 10-{len(PNG) - 1}/{len(PNG)}"
+    whole = fetch(client, url, HTTP_RANGE="bytes=-" + "9" * 18)
+    assert whole.status_code == 206 and body_of(whole) == PNG
+
+
 def test_if_range_with_another_etag_serves_everything(db: Any, client: Client) -> None:
     url = assert_success(upload(client, "recording"), read=True)["url"]
     served = fetch(client, url, HTTP_RANGE="bytes=0-1", HTTP_IF_RANGE='"old"')

@@ -30,13 +30,21 @@ logger = logging.getLogger(__name__)
 _STREAM_CHUNK = 256 * 1024
 
 
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+#: A single byte range. Positions of more than 18 ASCII digits (past 10**18 bytes, far
+#: beyond any file) do not match, so ``int()`` never sees thousands of digits.
+_RANGE = re.compile(r"bytes=([0-9]{0,18})-([0-9]{0,18})")
 _TYPE_TOKEN = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
 
 
 def _byte_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
     """A single ``Range`` as (start, end inclusive); ``None`` to serve the whole file
-    (no header, several ranges or an unparsable one); ``False`` if unsatisfiable."""
+    (no header, several ranges or an unparsable one); ``False`` if unsatisfiable.
+
+    Per RFC 9110 §14.2 a server may ignore a ``Range`` it does not parse: several ranges,
+    other units and positions longer than :data:`_RANGE` allows get the whole file
+    (200). A parsed range is answered per §14.1.2: a start at or past the end is
+    unsatisfiable (416); an end past it, or a suffix longer than the file, is clamped to
+    the last byte (206)."""
     if not header:
         return None
     match = _RANGE.fullmatch(header.strip())
