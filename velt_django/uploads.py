@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,13 +163,23 @@ def _text_of(post: Any, files: Any, name: str) -> str | None:
         raise InvalidInput(f"the {name} part is not UTF-8") from None
 
 
+def _lowercase_media_type(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """``META`` with the media type of ``CONTENT_TYPE`` in lower case: media types are
+    case-insensitive (RFC 9110 §8.3.1) but Django's parser only accepts
+    ``multipart/…``. The parameters, the case-sensitive boundary among them, are kept."""
+    media_type, sep, params = str(meta.get("CONTENT_TYPE", "")).partition(";")
+    return {**meta, "CONTENT_TYPE": media_type.strip().lower() + sep + params}
+
+
 def parse_upload(
     request: HttpRequest, max_file_size: int, max_json_size: int
 ) -> ParsedUpload:
     """Stream the multipart body of ``request``; see the module docstring."""
     handler = VeltUploadHandler(max_file_size, max_json_size)
     try:
-        parser = MultiPartParser(request.META, request, [handler], request.encoding)
+        parser = MultiPartParser(
+            _lowercase_media_type(request.META), request, [handler], request.encoding
+        )
         post, files = parser.parse()
         return ParsedUpload(
             file=handler.file_part,

@@ -401,6 +401,31 @@ def test_multipart_without_boundary_is_400(
     assert_nothing_stored(db, media)
 
 
+@pytest.mark.parametrize("media_type", ["MULTIPART/FORM-DATA", "Multipart/Form-Data"])
+def test_media_type_of_an_upload_is_case_insensitive(
+    db: Any, client: Client, media: Path, media_type: str
+) -> None:
+    from django.test.client import BOUNDARY, encode_multipart
+
+    body = encode_multipart(
+        BOUNDARY,
+        {
+            "file": SimpleUploadedFile("mock-v2.png", PNG, content_type="image/png"),
+            "request": json.dumps(request_part()),
+        },
+    )
+    response = client.post(
+        "/velt/attachments/save",
+        body,
+        # The boundary keeps its case: it is matched byte for byte in the body.
+        content_type=f"{media_type}; boundary={BOUNDARY}",
+        **principal("u_8841", ORG),
+    )
+    url = assert_success(response, read=True)["url"]
+    assert body_of(fetch(client, url)) == PNG
+    assert len(stored_files(media)) == 1
+
+
 @pytest.mark.parametrize(
     "name",
     [
