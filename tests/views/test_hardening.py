@@ -512,3 +512,28 @@ def test_host_throttle_answers_429_envelope(
     other = post_json("comments/get", body, as_=("u_other", ORG))
     assert_success(other, read=True)
     cache.clear()
+
+
+def test_scoped_orgless_delete_keeps_a_record_moved_after_the_check(
+    scoped: Any, post_json: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The policy allows the open document the record was found under; a save that
+    lands between that check and the delete moves it to a secret document. The delete
+    is for the document that was checked, so the record stays."""
+    from velt_django.repository.annotations import AnnotationRepository
+
+    locate = AnnotationRepository.locate
+
+    def locate_then_move(self: Any, record_id: str) -> Any:
+        found = locate(self, record_id)
+        scoped[COMMENTS].update_one(
+            {"annotationId": record_id}, {"$set": {"documentId": "secret-doc"}}
+        )
+        return found
+
+    monkeypatch.setattr(AnnotationRepository, "locate", locate_then_move)
+    assert_success(
+        post_json("comments/delete", {"commentAnnotationId": "open-1"}), read=False
+    )
+    assert stored(scoped, "open-1") is not None
+    assert ("delete", ORG, ["open-doc"]) in policies.CALLS

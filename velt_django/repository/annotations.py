@@ -8,7 +8,7 @@ import datetime
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 from pymongo import ASCENDING, IndexModel, UpdateOne
@@ -362,15 +362,30 @@ class AnnotationRepository(BaseRepository):
             return self.collection.delete_one(query).deleted_count
 
     def delete_in_organizations(
-        self, record_id: str, organization_ids: Sequence[str]
+        self,
+        record_id: str,
+        organization_ids: Sequence[str],
+        *,
+        documents: Mapping[str, str | None] | None = None,
     ) -> int:
-        """Delete the record with this id in each of the given organizations."""
+        """Delete the record with this id in each of the given organizations.
+
+        ``documents`` maps an organization to the document its authorization decision
+        was made for: the record is deleted there only while it is still stored under
+        that document (a save may have moved it since it was located).
+        """
         if not organization_ids:
             return 0
+        query: Document
+        if documents is None:
+            query = {"organizationId": {"$in": list(organization_ids)}}
+        else:
+            query = {
+                "$or": [
+                    {"organizationId": org, "documentId": documents.get(org)}
+                    for org in organization_ids
+                ]
+            }
+        query[self.id_field] = record_id
         with translate_errors("delete_many"):
-            return self.collection.delete_many(
-                {
-                    "organizationId": {"$in": list(organization_ids)},
-                    self.id_field: record_id,
-                }
-            ).deleted_count
+            return self.collection.delete_many(query).deleted_count

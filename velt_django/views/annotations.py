@@ -108,13 +108,17 @@ class AnnotationDeleteView(AnnotationView):
             deleted_in = [org] if deleted else []
         else:
             # Org-less delete (§2.5): only in organizations (and, for a document-scoped
-            # policy, documents) this caller may delete from.
-            allowed = [
-                org
+            # policy, documents) this caller may delete from; the delete names the
+            # document each decision was made for, so a record moved meanwhile stays.
+            checked = {
+                org: doc
                 for org, doc in repo.locate(record_id)
                 if self.is_allowed(request, org, [doc] if scoped and doc else [])
-            ]
-            deleted = repo.delete_in_organizations(record_id, allowed)
+            }
+            allowed = sorted(checked)
+            deleted = repo.delete_in_organizations(
+                record_id, allowed, documents=checked if scoped else None
+            )
             deleted_in = allowed if deleted else []
         for org in deleted_in:
             self.notify_written(
