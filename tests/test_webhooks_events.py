@@ -5,19 +5,22 @@ receivers that raise; and that nothing of the content reaches the logs."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import smtplib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail.backends import locmem
 from django.test import Client
 
 from velt_django import users
 from velt_django.signals import webhook_received
-from velt_django.webhooks import VeltWebhookEvent
+from velt_django.webhooks import VeltUser, VeltWebhookEvent
 
 from .contracts import assert_success
 from .families import ORG
+from .userapp import directories
 from .webhook_helpers import (
     ALEX,
     FIRST_TEXT,
@@ -271,6 +274,160 @@ def test_event_email_failure_never_fails_the_delivery(
     assert_success(deliver(client, basic_event()), read=False)
     assert len(events) == 1
     assert "notification e-mails failed" in caplog.text
+
+
+# ---- whom e-mails go to: the directory's members, never addresses from payloads -------
+
+EVIL = "attacker@evil.example"
+
+
+def addresses(outbox: list[Any]) -> list[str]:
+    return sorted(address for m in outbox for address in m.to)
+
+
+def test_event_stored_thread_cannot_choose_addresses_or_author(
+    db: Any,
+    client: Client,
+    events: list[VeltWebhookEvent],
+    mailoutbox: list[EmailMultiAlternatives],
+) -> None:
+    # A member of the organization saves the reply with a faked author and a mention
+    # carrying an e-mail of their choosing; Velt's delivery says Alex wrote it.
+    thread = stored_thread()
+    reply = thread["comments"]["660913"]
+    reply["from"] = {"userId": SAM["userId"], "name": "Your CEO", "email": EVIL}
+    reply["to"] = [
+        {"userId": "x", "name": "Evil", "email": EVIL},
+        {"userId": PRIYA["userId"], "email": "priya@evil.example"},
+    ]
+    post = json_poster(client)
+    body = {"commentAnnotation": {"thread-1": thread}}
+    assert_success(post("comments/save", body, as_=("u_test", ORG)), read=False)
+
+    assert_success(deliver(client, basic_event()), read=False)
+    (event,) = events
+    assert event.author == VeltUser(ALEX["userId"], ALEX["name"], ALEX["email"])
+    ghost = next(u for u in event.mentioned_users if u.user_id == "x")
+    assert (ghost.name, ghost.email) == (None, None)
+    assert addresses(mailoutbox) == [PRIYA["email"], SAM["email"]]
+    assert sent_to(mailoutbox, PRIYA["email"]).subject == (
+        "Alex Kim mentioned you on Q3 spec"
+    )
+
+
+def test_event_delivery_e_mails_are_never_used(
+    db: Any,
+    client: Client,
+    events: list[VeltWebhookEvent],
+    mailoutbox: list[EmailMultiAlternatives],
+) -> None:
+    event = basic_event(toContactsTagged=[{"userId": "x", "email": EVIL}])
+    event["targetComment"]["to"] = [{"userId": "v", "name": "Visitor", "email": EVIL}]
+    event["targetComment"]["from"] = {"userId": ALEX["userId"], "email": EVIL}
+    assert_success(deliver(client, event), read=False)
+    (built,) = events
+    assert built.author is not None and built.author.email == ALEX["email"]
+    # Velt's display name is kept for the templates; the e-mail is the directory's.
+    assert [(u.user_id, u.name, u.email) for u in built.mentioned_users] == [
+        ("v", "Visitor", None),
+        ("x", None, None),
+    ]
+    assert EVIL not in addresses(mailoutbox)
+
+
+@pytest.mark.parametrize("scoped", [False, True], ids=["unscoped", "scoped"])
+@pytest.mark.parametrize(
+    "kind", [pytest.param("django", marks=pytest.mark.django_db), "mongo"]
+)
+def test_event_user_only_of_another_organization_is_not_mailed(
+    db: Any,
+    client: Client,
+    settings: Any,
+    events: list[VeltWebhookEvent],
+    mailoutbox: list[EmailMultiAlternatives],
+    kind: str,
+    scoped: bool,
+) -> None:
+    directory = directories.configure(kind, settings)
+    directory.scope(scoped)
+    bob = {"userId": "u_5120", "name": "Bob Other", "email": "bob@globex.example"}
+    directory.load(SAM, ALEX, PRIYA, org=ORG)
+    directory.load(bob, org="globex")
+    event = basic_event()
+    event["targetComment"]["to"] = [{"userId": bob["userId"]}, {"userId": "u_1190"}]
+    assert_success(deliver(client, event), read=False)
+    (built,) = events
+    assert [(u.user_id, u.name, u.email) for u in built.mentioned_users] == [
+        (bob["userId"], None, None),
+        (PRIYA["userId"], PRIYA["name"], PRIYA["email"]),
+    ]
+    assert addresses(mailoutbox) == [PRIYA["email"], SAM["email"]]
+
+
+@pytest.mark.django_db
+def test_event_directory_without_memberships_mails_nobody(
+    db: Any,
+    client: Client,
+    settings: Any,
+    events: list[VeltWebhookEvent],
+    mailoutbox: list[EmailMultiAlternatives],
+) -> None:
+    # Django's user model without USER_FIELDS["organizations"] cannot say who belongs
+    # to the delivery's organization: nobody is taken for a member.
+    configure(settings, WEBHOOK_EMAILS=True)
+    settings.VELT = {
+        **settings.VELT,
+        "USER_DIRECTORY_CLASS": "velt_django.directory.DjangoUserDirectory",
+    }
+    users.upsert([SAM, ALEX, PRIYA], ORG)
+    assert set(users.get_many([PRIYA["userId"]], ORG)) == {PRIYA["userId"]}
+    assert_success(deliver(client, basic_event()), read=False)
+    assert [u.email for u in events[0].mentioned_users] == [None]
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["x@evil, y@evil", "z@acme.example\nBcc: y@evil.example", "no-at-sign"],
+    ids=["comma", "newline", "invalid"],
+)
+def test_event_malformed_address_does_not_stop_the_other_emails(
+    db: Any,
+    client: Client,
+    mailoutbox: list[EmailMultiAlternatives],
+    caplog: pytest.LogCaptureFixture,
+    bad: str,
+) -> None:
+    caplog.set_level(logging.INFO)
+    users.upsert([{"userId": "u_bad", "name": "Bad", "email": bad}], ORG)
+    event = basic_event()
+    # The bad address is the first e-mail of the delivery.
+    event["targetComment"]["to"] = [{"userId": "u_bad"}, {"userId": PRIYA["userId"]}]
+    assert_success(deliver(client, event), read=False)
+    assert addresses(mailoutbox) == [PRIYA["email"], SAM["email"]]
+    assert "emails=2" in caplog.text
+    assert "recipient skipped" in caplog.text
+    assert bad not in caplog.text and "evil" not in caplog.text
+
+
+class RefusingBackend(locmem.EmailBackend):
+    """Django's test backend, refusing ``refused@acme.example`` as an SMTP server would."""
+
+    def send_messages(self, messages: Sequence[EmailMessage]) -> int:
+        if any("refused@acme.example" in m.to for m in messages):
+            raise smtplib.SMTPRecipientsRefused({"refused@acme.example": (550, b"no")})
+        return super().send_messages(messages)
+
+
+def test_event_refused_email_does_not_stop_the_others(
+    db: Any, client: Client, settings: Any, mailoutbox: list[EmailMultiAlternatives]
+) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    users.upsert([{"userId": "u_gone", "email": "refused@acme.example"}], ORG)
+    event = basic_event()
+    event["targetComment"]["to"] = [{"userId": "u_gone"}, {"userId": PRIYA["userId"]}]
+    assert_success(deliver(client, event), read=False)
+    assert addresses(mailoutbox) == [PRIYA["email"], SAM["email"]]
 
 
 # ---- missing self-hosted data -------------------------------------------------------

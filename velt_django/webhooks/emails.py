@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from contextlib import suppress
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.validators import validate_email
 from django.template.loader import render_to_string
 
 from ..conf import velt_settings
@@ -116,20 +120,60 @@ def build_message(
     return message
 
 
+def _address_problem(address: str) -> str | None:
+    """Why ``address`` cannot receive an e-mail, else ``None``: ``"separator"`` for a
+    comma or a line break (more recipients or headers smuggled in), ``"invalid"`` for
+    anything else Django's ``validate_email`` refuses."""
+    if any(char in address for char in ",\r\n"):
+        return "separator"
+    try:
+        validate_email(address)
+    except ValidationError:
+        return "invalid"
+    return None
+
+
+def _send_one(
+    connection: BaseEmailBackend, event: VeltWebhookEvent, kind: str, user: VeltUser
+) -> int:
+    """Send one e-mail; 1 when it went. A failure is logged and concerns this e-mail
+    only."""
+    problem = _address_problem(str(user.email))
+    if problem is not None:
+        logger.warning(
+            "velt webhook %s: recipient skipped (%s address)", event.webhook_id, problem
+        )
+        return 0
+    try:
+        return int(connection.send_messages([build_message(event, kind, user)]) or 0)
+    except Exception as err:  # a mail failure never fails the delivery
+        logger.error(
+            "velt webhook %s: a notification e-mail failed (%s)",
+            event.webhook_id,
+            type(err).__name__,
+        )
+        # The session may be broken: the next e-mail opens a fresh one.
+        with suppress(Exception):
+            connection.close()
+        return 0
+
+
 def send_notification_emails(event: VeltWebhookEvent) -> int:
-    """Send the e-mails of ``event`` over one connection; returns how many were sent.
+    """Send the e-mails of ``event`` over one connection, each on its own so that one
+    bad address or refused e-mail does not stop the others; returns how many were sent.
     Failures are logged by type only (addresses and text are personal data)."""
     planned = recipients(event)
     if not planned:
         return 0
+    sent = 0
     try:
-        messages = [build_message(event, kind, user) for kind, user in planned]
-        sent = get_connection().send_messages(messages)
-    except Exception as err:  # a mail failure never fails the delivery
+        with get_connection() as connection:
+            for kind, user in planned:
+                sent += _send_one(connection, event, kind, user)
+    except Exception as err:  # the connection could not be opened or closed
         logger.error(
             "velt webhook %s: notification e-mails failed (%s)",
             event.webhook_id,
             type(err).__name__,
         )
-        return 0
-    return int(sent or 0)
+    return sent

@@ -51,22 +51,22 @@ def _message(messages: list[Obj], comment_id: str | None) -> Obj:
     return _EMPTY
 
 
-# A user reference: {"userId": …} (maybe with name and e-mail), a tagged contact
-# {"userId": …, "contact": {…}}, or a bare id string.
-UserRef = tuple[str, str | None, str | None]
+# A user reference: {"userId": …} (maybe with a name), a tagged contact
+# {"userId": …, "contact": {…}}, or a bare id string. Only the id and a display name
+# are read: an e-mail address comes from the user directory alone, never from what a
+# delivery or a stored thread says.
+UserRef = tuple[str, str | None]
 
 
 def _user_ref(value: Any) -> UserRef | None:
     if isinstance(value, str):
-        return (value, None, None) if value else None
+        return (value, None) if value else None
     ref = _obj(value)
     contact = _obj(ref.get("contact"))
     user_id = _first(ref.get("userId"), contact.get("userId"))
     if user_id is None:
         return None
-    name = _first(ref.get("name"), contact.get("name"))
-    email = _first(ref.get("email"), contact.get("email"))
-    return user_id, name, email
+    return user_id, _first(ref.get("name"), contact.get("name"))
 
 
 def _user_refs(*values: Any) -> Iterator[UserRef]:
@@ -76,6 +76,12 @@ def _user_refs(*values: Any) -> Iterator[UserRef]:
             ref = _user_ref(item)
             if ref is not None:
                 yield ref
+
+
+def _ids_only(refs: Iterable[UserRef]) -> list[UserRef]:
+    """References of the stored thread: any member of the organization writes it
+    through ``comments/save``, so only its user ids are used, never its names."""
+    return [(user_id, None) for user_id, _ in refs]
 
 
 def _mentions(message: Obj) -> list[UserRef]:
@@ -154,26 +160,52 @@ def _scoped_id(kind: str, content: Obj, metadata: Obj, annotation: Obj) -> str |
 
 
 class _UserBook:
-    """The users an event names, looked up in the user directory in one query; the
-    delivery's own name and e-mail are the fallback."""
+    """The users an event names, looked up in the user directory in one query.
 
-    def __init__(self, refs: list[UserRef], org: str | None) -> None:
-        self.known: Mapping[str, Any] = {}
+    E-mail addresses and directory names are those of members of the delivery's
+    organization only: the directory marks a user it knows to belong to the requested
+    organization with that ``organizationId`` (A-22), whether or not
+    ``USER_ORGANIZATION_SCOPED`` is on. For the MongoDB directory that is the user's
+    stored ``organizationIds``; for the Django directory the ``USER_FIELDS
+    ["organizations"]`` lookup. A directory that keeps no memberships (the Django one
+    without that lookup) cannot tell, and then nobody gets an e-mail: a user only of
+    another organization must never be mailed about this one. Anyone else keeps the
+    display name Velt's delivery gave, and no e-mail.
+    """
+
+    def __init__(self, refs: list[UserRef], org: str | None, webhook_id: str) -> None:
+        self.names: dict[str, str] = {}
+        for user_id, name in refs:
+            if name is not None:
+                self.names.setdefault(user_id, name)
+        self.members: Mapping[str, Any] = {}
         ids = list(dict.fromkeys(ref[0] for ref in refs))
-        if not ids:
+        if not ids or org is None:
             return
         try:
-            self.known = users.get_many(ids, org)
+            found = users.get_many(ids, org)
         except Exception as err:  # an event is always built, with what is known
             logger.warning(
                 "velt webhook: user directory unavailable (%s)", type(err).__name__
             )
+            return
+        self.members = {
+            user_id: entry
+            for user_id, entry in found.items()
+            if _obj(entry).get("organizationId") == org
+        }
+        if len(self.members) < len(found):
+            logger.info(
+                "velt webhook %s: %d user(s) not known as members of %s get no e-mail",
+                webhook_id,
+                len(found) - len(self.members),
+                org,
+            )
 
     def user(self, ref: UserRef) -> VeltUser:
-        entry = _obj(self.known.get(ref[0]))
-        name = _first(entry.get("name"), ref[1])
-        email = _first(entry.get("email"), ref[2])
-        return VeltUser(ref[0], name, email)
+        entry = _obj(self.members.get(ref[0]))
+        name = _first(entry.get("name"), self.names.get(ref[0]))
+        return VeltUser(ref[0], name, _first(entry.get("email")))
 
     def unique(self, refs: list[UserRef]) -> tuple[VeltUser, ...]:
         seen: dict[str, VeltUser] = {}
@@ -212,21 +244,18 @@ def build_event(delivery: Delivery) -> VeltWebhookEvent:
     if comment_id is None:
         comment_id = _first(stored_msg.get("commentId"), sent_msg.get("commentId"))
 
-    author_refs = list(
-        _user_refs(stored_msg.get("from"), sent_msg.get("from"), content.get("from"))
-    )
-    mention_refs = _mentions(stored_msg) + _mentions(sent_msg)
+    # The author is who Velt's delivery says wrote the message; the stored thread (which
+    # the client writes) only fills in an id the delivery lacks.
+    author_refs = list(_user_refs(sent_msg.get("from"), content.get("from")))
+    author_refs += _ids_only(_user_refs(stored_msg.get("from")))
+    mention_refs = _ids_only(_mentions(stored_msg)) + _mentions(sent_msg)
     mention_refs += list(_user_refs(content.get("toContactsTagged")))
-    assigned_refs = list(
-        _user_refs(annotation.get("assignedTo"), _obj(stored).get("assignedTo"))
-    )
-    participant_refs = list(
-        _user_refs(
-            _obj(stored).get("from"),
-            annotation.get("from"),
-            *(m.get("from") for m in stored_messages or sent_messages),
-        )
-    )
+    assigned_refs = list(_user_refs(annotation.get("assignedTo")))
+    assigned_refs += _ids_only(_user_refs(_obj(stored).get("assignedTo")))
+    participant_refs = _ids_only(_user_refs(_obj(stored).get("from")))
+    participant_refs += _user_refs(annotation.get("from"))
+    authors = _user_refs(*(m.get("from") for m in stored_messages or sent_messages))
+    participant_refs += _ids_only(authors) if stored_messages else authors
     actor_refs = list(_user_refs(content.get("actionUser"), payload.get("actionUser")))
     recipients = {
         "mention": list(_user_refs(content.get("toContactsTagged"))),
@@ -235,7 +264,7 @@ def build_event(delivery: Delivery) -> VeltWebhookEvent:
 
     refs = author_refs + mention_refs + assigned_refs + participant_refs + actor_refs
     refs += [r for group in recipients.values() for r in group]
-    book = _UserBook(refs, org)
+    book = _UserBook(refs, org, delivery.webhook_id)
     user, unique = book.user, book.unique
 
     page = _obj(annotation.get("pageInfo")) or _obj(metadata.get("pageInfo"))
