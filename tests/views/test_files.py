@@ -21,6 +21,7 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from rest_framework.throttling import SimpleRateThrottle
 
 from velt_django import files
 from velt_django.exceptions import DatabaseUnavailableError
@@ -734,6 +735,61 @@ def test_url_without_signature_and_without_credential_is_401(
     bare = url.split("?", 1)[0]
     assert fetch(client, bare).status_code == 401
     assert fetch(client, bare + "?sig=forged").status_code == 401
+
+
+class PerUserThrottle(SimpleRateThrottle):
+    """A host's throttle keyed by ``request.user``, as DRF's ``UserRateThrottle`` is."""
+
+    rate = "1000/min"
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        user = request.user
+        return f"velt-tests-per-user-{user.pk if user.is_authenticated else 'anon'}"
+
+
+@pytest.mark.parametrize("throttle", ["velt", "host"])
+def test_valid_signature_admits_a_request_with_a_stale_bearer_token(
+    db: Any, client: Client, settings: Any, throttle: str
+) -> None:
+    import time
+
+    import jwt
+    from django.core.cache import cache
+
+    url = assert_success(upload(client, "attachment"), read=True)["url"]
+    secret = "a-test-only-resolver-secret-" + "x" * 40
+    settings.VELT = {
+        **settings.VELT,
+        "AUTHENTICATION_CLASSES": [
+            "velt_django.authentication.ResolverTokenAuthentication"
+        ],
+        "RESOLVER_TOKEN": {"SECRET": secret},
+        "FILE_ACCESS": ["signature", "session"],
+    }
+    # Throttles key by principal, which authenticates the request: VELT's own, or one
+    # of the host's REST_FRAMEWORK throttles.
+    if throttle == "velt":
+        settings.VELT = {**settings.VELT, "THROTTLE_RATE": "1000/min"}
+    else:
+        settings.REST_FRAMEWORK = {
+            **getattr(settings, "REST_FRAMEWORK", {}),
+            "DEFAULT_THROTTLE_CLASSES": ["tests.views.test_files.PerUserThrottle"],
+        }
+    cache.clear()
+    now = int(time.time())
+    expired = jwt.encode(
+        {"sub": "u_8841", "velt_orgs": [ORG], "iat": now - 900, "exp": now - 600},
+        secret,
+        algorithm="HS256",
+    )
+    for token in (expired, "garbage"):
+        served = fetch(client, url, HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert served.status_code == 200, served.content
+        assert body_of(served) == PNG
+        # Without the signature the stale token admits nothing.
+        bare = fetch(client, url.split("?")[0], HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert bare.status_code == 401
+    cache.clear()
 
 
 def test_signature_is_bound_to_the_file(db: Any, client: Client) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Iterator, Mapping
@@ -109,8 +110,15 @@ class FileDownloadView(CorsNoStoreMixin):
         return cors.preflight_response(request._request, "GET, HEAD, OPTIONS")
 
     def perform_authentication(self, request: Request) -> None:
-        # Lazy: a valid signature needs no credential, so a stale header must not 401.
-        return None
+        # A valid signature needs no credential, so a credential that fails (an expired
+        # or garbage bearer token) counts as none: the throttles' principal key and the
+        # access check then see an anonymous caller instead of raising 401. DRF has set
+        # the request's user and auth to anonymous when the authenticator raised. Without
+        # a valid signature, get() refuses the anonymous caller with 401 as before.
+        with contextlib.suppress(
+            drf_exceptions.AuthenticationFailed, drf_exceptions.NotAuthenticated
+        ):
+            request.user  # noqa: B018 - runs the authenticators
 
     def finalize_response(
         self, request: Request, response: Any, *args: Any, **kwargs: Any
