@@ -246,6 +246,35 @@ def test_authentication_velt_orgs_not_a_list(
     _assert_refused(_post(client, _token(velt_orgs={"a": 1})), "CLAIM_MISMATCH")
 
 
+def test_authentication_max_ttl_refuses_a_longer_lifetime(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings, MAX_TTL=3600)
+    now = int(time.time())
+    assert _post(client, _token(iat=now, exp=now + 3600)).status_code == 200
+    _assert_refused(_post(client, _token(iat=now, exp=now + 3601)), "CLAIM_MISMATCH")
+    # An old token that was issued with a long lifetime is refused too.
+    old = _token(iat=now - 86400, exp=now + 60)
+    _assert_refused(_post(client, old), "CLAIM_MISMATCH")
+
+
+def test_authentication_max_ttl_without_iat_bounds_what_remains(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings, MAX_TTL=3600, LEEWAY=30)
+    now = int(time.time())
+    assert _post(client, _token(iat=None, exp=now + 3600)).status_code == 200
+    far = _token(iat=None, exp=now + 30 * 86400)
+    _assert_refused(_post(client, far), "CLAIM_MISMATCH")
+
+
+def test_authentication_max_ttl_requires_exp(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings, MAX_TTL=3600, REQUIRE_EXP=False)
+    _assert_refused(_post(client, _token(exp=None)), "CLAIM_MISMATCH")
+
+
 def test_authentication_empty_bearer(client: Any, settings: Any, mongo_db: Any) -> None:
     _velt(settings)
     response = client.post(
@@ -369,6 +398,8 @@ def test_checks_good_token_settings_pass(
     assert (
         _ids(settings, {"SECRET": SECRET}, AUTHENTICATION_CLASSES=[TOKEN_CLASS]) == []
     )
+    assert _ids(settings, {"SECRET": SECRET, "MAX_TTL": 600}) == []
+    assert _ids(settings, {"SECRET": SECRET, "TTL": 60, "MAX_TTL": 120}) == []
     public = {"PUBLIC_KEY": rsa_pem[1], "ALGORITHMS": ["RS256", "ES256"]}
     assert _ids(settings, public) == []
     jwks = {"JWKS_URL": "https://id.example/jwks.json", "ALGORITHMS": ["RS256"]}
@@ -441,6 +472,24 @@ def test_authentication_jwks_over_http_refused_at_runtime(settings: Any) -> None
 )
 def test_checks_malformed_token_settings_are_e024(settings: Any, token: Any) -> None:
     assert _ids(settings, token) == ["velt.E024"]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        {"MAX_TTL": 0},
+        {"MAX_TTL": "3600"},
+        {"MAX_TTL": True},
+        {"MAX_TTL": 300},  # shorter than the default TTL of 600
+        {"TTL": 120, "MAX_TTL": 60},
+    ],
+    ids=str,
+)
+def test_checks_bad_max_ttl_is_e024(settings: Any, token: Any) -> None:
+    settings.VELT = {**GOOD, "RESOLVER_TOKEN": {"SECRET": SECRET, **token}}
+    messages = [m for m in check_settings() if m.id and m.id.startswith("velt.")]
+    assert [m.id for m in messages] == ["velt.E024"]
+    assert 'VELT["RESOLVER_TOKEN"]["MAX_TTL"] must be' in messages[0].msg
 
 
 def test_checks_asymmetric_without_cryptography_is_e025(

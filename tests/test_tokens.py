@@ -86,6 +86,16 @@ def test_mint_token_refuses_a_string_of_organizations(token_settings: Any) -> No
         mint_token("u1", ORG)
 
 
+def test_mint_token_refuses_a_ttl_above_max_ttl(token_settings: Any) -> None:
+    token_settings.VELT = {
+        **token_settings.VELT,
+        "RESOLVER_TOKEN": {"SECRET": SECRET, "MAX_TTL": 900},
+    }
+    assert mint_token("u1", [ORG], ttl=900)
+    with pytest.raises(ValueError, match="MAX_TTL"):
+        mint_token("u1", [ORG], ttl=901)
+
+
 def test_mint_token_is_accepted_by_an_endpoint(
     token_settings: Any, mongo_db: Any
 ) -> None:
@@ -161,6 +171,20 @@ def test_token_view_is_404_until_enabled(token_settings: Any) -> None:
     assert response.status_code == 404 and response.json()["errorCode"] == "NOT_FOUND"
 
 
+def test_token_view_does_not_mint_above_max_ttl(
+    token_settings: Any, mongo_db: Any
+) -> None:
+    # TTL (600) above MAX_TTL is velt.E024; if the check is silenced, nothing is minted.
+    token_settings.VELT = {
+        **token_settings.VELT,
+        "RESOLVER_TOKEN": {"SECRET": SECRET, "MAX_TTL": 300},
+    }
+    response = _login("alice").get(reverse("velt:token"))
+    assert response.status_code == 500
+    body = response.json()
+    assert body["errorCode"] == "INTERNAL_ERROR" and "token" not in body
+
+
 def test_token_view_refused_tokens_keep_their_codes(
     token_settings: Any, mongo_db: Any
 ) -> None:
@@ -224,6 +248,17 @@ def test_command_without_key_fails(settings: Any) -> None:
 def test_command_rejects_bad_ttl(token_settings: Any) -> None:
     with pytest.raises(CommandError, match="ttl"):
         _command("--user", "u1", "--organization", ORG, "--ttl", "0")
+
+
+def test_command_refuses_a_ttl_above_max_ttl(token_settings: Any) -> None:
+    token_settings.VELT = {
+        **token_settings.VELT,
+        "RESOLVER_TOKEN": {"SECRET": SECRET, "MAX_TTL": 3600},
+    }
+    with pytest.raises(CommandError, match="MAX_TTL"):
+        _command("--user", "u1", "--organization", ORG, "--ttl", "86400")
+    token = _command("--user", "u1", "--organization", ORG, "--ttl", "3600")
+    assert token.strip().splitlines()[-1].count(".") == 2
 
 
 PAGE = "https://app.example.com"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -101,12 +102,22 @@ def _verification_key(config: Mapping[str, Any], token: str, algorithm: str) -> 
         raise _refuse("KEY_RESOLUTION_FAILED") from None
 
 
+def _lifetime(claims: Mapping[str, Any], config: Mapping[str, Any]) -> float:
+    """How long a verified token lives, for ``MAX_TTL``: ``exp - iat``. Without ``iat``
+    it is what remains, ``exp - now``, less ``LEEWAY`` for the issuer's clock; that still
+    bounds how long the token can be used. PyJWT has checked both are integers."""
+    expires = int(claims["exp"])
+    if "iat" in claims:
+        return expires - int(claims["iat"])
+    return expires - time.time() - float(config.get("LEEWAY") or 0)
+
+
 def verify_token(token: str) -> dict[str, Any]:
     """The verified claims of ``token``, or :class:`ResolverTokenRefused` with its code.
 
     The header's ``alg`` must be in ``ALGORITHMS`` (``none`` never is); ``sub`` is
-    required, ``exp`` too unless ``REQUIRE_EXP`` is off, and ``iss``/``aud`` when
-    ``ISSUER``/``AUDIENCE`` are set.
+    required, ``exp`` too unless ``REQUIRE_EXP`` is off (``MAX_TTL`` requires it
+    again), and ``iss``/``aud`` when ``ISSUER``/``AUDIENCE`` are set.
     """
     if not token:
         raise _refuse("MISSING_TOKEN")
@@ -129,9 +140,10 @@ def verify_token(token: str) -> dict[str, Any]:
     if not isinstance(algorithm, str) or algorithm not in allowed:
         raise _refuse("ALGORITHM_NOT_ALLOWED")
     key = _verification_key(config, token, algorithm)
+    max_ttl = config.get("MAX_TTL")
     required = ["sub"]
-    if config.get("REQUIRE_EXP", True):
-        required.append("exp")
+    if config.get("REQUIRE_EXP", True) or max_ttl is not None:
+        required.append("exp")  # a bounded lifetime needs an expiry
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -154,6 +166,8 @@ def verify_token(token: str) -> dict[str, Any]:
         raise _refuse("KEY_RESOLUTION_FAILED") from None
     except (jwt.InvalidTokenError, ValueError, TypeError):
         raise _refuse("VERIFICATION_FAILED") from None
+    if max_ttl is not None and _lifetime(claims, config) > int(max_ttl):
+        raise _refuse("CLAIM_MISMATCH")
     subject = claims.get("sub")
     orgs = claims.get("velt_orgs", [])
     if not isinstance(subject, str) or not subject:

@@ -43,6 +43,21 @@ def _check_values(token: Mapping[str, Any]) -> list[CheckMessage]:
                     id="velt.E024",
                 )
             )
+    max_ttl = token.get("MAX_TTL")
+    ttl = token.get("TTL", TOKEN_DEFAULTS["TTL"])
+    if max_ttl is not None and (
+        isinstance(max_ttl, bool)
+        or not isinstance(max_ttl, int)
+        or max_ttl < 1
+        or (isinstance(ttl, int) and max_ttl < ttl)
+    ):
+        messages.append(
+            Error(
+                'VELT["RESOLVER_TOKEN"]["MAX_TTL"] must be None or an integer >= TTL (seconds).',
+                hint="Tokens are minted with TTL, so it cannot be longer than MAX_TTL.",
+                id="velt.E024",
+            )
+        )
     if not isinstance(token.get("REQUIRE_EXP", True), bool):
         messages.append(
             Error(

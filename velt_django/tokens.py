@@ -41,6 +41,8 @@ TOKEN_DEFAULTS: dict[str, Any] = {
     "LEEWAY": 30,
     "TTL": 600,
     "REQUIRE_EXP": True,
+    # The longest lifetime (seconds) a token may have, minted or verified; None: no limit.
+    "MAX_TTL": None,
 }
 
 #: The verification-key slots; exactly one may be set.
@@ -112,6 +114,13 @@ def issue_token(
     lifetime = int(config["TTL"] if ttl is None else ttl)
     if lifetime <= 0:
         raise ValueError("ttl must be a positive number of seconds")
+    max_ttl = config.get("MAX_TTL")
+    if max_ttl is not None and lifetime > int(max_ttl):
+        if ttl is None:  # velt.E024 reports this at startup
+            raise VeltConfigurationError(
+                'VELT["RESOLVER_TOKEN"]["TTL"] is longer than its "MAX_TTL".'
+            )
+        raise ValueError(f"ttl must be at most {int(max_ttl)} seconds (MAX_TTL)")
     now = int(time.time())
     payload: dict[str, Any] = dict(claims)
     payload.update(
@@ -140,6 +149,7 @@ def mint_token(
     ``RESOLVER_TOKEN["TTL"]``), and ``iss``/``aud`` when configured; ``claims`` adds
     more. Signs with the first of ``ALGORITHMS``: ``SECRET`` for HS*, ``PRIVATE_KEY``
     otherwise. Raises :class:`~velt_django.exceptions.VeltConfigurationError` when the
-    signing key is missing.
+    signing key is missing, and ``ValueError`` when ``ttl`` is not positive or exceeds
+    ``RESOLVER_TOKEN["MAX_TTL"]``.
     """
     return issue_token(user_id, organization_ids, ttl, **claims).token

@@ -32,7 +32,8 @@ class Command(BaseCommand):
             "--ttl",
             type=int,
             default=None,
-            help="Lifetime in seconds (default RESOLVER_TOKEN['TTL']).",
+            help="Lifetime in seconds (default RESOLVER_TOKEN['TTL'], at most "
+            "RESOLVER_TOKEN['MAX_TTL'] when set).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -41,7 +42,7 @@ class Command(BaseCommand):
             raise CommandError("--ttl must be a positive number of seconds.")
         try:
             minted = issue_token(options["user"], options["organizations"], ttl)
-        except VeltConfigurationError as err:
+        except (VeltConfigurationError, ValueError) as err:
             raise CommandError(str(err)) from err
         expires = datetime.datetime.fromtimestamp(
             minted.expires_at, datetime.timezone.utc
