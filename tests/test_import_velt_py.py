@@ -454,3 +454,88 @@ def test_json_ready_turns_bson_types_into_json() -> None:
         "raw": "AAE=",
         "list": [1, None, True],
     }
+
+
+def test_json_ready_leaves_out_numbers_json_cannot_spell() -> None:
+    dropped: list[str] = []
+    ready = velt_py.json_ready(
+        {
+            "inf": Decimal128("Infinity"),
+            "nested": {"neg": Decimal128("-Infinity"), "keep": 1},
+            "nan": Decimal128("NaN"),
+            "snan": Decimal128("sNaN"),
+            "huge": Decimal128("1E+400"),
+            "big": Decimal128("12345678901234567890"),
+            "floats": [1.5, float("inf"), float("nan"), 2],
+            "tiny": Decimal("1E-400"),
+        },
+        dropped,
+    )
+    assert ready == {
+        "nested": {"keep": 1},
+        "big": 12345678901234567890.0,  # beyond int64: stored as a double
+        "floats": [1.5, 2],
+        "tiny": 0.0,
+    }
+    assert dropped == [
+        "inf",
+        "nested.neg",
+        "nan",
+        "snan",
+        "huge",
+        "floats[1]",
+        "floats[2]",
+    ]
+    assert velt_py.json_ready(Decimal128("Infinity")) is None
+
+
+def test_non_finite_numbers_are_left_out_and_reported(source: Any) -> None:
+    source["comment_annotations"].insert_many(
+        [
+            {
+                "annotationId": "ann-inf",
+                "metadata": md(),
+                "comments": {
+                    "101": {
+                        "commentId": 101,
+                        "commentText": "Kept",
+                        "score": Decimal128("Infinity"),
+                    }
+                },
+                "weight": Decimal128("-Infinity"),
+                "ratio": Decimal128("NaN"),
+            },
+            {"annotationId": "ann-ok", "metadata": md(), "comments": {}},
+        ]
+    )
+    source["activities"].insert_one(
+        {
+            "id": "act-1",
+            "organizationId": ACME,
+            "entityData": {"n": Decimal128("1E+400"), "v": [1, float("inf"), 2]},
+        }
+    )
+    result = run_json(*SOURCE)
+    assert counts(result, "comment_annotations") == (2, 0, 0, 0)
+    assert result["collections"]["comment_annotations"]["droppedFields"] == [
+        {"id": "ann-inf", "fields": ["comments.101.score", "weight", "ratio"]}
+    ]
+    assert counts(result, "activities") == (1, 0, 0, 0)
+    assert result["collections"]["activities"]["droppedFields"] == [
+        {"id": "act-1", "fields": ["entityData.n", "entityData.v[1]"]}
+    ]
+
+    stored = CommentRepository().get_many(ACME, ["ann-inf", "ann-ok"])
+    assert set(stored) == {"ann-inf", "ann-ok"}
+    assert "weight" not in stored["ann-inf"] and "ratio" not in stored["ann-inf"]
+    assert stored["ann-inf"]["comments"]["101"] == {
+        "commentId": 101,
+        "commentText": "Kept",
+    }
+    (activity,) = ActivityRepository().find(ACME)
+    assert activity.payload["entityData"] == {"v": [1, 2]}
+
+    text, _ = run(*SOURCE)
+    assert "ann-inf: left out comments.101.score, weight, ratio" in text
+    assert "act-1: left out entityData.n, entityData.v[1]" in text
+    assert "Kept" not in text and "Infinity" not in text

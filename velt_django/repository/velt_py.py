@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import math
 import uuid
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -34,16 +35,46 @@ DEFAULT_COLLECTIONS: Mapping[str, str] = {
 }
 
 
-def json_ready(value: Any) -> Any:
-    """A BSON value as the JSON value velt_django stores: datetimes become ISO 8601
-    text (UTC, milliseconds), ObjectIds and UUIDs their text, decimals numbers, binary
-    data base64 text. JSON types pass unchanged."""
-    if value is None or isinstance(value, (str, bool, int, float)):
+#: What BSON can store as an integer; a larger decimal becomes a float.
+_INT64 = (-(2**63), 2**63 - 1)
+
+#: Marks a value JSON has no spelling for; its key or list item is left out.
+_UNREPRESENTABLE: Any = object()
+
+
+def _decimal_number(value: Decimal) -> Any:
+    if not value.is_finite():  # NaN, sNaN, Infinity, -Infinity
+        return _UNREPRESENTABLE
+    if value == value.to_integral_value() and _INT64[0] <= value <= _INT64[1]:
+        return int(value)
+    number = float(value)
+    return number if math.isfinite(number) else _UNREPRESENTABLE
+
+
+def _ready(value: Any, dropped: list[str], path: str) -> Any:
+    if value is None or isinstance(value, (str, bool, int)):
         return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else _UNREPRESENTABLE
     if isinstance(value, Mapping):
-        return {str(key): json_ready(item) for key, item in value.items()}
+        ready: dict[str, Any] = {}
+        for key, item in value.items():
+            item_path = f"{path}.{key}" if path else str(key)
+            converted = _ready(item, dropped, item_path)
+            if converted is _UNREPRESENTABLE:
+                dropped.append(item_path)
+            else:
+                ready[str(key)] = converted
+        return ready
     if isinstance(value, (list, tuple)):
-        return [json_ready(item) for item in value]
+        items = []
+        for index, item in enumerate(value):
+            converted = _ready(item, dropped, f"{path}[{index}]")
+            if converted is _UNREPRESENTABLE:
+                dropped.append(f"{path}[{index}]")
+            else:
+                items.append(converted)
+        return items
     if isinstance(value, datetime.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=datetime.timezone.utc)
@@ -54,12 +85,25 @@ def json_ready(value: Any) -> Any:
     if isinstance(value, Decimal128):
         value = value.to_decimal()
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return _decimal_number(value)
     if isinstance(value, (bytes, bytearray)):
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, (ObjectId, uuid.UUID)):
         return str(value)
     return str(value)
+
+
+def json_ready(value: Any, dropped: list[str] | None = None) -> Any:
+    """A BSON value as the JSON value velt_django stores: datetimes become ISO 8601
+    text (UTC, milliseconds), ObjectIds and UUIDs their text, decimals numbers, binary
+    data base64 text. JSON types pass unchanged.
+
+    A number JSON cannot spell (NaN, ±Infinity, a decimal beyond a double) is left out:
+    the key that holds it, or its list item. Its path (``a.b``, ``a[2]``) is appended
+    to ``dropped``; a top-level one becomes ``None``.
+    """
+    ready = _ready(value, [] if dropped is None else dropped, "")
+    return None if ready is _UNREPRESENTABLE else ready
 
 
 class VeltPySource:
@@ -81,14 +125,16 @@ class VeltPySource:
         with translate_errors("count_documents"):
             return int(self.db[name].count_documents({}))
 
-    def documents(self, name: str) -> Iterator[Document]:
+    def documents(self, name: str) -> Iterator[tuple[Document, list[str]]]:
         """The documents of collection ``name`` as JSON-ready dicts, ``_id`` dropped, in
-        ``_id`` order (a stable order for progress and for repeated runs)."""
+        ``_id`` order (a stable order for progress and for repeated runs), each with
+        the paths of the fields :func:`json_ready` left out."""
         with translate_errors("find"):
             for doc in self.db[name].find({}, sort=[("_id", 1)]):
                 doc.pop("_id", None)
-                ready: Document = json_ready(doc)
-                yield ready
+                dropped: list[str] = []
+                ready: Document = json_ready(doc, dropped)
+                yield ready, dropped
 
     def close(self) -> None:
         if self._client is not None:

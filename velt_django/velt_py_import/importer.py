@@ -45,6 +45,9 @@ class Counts:
     unchanged: int = 0
     skipped_without_organization: int = 0
     invalid: int = 0
+    #: (record id, field paths) of the records imported without fields that held a
+    #: number JSON cannot spell (NaN, ±Infinity); never the values.
+    dropped_fields: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def as_dict(self) -> Document:
         return {
@@ -55,7 +58,21 @@ class Counts:
             "unchanged": self.unchanged,
             "skippedWithoutOrganization": self.skipped_without_organization,
             "invalid": self.invalid,
+            "droppedFields": [
+                {"id": record_id, "fields": paths}
+                for record_id, paths in self.dropped_fields
+            ],
         }
+
+    def note_dropped(self, record_id: str, paths: list[str]) -> None:
+        if paths:
+            logger.warning(
+                "velt-py import: %s %s: non-finite numbers left out at %s",
+                self.source,
+                record_id,
+                ", ".join(paths),
+            )
+            self.dropped_fields.append((record_id, paths))
 
 
 @dataclass
@@ -100,13 +117,14 @@ class Importer:
         source = self.names.get(name)
         return Counts(source, target, found=source is not None and source in present)
 
-    def _documents(self, counts: Counts) -> Iterator[Document]:
+    def _documents(self, counts: Counts) -> Iterator[tuple[Document, list[str]]]:
+        """Each document with the paths of its fields left out (see ``json_ready``)."""
         assert counts.source is not None
         self.progress.start(
             f"importing {counts.source}", self.source.count(counts.source)
         )
-        for doc in self.source.documents(counts.source):
-            yield doc
+        for doc, dropped in self.source.documents(counts.source):
+            yield doc, dropped
             self.progress.advance()
         self.progress.finish()
 
@@ -117,7 +135,7 @@ class Importer:
         batch: list[RecordWrite] = []
         keys: set[tuple[str, str]] = set()
         limit = velt_settings.MAX_RECORDS_PER_SAVE
-        for doc in self._documents(counts):
+        for doc, dropped in self._documents(counts):
             try:
                 record = record_write(doc, family)
             except InvalidInput:
@@ -126,6 +144,7 @@ class Importer:
             if record is None:
                 counts.skipped_without_organization += 1
                 continue
+            counts.note_dropped(record.record_id, dropped)
             key = (record.organization_id, record.record_id)
             if key in keys or len(batch) >= limit:
                 # A repeated key goes into the next batch: it merges over the first.
@@ -213,12 +232,13 @@ class Importer:
 
     def _import_users(self, counts: Counts) -> None:
         writes: list[UserWrite] = []
-        for doc in self._documents(counts):
+        for doc, dropped in self._documents(counts):
             try:
                 writes.append(user_write(user_document(doc, self.user_fields)))
             except InvalidRecordError:
                 counts.invalid += 1
                 continue
+            counts.note_dropped(writes[-1].user_id, dropped)
             if len(writes) >= velt_settings.MAX_RECORDS_PER_SAVE:
                 self._flush_users(writes, counts)
                 writes = []
@@ -267,7 +287,7 @@ class Importer:
 
     def _import_attachments(self, counts: Counts) -> None:
         repo = FileRepository()
-        for doc in self._documents(counts):
+        for doc, dropped in self._documents(counts):
             try:
                 record = attachment_record(doc)
             except InvalidInput:
@@ -276,6 +296,7 @@ class Importer:
             if record is None:
                 counts.skipped_without_organization += 1
                 continue
+            counts.note_dropped(str(record["attachmentId"]), dropped)
             if self.dry_run:
                 new = repo.by_public_id(str(record["publicId"])) is None
             else:

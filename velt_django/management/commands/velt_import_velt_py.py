@@ -29,7 +29,8 @@ class Command(BaseCommand):
         "Import the comment, reaction and recorder annotations, activities, custom "
         "notifications, users and attachment records of a velt-py database. Records "
         "are stored as if Velt had saved them; records without an organization are "
-        "counted and left out. Safe to repeat: a record that would not change is "
+        "counted and left out, and so are fields holding NaN or an infinite number "
+        "(the summary names them). Safe to repeat: a record that would not change is "
         "skipped, so a second run writes nothing."
     )
 
@@ -130,6 +131,11 @@ class Command(BaseCommand):
                 f"{counts.skipped_without_organization} without organization, "
                 f"{counts.invalid} invalid"
             )
+            for record_id, paths in counts.dropped_fields:
+                self.stdout.write(
+                    f"  {record_id}: left out {', '.join(paths)} "
+                    "(NaN or infinite number)"
+                )
         total = sum(c.imported for c in results.values())
         verb = "Would import" if dry_run else "Imported"
         self.stdout.write(self.style.SUCCESS(f"{verb} {total} record(s)."))
