@@ -626,10 +626,98 @@ def test_delete_without_id_or_url_is_400(db: Any, client: Client) -> None:
     assert_failure(delete(client, "attachment", body), 400, "INVALID_INPUT")
 
 
-def test_delete_without_organization_is_400(db: Any, client: Client) -> None:
-    assert_failure(
-        delete(client, "attachment", {"attachmentId": 284117}), 400, "INVALID_INPUT"
+# Org-less deletes (§2.5): only in the organizations the caller may delete from
+ORGLESS = {"attachmentId": 284117, "event": "attachment.delete"}
+
+
+@SCOPES
+def test_orgless_delete_removes_the_file_only_for_a_principal_of_its_organization(
+    db: Any, client: Client, media: Path, scope: str
+) -> None:
+    url = assert_success(upload(client, scope), read=True)["url"]
+    # A principal of another organization: 200 (no hint the file exists), file kept.
+    for body in (ORGLESS, {**ORGLESS, "metadata": {"apiKey": "pk_live_3bT9xQ"}}):
+        assert_success(delete(client, scope, body, as_=("u_2", OTHER)), read=False)
+    assert len(stored_files(media)) == 1
+    assert fetch(client, url).status_code == 200
+    # A principal of its organization deletes it; a retry is 200.
+    assert_success(delete(client, scope, ORGLESS, as_=("u_3", ORG)), read=False)
+    assert_nothing_stored(db, media)
+    assert fetch(client, url).status_code == 404
+    assert_success(delete(client, scope, ORGLESS, as_=("u_3", ORG)), read=False)
+
+
+def test_orgless_delete_of_an_id_in_two_organizations_deletes_the_callers_only(
+    db: Any, client: Client, media: Path
+) -> None:
+    url_a = assert_success(upload(client, "attachment", b"A"), read=True)["url"]
+    url_b = assert_success(
+        upload(client, "attachment", b"B", request_part(org=OTHER), as_=("u_2", OTHER)),
+        read=True,
+    )["url"]
+    assert_success(
+        delete(client, "attachment", ORGLESS, as_=("u_2", OTHER)), read=False
     )
+    assert fetch(client, url_b).status_code == 404
+    assert body_of(fetch(client, url_a)) == b"A"
+    assert db[COLLECTION].count_documents({"organizationId": ORG}) == 1
+
+
+def test_orgless_delete_matching_several_files_deletes_none_and_flags_them(
+    db: Any, client: Client, media: Path
+) -> None:
+    both = ("u_1", ORG, OTHER)
+    assert_success(upload(client, "attachment", b"A", as_=both), read=True)
+    assert_success(
+        upload(client, "attachment", b"B", request_part(org=OTHER), as_=both),
+        read=True,
+    )
+    assert_success(delete(client, "attachment", ORGLESS, as_=both), read=False)
+    assert len(stored_files(media)) == 2
+    assert db[COLLECTION].count_documents({"deleteRequestedAt": {"$exists": True}}) == 2
+    # Narrowed by the document (§9.6 step 1), only one of them matches.
+    body = {**ORGLESS, "metadata": {"documentId": "doc-2"}}
+    assert_success(
+        upload(client, "attachment", b"C", request_part(doc="doc-2"), as_=both),
+        read=True,
+    )
+    assert_success(delete(client, "attachment", body, as_=both), read=False)
+    assert len(stored_files(media)) == 2
+    assert db[COLLECTION].count_documents({"documentId": "doc-2"}) == 0
+
+
+def test_orgless_delete_asks_the_policy_with_the_files_organization_and_document(
+    db: Any, client: Client, media: Path, settings: Any
+) -> None:
+    from ..policies import CALLS
+
+    req = request_part(doc="open-plan")
+    assert_success(upload(client, "attachment", b"open", req), read=True)
+    closed = request_part(attachment_id=555, doc="closed-plan")
+    assert_success(upload(client, "attachment", b"closed", closed), read=True)
+    settings.VELT = {
+        **settings.VELT,
+        "ORGANIZATION_ACCESS": "tests.policies.open_documents_only",
+    }
+    CALLS.clear()
+    assert_success(
+        delete(client, "attachment", {**ORGLESS, "attachmentId": 555}), read=False
+    )
+    assert CALLS == [("delete", ORG, ["closed-plan"])]
+    assert db[COLLECTION].count_documents({"documentId": "closed-plan"}) == 1
+    CALLS.clear()
+    assert_success(delete(client, "attachment", ORGLESS), read=False)
+    assert CALLS == [("delete", ORG, ["open-plan"])]
+    assert db[COLLECTION].count_documents({"documentId": "open-plan"}) == 0
+    assert len(stored_files(media)) == 1
+
+
+def test_orgless_delete_by_url_alone_is_400(
+    db: Any, client: Client, media: Path
+) -> None:
+    url = assert_success(upload(client, "attachment"), read=True)["url"]
+    assert_failure(delete(client, "attachment", {"url": url}), 400, "INVALID_INPUT")
+    assert len(stored_files(media)) == 1
 
 
 def test_delete_with_operator_ids_is_400_and_deletes_nothing(
@@ -1169,6 +1257,24 @@ def test_wire_same_id_in_two_organizations(
     (left,) = stored_files(media)
     assert left.read_bytes() == b"A"
     assert wire[COLLECTION].find_one({}, {"organizationId": 1})["organizationId"] == ORG
+
+
+@pytest.mark.mongo
+@SCOPES
+def test_wire_orgless_delete_only_in_the_callers_organization(
+    wire: Any, client: Client, media: Path, scope: str
+) -> None:
+    assert_success(upload(client, scope, b"A"), read=True)
+    assert_success(
+        upload(client, scope, b"B", request_part(org=OTHER), as_=("u_2", OTHER)),
+        read=True,
+    )
+    assert_success(delete(client, scope, ORGLESS, as_=("u_2", OTHER)), read=False)
+    (left,) = stored_files(media)
+    assert left.read_bytes() == b"A"
+    assert wire[COLLECTION].find_one({}, {"organizationId": 1})["organizationId"] == ORG
+    assert_success(delete(client, scope, ORGLESS, as_=("u_2", OTHER)), read=False)
+    assert len(stored_files(media)) == 1
 
 
 @pytest.mark.mongo

@@ -34,6 +34,12 @@ UPLOADER_VELT_ID = "velt"
 #: An attachment id after §9.3 step 4: an integer, or a non-numeric string.
 AttachmentId = int | str
 
+#: The most records a file delete considers within one organization, and across all
+#: of them (an org-less delete: six-digit ids recur in other organizations, about once
+#: per 900 000 files stored).
+CANDIDATE_LIMIT = 100
+ORGLESS_CANDIDATE_LIMIT = 1000
+
 
 class FileRepository(BaseRepository):
     """``velt_files``: the file records of both scopes (``attachment``, ``recording``)."""
@@ -60,6 +66,11 @@ class FileRepository(BaseRepository):
         IndexModel(
             [("organizationId", ASCENDING), ("scope", ASCENDING), ("url", ASCENDING)],
             name="org_scope_url",
+        ),
+        # Org-less deletes (§2.5) look an attachment id up in every organization.
+        IndexModel(
+            [("attachmentId", ASCENDING), ("scope", ASCENDING)],
+            name="attachment_scope",
         ),
         # GDPR exports and deletes look files up by the user who uploaded them.
         IndexModel([("uploadedBy", ASCENDING)], name="uploaded_by"),
@@ -92,7 +103,7 @@ class FileRepository(BaseRepository):
 
     def candidates(
         self,
-        organization_id: str,
+        organization_id: str | None,
         scope: str,
         *,
         attachment_id: AttachmentId | None = None,
@@ -100,10 +111,14 @@ class FileRepository(BaseRepository):
         url: str | None = None,
         public_id: str | None = None,
     ) -> list[Document]:
-        """The records a file delete may mean (§9.6 step 1), always within one
-        organization and scope. ``url``/``public_id`` narrow (or, without an attachment
-        id, select); ``document_id`` narrows when given."""
-        query: dict[str, Any] = {"organizationId": organization_id, "scope": scope}
+        """The records a file delete may mean (§9.6 step 1), within one scope and one
+        organization, or, for an org-less delete (``organization_id=None``), in every
+        organization: the caller then keeps those the access policy allows.
+        ``url``/``public_id`` narrow (or, without an attachment id, select);
+        ``document_id`` narrows when given."""
+        query: dict[str, Any] = {"scope": scope}
+        if organization_id is not None:
+            query["organizationId"] = organization_id
         if attachment_id is not None:
             query["attachmentId"] = attachment_id
         if document_id is not None:
@@ -114,8 +129,9 @@ class FileRepository(BaseRepository):
             query["publicId"] = public_id
         elif url is not None:
             query["url"] = url
+        limit = ORGLESS_CANDIDATE_LIMIT if organization_id is None else CANDIDATE_LIMIT
         with translate_errors("find"):
-            return list(self.collection.find(query, _HIDDEN).limit(100))
+            return list(self.collection.find(query, _HIDDEN).limit(limit))
 
     def find_by_uploader(
         self, user_id: str, legacy_ids: Sequence[str] = (), *, legacy_self: bool = True

@@ -119,9 +119,10 @@ def parse_upload_request(
 
 @dataclass
 class FileDelete:
-    """A file delete (§9.6): which file(s) of which organization."""
+    """A file delete (§9.6): which file(s) of which organization (``None``: the
+    org-less delete of §2.5, by attachment id)."""
 
-    organization_id: str
+    organization_id: str | None
     attachment_id: AttachmentId | None
     document_id: str | None
     url: str | None
@@ -129,8 +130,9 @@ class FileDelete:
 
 
 def parse_file_delete(body: dict[str, Any]) -> FileDelete:
-    """``attachmentId`` (normalized like uploads) and/or ``url`` select; the
-    organization is required (file deletes have no organization-less form)."""
+    """``attachmentId`` (normalized like uploads) and/or ``url`` select. Without an
+    organization the delete is org-less (§2.5) and needs the attachment id: a URL alone
+    would have to be looked up across every organization."""
     metadata = optional_object(body.get("metadata"), "metadata")
     attachment_id = attachment_id_value(body.get("attachmentId"), "attachmentId")
     url = optional_string(body.get("url"), "url") or None
@@ -139,8 +141,8 @@ def parse_file_delete(body: dict[str, Any]) -> FileDelete:
     if attachment_id is None and url is None:
         raise InvalidInput("attachmentId is required")
     org = organization_of(metadata, "metadata")
-    if org is None:
-        raise InvalidInput("metadata.organizationId is required")
+    if org is None and attachment_id is None:
+        raise InvalidInput("a delete by url alone needs metadata.organizationId")
     return FileDelete(
         organization_id=org,
         attachment_id=attachment_id,

@@ -170,8 +170,9 @@ class UploadRecordingFileView(UploadFileView):
 
 class DeleteFileView(ResolverView):
     """``attachments/delete`` and ``recordings/files/delete`` (§9.6): the object and its
-    record, within one organization the caller may delete from; an ambiguous id
-    deletes nothing (§11.1)."""
+    record, within one organization the caller may delete from, or, without one, among
+    the files of the organizations and documents the caller may delete from (the org-less
+    delete of §2.5); an ambiguous id deletes nothing (§11.1)."""
 
     action = "delete"
     scope: ClassVar[str] = "attachment"
@@ -180,10 +181,14 @@ class DeleteFileView(ResolverView):
     def handle(self, request: Request, body: Any) -> HttpResponse:
         delete = parse_file_delete(body)
         org = delete.organization_id
-        self.authorize(request, org, [delete.document_id] if delete.document_id else [])
+        if org is not None:
+            self.authorize(
+                request, org, [delete.document_id] if delete.document_id else []
+            )
         repo = FileRepository()
-        # A URL only ever narrows a lookup inside this organization and scope; no file is
-        # chosen by where a client says it is (A-13).
+        # A URL only ever narrows a lookup inside this organization (or, org-less, the
+        # attachment id's files) and scope; no file is chosen by where a client says it
+        # is (A-13).
         found = repo.candidates(
             org,
             self.scope,
@@ -192,7 +197,9 @@ class DeleteFileView(ResolverView):
             url=delete.url,
             public_id=files.public_id_of_url(delete.url) if delete.url else None,
         )
-        if self.document_scoped:
+        if org is None:
+            found = self.deletable(request, found)
+        elif self.document_scoped:
             docs = sorted({str(r["documentId"]) for r in found if r.get("documentId")})
             if docs:
                 self.authorize(request, org, docs)
@@ -202,7 +209,7 @@ class DeleteFileView(ResolverView):
                 "%s delete org=%s attachment=%s is ambiguous: %d files match, none "
                 "deleted, %d flagged",
                 self.scope,
-                org,
+                org or "-",
                 delete.attachment_id,
                 len(found),
                 marked,
@@ -210,17 +217,40 @@ class DeleteFileView(ResolverView):
         elif found:
             files.remove_file(found[0])
             self.notify_written(
-                "deleted", self.family, org, [str(found[0]["publicId"])], delete.event
+                "deleted",
+                self.family,
+                str(found[0]["organizationId"]),
+                [str(found[0]["publicId"])],
+                delete.event,
             )
         logger.info(
             "%s delete org=%s attachment=%s event=%s matched=%d",
             self.scope,
-            org,
+            org or "-",
             delete.attachment_id,
             delete.event,
             len(found),
         )
         return responses.success()
+
+    def deletable(
+        self, request: Request, found: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The files of an org-less delete this caller may delete: the policy is asked
+        once per organization and document the files are stored under. The others are
+        left out unmentioned (no 403: that would tell which organization holds them)."""
+        decisions: dict[tuple[str, str | None], bool] = {}
+        kept = []
+        for record in found:
+            doc = record.get("documentId")
+            where = (str(record["organizationId"]), str(doc) if doc else None)
+            if where not in decisions:
+                decisions[where] = self.is_allowed(
+                    request, where[0], [where[1]] if where[1] else []
+                )
+            if decisions[where]:
+                kept.append(record)
+        return kept
 
 
 class DeleteRecordingFileView(DeleteFileView):
