@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from unittest import mock
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -167,6 +167,16 @@ class Bucket:
 
     def read(self, key: str) -> bytes:
         return bytes(self.client.get_object(Bucket=self.name, Key=key)["Body"].read())
+
+    def backdate(self, key: str, seconds: float) -> None:
+        """Move the object's ``LastModified`` ``seconds`` into the past. S3 has no API
+        for that; moto's server runs in this process, so its record of the object is
+        changed directly."""
+        from moto.s3.models import s3_backends
+
+        partition, account = s3_backends.bucket_accounts[self.name]
+        stored = s3_backends[account][partition].buckets[self.name].keys.get(key)
+        stored.last_modified -= timedelta(seconds=seconds)
 
     def drop(self) -> None:
         """Delete every object and the bucket (best effort: a test may have removed it)."""

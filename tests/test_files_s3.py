@@ -23,8 +23,10 @@ import requests
 from boto3.s3.transfer import TransferConfig
 from botocore.awsrequest import AWSResponse
 from django.core.files.storage import storages
+from django.core.management import call_command
 from django.test import Client
 
+from velt_django import files
 from velt_django.checks import check_settings
 from velt_django.exceptions import DatabaseUnavailableError
 from velt_django.repository.files import FileRepository
@@ -663,6 +665,88 @@ def test_private_mode_on_an_unsigned_s3_storage_redirects_unsigned_and_warns(
     assert "velt.W052" not in ids and "velt.W050" in ids
 
 
+# Sweeping orphaned objects (manage.py velt_sweep_files)
+HOURS_2 = 2 * 3600
+
+
+def sweep(*args: str) -> str:
+    out = io.StringIO()
+    call_command("velt_sweep_files", *args, stdout=out)
+    return out.getvalue()
+
+
+def interrupted_upload(
+    client: Client, scope: str, monkeypatch: pytest.MonkeyPatch, bucket: Bucket
+) -> str:
+    """An upload whose worker died after the object was stored: no record is written
+    and nothing cleans up. Returns the object's key."""
+    before = set(bucket.keys())
+    with monkeypatch.context() as patch:
+
+        def killed(self: FileRepository, record: Any) -> None:
+            raise DatabaseUnavailableError("the worker is gone")
+
+        patch.setattr(FileRepository, "insert", killed)
+        patch.setattr(files, "_delete_quietly", lambda *args: None)
+        assert_failure(upload(client, scope, attachment_id=777), 503, "DATABASE_ERROR")
+    (key,) = set(bucket.keys()) - before
+    return key
+
+
+def test_sweep_on_s3_deletes_old_orphans_only_with_delete(
+    db: Any, client: Client, bucket: Bucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uploaded_url(client, "attachment")
+    (recorded,) = bucket.keys()
+    old = [
+        interrupted_upload(client, "attachment", monkeypatch, bucket),
+        interrupted_upload(client, "recording", monkeypatch, bucket),
+    ]
+    storage = storages[ALIAS]
+    fresh = storage.save(
+        files.new_storage_key("attachment", ORG, DOC), io.BytesIO(b"in flight")
+    )
+    foreign = ["velt/attachment/notes.txt", "avatars/u_1.png"]
+    for key in foreign:
+        bucket.client.put_object(Bucket=bucket.name, Key=key, Body=b"x")
+    for key in [recorded, *old, *foreign]:
+        bucket.backdate(key, HOURS_2)
+    everything = bucket.keys()
+    assert len(everything) == 6
+
+    report = sweep()
+    assert (
+        f"Storage {ALIAS}: 4 objects, 1 with a record, 1 without one but recent, "
+        "2 orphaned (run with --delete to delete them)." in report
+    )
+    assert bucket.keys() == everything
+    report = sweep("--delete")
+    assert "2 orphaned, 2 deleted." in report
+    assert bucket.keys() == sorted([recorded, fresh, *foreign])
+    assert "1 without one but recent, 0 orphaned, 0 deleted." in sweep("--delete")
+    # The recorded file is still served.
+    assert requests.get(presigned(client, records(db)[0]["url"]), timeout=10).ok
+
+
+def test_sweep_on_s3_honours_the_storage_location(
+    db: Any, client: Client, bucket: Bucket, settings: Any
+) -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        ALIAS: storage_entry(bucket.endpoint, bucket.name, location="media"),
+    }
+    uploaded_url(client, "recording")
+    storage = storages[ALIAS]
+    orphan = storage.save(
+        files.new_storage_key("recording", ORG, None), io.BytesIO(b"orphan")
+    )
+    bucket.backdate(f"media/{orphan}", HOURS_2)
+    assert "2 objects, 1 with a record, 0 without one but recent, 1 orphaned, 1 " in (
+        sweep("--delete")
+    )
+    assert bucket.keys() == [f"media/{records(db)[0]['storageKey']}"]
+
+
 # The same round trip on the real wire-protocol server
 @pytest.fixture
 def wire(wire_db: Any, bucket: Bucket) -> Any:
@@ -710,3 +794,19 @@ def test_wire_database_failure_after_upload_leaves_no_object(
     assert_failure(upload(client, "attachment"), 503, "DATABASE_ERROR")
     assert bucket.keys() == []
     assert wire[COLLECTION].count_documents({}) == 0
+
+
+@pytest.mark.mongo
+def test_wire_sweep_on_s3(
+    wire: Any, client: Client, bucket: Bucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uploaded_url(client, "recording")
+    (recorded,) = bucket.keys()
+    orphan = interrupted_upload(client, "recording", monkeypatch, bucket)
+    for key in (recorded, orphan):
+        bucket.backdate(key, HOURS_2)
+    assert "2 objects, 1 with a record, 0 without one but recent, 1 orphaned, 1 " in (
+        sweep("--delete")
+    )
+    assert bucket.keys() == [recorded]
+    assert "0 orphaned" in sweep("--delete")

@@ -82,6 +82,16 @@ def new_storage_key(scope: str, organization_id: str, document_id: str | None) -
     return f"{velt_settings.FILE_KEY_PREFIX}{scope}/{_segment(organization_id)}/{_segment(document_id)}/{secrets.token_urlsafe(16)}"
 
 
+_KEY_TAIL = re.compile(r"[A-Za-z0-9_-]{1,64}/[A-Za-z0-9_-]{1,64}/[A-Za-z0-9_-]{22}")
+
+
+def is_storage_key(name: str, scope: str) -> bool:
+    """Whether ``name`` has the shape of a key :func:`new_storage_key` makes for
+    ``scope`` under the current ``FILE_KEY_PREFIX``."""
+    head = f"{velt_settings.FILE_KEY_PREFIX}{scope}/"
+    return name.startswith(head) and bool(_KEY_TAIL.fullmatch(name[len(head) :]))
+
+
 def new_public_id() -> str:
     """The capability part of a private URL: 22 characters, 128 random bits."""
     return secrets.token_urlsafe(16)

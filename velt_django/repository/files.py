@@ -133,6 +133,19 @@ class FileRepository(BaseRepository):
         with translate_errors("find"):
             return list(self.collection.find(query, _HIDDEN).limit(limit))
 
+    def stored_keys(self, storage_keys: Sequence[str]) -> set[str]:
+        """Which of ``storage_keys`` a record points to (one query on the unique index)."""
+        if not storage_keys:
+            return set()
+        with translate_errors("find"):
+            return {
+                str(doc["storageKey"])
+                for doc in self.collection.find(
+                    {"storageKey": {"$in": list(storage_keys)}},
+                    {"_id": 0, "storageKey": 1},
+                )
+            }
+
     def find_by_uploader(
         self, user_id: str, legacy_ids: Sequence[str] = (), *, legacy_self: bool = True
     ) -> list[Document]:
