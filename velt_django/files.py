@@ -82,7 +82,10 @@ def new_storage_key(scope: str, organization_id: str, document_id: str | None) -
     return f"{velt_settings.FILE_KEY_PREFIX}{scope}/{_segment(organization_id)}/{_segment(document_id)}/{secrets.token_urlsafe(16)}"
 
 
-_KEY_TAIL = re.compile(r"[A-Za-z0-9_-]{1,64}/[A-Za-z0-9_-]{1,64}/[A-Za-z0-9_-]{22}")
+#: ``<organization>/<document>/<random id>`` of a key (the id has a public id's shape).
+_KEY_TAIL = re.compile(
+    f"{_PLAIN_SEGMENT.pattern}/{_PLAIN_SEGMENT.pattern}/{_PUBLIC_ID.pattern}"
+)
 
 
 def is_storage_key(name: str, scope: str) -> bool:
