@@ -59,3 +59,15 @@ class TwoPerMinute(SimpleRateThrottle):
         return (
             f"velt-tests-throttle-{request.auth.get('sub') if request.auth else 'anon'}"
         )
+
+
+#: The record ids every call of :func:`recording_read_filter` was shown.
+READ_FILTER_SAW: list[set[str]] = []
+
+
+def recording_read_filter(
+    request: Any, family: str, organization_id: str, records: dict[str, Any]
+) -> dict[str, Any]:
+    """A read filter that keeps everything and remembers what it was shown."""
+    READ_FILTER_SAW.append(set(records))
+    return records

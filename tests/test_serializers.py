@@ -54,9 +54,22 @@ def test_parse_get_reads_all_selectors(family: AnnotationFamily) -> None:
 
 
 @FAMILIES
-def test_parse_get_missing_organization_is_invalid(family: AnnotationFamily) -> None:
+def test_parse_get_missing_organization_by_ids_is_orgless(
+    family: AnnotationFamily,
+) -> None:
+    for org in ({}, {"organizationId": None}, {"organizationId": " "}):
+        query = parse_get({**org, family.ids_field: ["a1"]}, family)
+        assert query.organization_id is None and query.ids == ["a1"]
+
+
+@FAMILIES
+def test_parse_get_missing_organization_by_documents_is_invalid(
+    family: AnnotationFamily,
+) -> None:
     with pytest.raises(InvalidInput):
-        parse_get({family.ids_field: ["a1"]}, family)
+        parse_get({family.ids_field: ["a1"], "documentIds": ["d"]}, family)
+    with pytest.raises(InvalidInput):
+        parse_get({}, family)
 
 
 @FAMILIES

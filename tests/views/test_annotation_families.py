@@ -107,8 +107,11 @@ class TestGetByIds:
         body = assert_failure(response, 403, "FORBIDDEN")
         assert "data" not in body
 
-    def test_get_without_organization_is_400(self, api: FamilyClient) -> None:
-        body = {api.family.ids_field: ["r-1"]}
+    def test_get_without_organization_by_documents_is_400(
+        self, api: FamilyClient
+    ) -> None:
+        # By ids alone it is the org-less get (tests/views/test_orgless_gets.py).
+        body = {api.family.ids_field: ["r-1"], "documentIds": ["doc-a"]}
         assert_failure(api.post("get", body), 400, "INVALID_INPUT")
 
     def test_get_non_array_ids_is_400(self, api: FamilyClient) -> None:

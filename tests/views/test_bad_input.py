@@ -316,7 +316,12 @@ TYPE_CASES: list[tuple[str, str, Any]] = [
     ),
     ("get-org-bool", "comments/get", {"organizationId": True}),
     ("get-org-list", "comments/get", {"organizationId": ["acme-corp"]}),
-    ("get-org-missing", "comments/get", {"commentAnnotationIds": ["ann-seed"]}),
+    # By ids alone it is the org-less get (§2.5); with documents it needs the org.
+    (
+        "get-org-missing",
+        "comments/get",
+        {"commentAnnotationIds": ["ann-seed"], "documentIds": ["doc-1"]},
+    ),
     (
         "get-reaction-ids-string",
         "reactions/get",

@@ -36,7 +36,12 @@ def _cases(family: Family) -> list[tuple[str, str, dict[str, Any]]]:
     if "get" in family.operations:
         cases += [
             ("get-org-operator", "get", {"organizationId": OPERATOR}),
-            ("get-org-missing", "get", {family.ids_field: ["seed-1"]}),
+            # By ids alone it is the org-less get (§2.5); with documents it is not.
+            (
+                "get-org-missing",
+                "get",
+                {family.ids_field: ["seed-1"], "documentIds": ["doc-1"]},
+            ),
             ("get-org-number-list", "get", {"organizationId": [ORG]}),
             ("get-ids-operator", "get", family.get_body(ids=[OPERATOR])),
             ("get-ids-not-a-list", "get", family.get_body(ids="seed-1")),  # type: ignore[arg-type]

@@ -51,7 +51,14 @@ def annotation_attacks(f: Family) -> list[Attack]:
         Attack(f"{f}-get-org-a", f.path("get"), f.get_body(ORG_A, ["a-1"]), 403),
         Attack(f"{f}-get-org-a-all", f.path("get"), {"organizationId": ORG_A}, 403),
         Attack(f"{f}-get-org-b", f.path("get"), f.get_body(ORG_B, ["a-1"]), 200),
-        Attack(f"{f}-get-no-org", f.path("get"), {f.ids_field: ["a-1"]}, 400),
+        # The org-less get by id (§2.5) answers from B's organizations only: 200, empty.
+        Attack(f"{f}-get-no-org", f.path("get"), {f.ids_field: ["a-1"]}, 200),
+        Attack(
+            f"{f}-get-no-org-document",
+            f.path("get"),
+            {f.ids_field: ["a-1"], "documentIds": ["doc-1"]},
+            400,
+        ),
         Attack(f"{f}-save-org-a", f.path("save"), f.save_body(own), 403),
         Attack(
             f"{f}-save-request-org-a",
@@ -142,8 +149,9 @@ NOTIFICATION_ATTACKS = [
         "notifications-get-no-org",
         "notifications/get",
         {"notificationIds": ["n-1"]},
-        400,
+        200,
     ),
+    Attack("notifications-get-no-org-no-ids", "notifications/get", {}, 400),
     Attack(
         "notifications-delete-org-a",
         "notifications/delete",

@@ -389,9 +389,10 @@ BAD_GETS: list[tuple[str, dict[str, Any]]] = [
     ("id-operator", {"organizationId": ORG, "notificationIds": [OPERATOR]}),
     ("ids-operator", {"organizationId": ORG, "notificationIds": {"$in": ["n-1"]}}),
     ("ids-regex", {"organizationId": ORG, "notificationIds": [{"$regex": ".*"}]}),
-    ("org-missing", {"notificationIds": ["n-1"]}),
-    ("org-null", {"organizationId": None, "notificationIds": ["n-1"]}),
-    ("org-empty", {"organizationId": "", "notificationIds": ["n-1"]}),
+    # With ids these are the org-less get (§2.5); without ids they select nothing.
+    ("org-missing", {}),
+    ("org-null", {"organizationId": None}),
+    ("org-empty", {"organizationId": ""}),
     ("org-bool", {"organizationId": True, "notificationIds": ["n-1"]}),
     ("org-list", {"organizationId": [ORG], "notificationIds": ["n-1"]}),
     ("org-float", {"organizationId": 1.5, "notificationIds": ["n-1"]}),

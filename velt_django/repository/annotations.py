@@ -42,6 +42,11 @@ CAS_BACKOFF_CAP = 0.1
 PostMerge = Callable[[Document], None]
 
 
+#: The most stored records an org-less get by id considers (ids are random, so one id
+#: in many organizations is rare; the bound keeps a hostile id list cheap).
+ORGLESS_CANDIDATE_LIMIT = 1000
+
+
 class FoundRecord(NamedTuple):
     """A record read back: its id, the document it is stored under, and its payload."""
 
@@ -123,16 +128,35 @@ class AnnotationRepository(BaseRepository):
             query.update(selectors[0])
         elif selectors:
             query["$or"] = selectors
-        found: list[FoundRecord] = []
         with translate_errors("find"):
-            for doc in self.collection.find(query, self.read_projection):
-                payload = doc.get("payload") or {}
-                if doc.get("esc"):
-                    payload = unescape_value(payload)
-                found.append(
-                    FoundRecord(doc[self.id_field], doc.get("documentId"), payload)
-                )
-        return found
+            return [
+                self._found(doc)
+                for doc in self.collection.find(query, self.read_projection)
+            ]
+
+    def _found(self, doc: Document) -> FoundRecord:
+        payload = doc.get("payload") or {}
+        if doc.get("esc"):
+            payload = unescape_value(payload)
+        return FoundRecord(doc[self.id_field], doc.get("documentId"), payload)
+
+    def find_in_any_organization(
+        self, ids: Sequence[str]
+    ) -> dict[str, list[FoundRecord]]:
+        """Records with one of ``ids`` in whatever organization holds them, grouped by
+        organization: the candidates of an org-less get by id, which the caller must
+        authorize organization by organization before anything is returned. One
+        ``find`` on the id index; at most ``ORGLESS_CANDIDATE_LIMIT`` documents."""
+        if not ids:
+            return {}
+        grouped: dict[str, list[FoundRecord]] = {}
+        with translate_errors("find"):
+            cursor = self.collection.find(
+                {self.id_field: {"$in": list(ids)}}, self.read_projection
+            ).limit(ORGLESS_CANDIDATE_LIMIT)
+            for doc in cursor:
+                grouped.setdefault(doc["organizationId"], []).append(self._found(doc))
+        return grouped
 
     def get_many(
         self,

@@ -14,6 +14,7 @@ from .base import (
     id_list,
     id_value,
     optional_object,
+    optional_organization,
     organization_of,
     record_writes,
 )
@@ -36,7 +37,8 @@ class AnnotationFamily:
 
 @dataclass
 class GetRequest:
-    organization_id: str
+    #: ``None``: an org-less get by ids (CONTRACT §2.5).
+    organization_id: str | None
     ids: list[str] = field(default_factory=list)
     document_ids: list[str] = field(default_factory=list)
     folder_id: str | None = None
@@ -58,17 +60,28 @@ class DeleteRequest:
 
 
 def parse_get(body: dict[str, Any], family: AnnotationFamily) -> GetRequest:
-    """``{organizationId, <ids>, documentIds, folderId, allDocuments}`` (CONTRACT §6.3)."""
-    org = id_value(body.get("organizationId"), "organizationId", required=True)
-    assert org is not None
+    """``{organizationId, <ids>, documentIds, folderId, allDocuments}`` (CONTRACT §6.3).
+
+    With ``organizationId`` missing, ``null`` or blank, only a get by ids is accepted
+    (the SDK fetches threads by id that way); by documents or folder it is ``400``.
+    """
+    org = optional_organization(body.get("organizationId"), "organizationId")
     folder = id_value(body.get("folderId"), "folderId")
-    # The folder selects only together with `allDocuments: true` (A-4).
-    return GetRequest(
+    query = GetRequest(
         organization_id=org,
         ids=id_list(body.get(family.ids_field), family.ids_field),
         document_ids=id_list(body.get("documentIds"), "documentIds"),
+        # The folder selects only together with `allDocuments: true` (A-4).
         folder_id=folder if body.get("allDocuments") is True else None,
     )
+    if org is None and (
+        not query.ids or query.document_ids or query.folder_id is not None
+    ):
+        raise InvalidInput(
+            f"organizationId is required unless the request selects by "
+            f"{family.ids_field} alone"
+        )
+    return query
 
 
 def _request_metadata(body: dict[str, Any]) -> dict[str, Any]:

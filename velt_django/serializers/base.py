@@ -53,6 +53,15 @@ def id_value(
     return text
 
 
+def optional_organization(value: Any, field: str) -> str | None:
+    """An organization id that may be absent: missing, ``null`` and blank strings
+    (whitespace only) all mean "no organization"; anything else follows
+    :func:`id_value`."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return id_value(value, field)
+
+
 def id_list(value: Any, field: str) -> list[str]:
     """An id array: ``null``/missing/empty mean absent; elements become strings;
     duplicates are dropped; more than ``MAX_ID_LIST_LENGTH`` entries is refused."""

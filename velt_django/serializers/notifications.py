@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..exceptions import InvalidInput
-from .base import event_value, id_list, id_value, optional_object, organization_of
+from .base import (
+    event_value,
+    id_list,
+    id_value,
+    optional_object,
+    optional_organization,
+    organization_of,
+)
 
 #: The id key of a notification payload (CONTRACT §13.2).
 ID_KEY = "notificationId"
@@ -16,7 +23,8 @@ IDS_FIELD = "notificationIds"
 
 @dataclass
 class GetNotificationsRequest:
-    organization_id: str
+    #: ``None``: an org-less get by ids (CONTRACT §2.5).
+    organization_id: str | None
     notification_ids: list[str]
 
 
@@ -39,11 +47,16 @@ def parse_get(body: dict[str, Any]) -> GetNotificationsRequest:
 
     Missing, ``null`` or empty ``notificationIds`` select nothing (A-18); they are not
     an error, because the type declares them required and Velt may still send none.
+    Without an organization (missing, ``null`` or blank) the ids are required: that is
+    the org-less get by ids (§2.5).
     """
-    return GetNotificationsRequest(
-        organization_id=organization_value(body.get("organizationId")),
-        notification_ids=id_list(body.get(IDS_FIELD), IDS_FIELD),
-    )
+    org = optional_organization(body.get("organizationId"), "organizationId")
+    ids = id_list(body.get(IDS_FIELD), IDS_FIELD)
+    if org is None and not ids:
+        raise InvalidInput(
+            f"organizationId is required unless the request names {IDS_FIELD}"
+        )
+    return GetNotificationsRequest(organization_id=org, notification_ids=ids)
 
 
 def parse_delete(body: dict[str, Any]) -> DeleteNotificationRequest:

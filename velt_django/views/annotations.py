@@ -18,6 +18,7 @@ from ..serializers.annotations import (
     parse_save,
 )
 from .base import ResolverView
+from .reads import RecordGetView
 
 logger = logging.getLogger(__name__)
 
@@ -32,20 +33,33 @@ class AnnotationView(ResolverView):
         return self.repository_class()
 
 
-class AnnotationGetView(AnnotationView):
-    """``<family>/get``: payloads of one organization by ids ∪ documents ∪ folder."""
+class AnnotationGetView(AnnotationView, RecordGetView):
+    """``<family>/get``: payloads of one organization by ids ∪ documents ∪ folder, or
+    by ids alone in the caller's organizations when the request names none (§2.5)."""
 
     action = "get"
 
     def handle(self, request: Request, body: Any) -> HttpResponse:
         query = parse_get(body, self.family)
         org = query.organization_id
+        if org is None:
+            data = self.orgless_get(
+                request, self.repository(), query.ids, self.family.name
+            )
+            logger.info(
+                "%s get org=- asked=%d returned=%d",
+                self.family.name,
+                len(query.ids),
+                len(data),
+            )
+            return responses.success(data)
         self.authorize(request, org, query.document_ids)
         found = self.repository().find(
             org, query.ids, query.document_ids, query.folder_id
         )
         if self.document_scoped:
             found = self.drop_refused_documents(request, org, found, query.document_ids)
+        found = self.visible(request, org, found)
         data = {record.record_id: record.payload for record in found}
         data = self.read_filtered(request, self.family.name, org, data)
         logger.info("%s get org=%s returned=%d", self.family.name, org, len(data))

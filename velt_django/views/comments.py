@@ -14,8 +14,11 @@ logger = logging.getLogger(__name__)
 
 
 class GetCommentsView(AnnotationGetView):
+    """Private threads (a stored ``visibilityConfig``) reach only the users they allow."""
+
     family = COMMENTS
     repository_class = CommentRepository
+    private_threads = True
 
 
 class SaveCommentsView(AnnotationSaveView):

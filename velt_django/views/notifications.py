@@ -13,18 +13,20 @@ from .. import responses
 from ..repository.notifications import NotificationRepository
 from ..serializers.notifications import parse_delete, parse_get
 from .base import ResolverView
+from .reads import RecordGetView
 
 logger = logging.getLogger(__name__)
 
 FAMILY = "notifications"
 
 
-class GetNotificationsView(ResolverView):
+class GetNotificationsView(RecordGetView):
     """Payloads of one organization by ``notificationIds``.
 
     Velt asks once per organization for the "For You" feed (§13.1), so the organization
     of the request is the organization of every record returned: the policy is asked
-    for it before the read, and the read is confined to it.
+    for it before the read, and the read is confined to it. A request with ids and no
+    organization is the org-less get (§2.5).
     """
 
     action = "get"
@@ -32,16 +34,20 @@ class GetNotificationsView(ResolverView):
     def handle(self, request: Request, body: Any) -> HttpResponse:
         query = parse_get(body)
         org = query.organization_id
-        # Asked even when no ids are sent, so an outsider learns nothing from the answer.
-        # Notifications are stored under no document: a document-scoped policy is asked
-        # with none, and there is no per-document post-filter to apply.
-        self.authorize(request, org)
-        data = NotificationRepository().get_by_ids(org, query.notification_ids)
-        data = self.read_filtered(request, FAMILY, org, data)
+        repo = NotificationRepository()
+        if org is None:
+            data = self.orgless_get(request, repo, query.notification_ids, FAMILY)
+        else:
+            # Asked even when no ids are sent, so an outsider learns nothing from the
+            # answer. Notifications are stored under no document: a document-scoped
+            # policy is asked with none, and there is no per-document post-filter.
+            self.authorize(request, org)
+            data = repo.get_by_ids(org, query.notification_ids)
+            data = self.read_filtered(request, FAMILY, org, data)
         logger.info(
             "%s get org=%s asked=%d returned=%d",
             FAMILY,
-            org,
+            org or "-",
             len(query.notification_ids),
             len(data),
         )
