@@ -191,11 +191,12 @@ TEMPLATES = [
     {"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}
 ]
 
+SILENCED_SYSTEM_CHECKS: list[str] = []
 if DEBUG and not VELT["MONGODB_URI"]:
     # devdb supplies the URI at run time (a serving process starts the embedded server,
     # other commands use it when it runs), so an empty URI is not an error here; a
     # command that needs the database says so itself.
-    SILENCED_SYSTEM_CHECKS = ["velt.E001"]
+    SILENCED_SYSTEM_CHECKS.append("velt.E001")
 
 if _token_secret:
     VELT["RESOLVER_TOKEN"] = {"SECRET": _token_secret}
@@ -209,6 +210,9 @@ if EXAMPLE_OPEN_ACCESS:
         PERMISSION_CLASSES=["rest_framework.permissions.AllowAny"],
         ORGANIZATION_ACCESS="velt_django.access.allow_all",
     )
+    # The serving process warns about allow_all once (example_project.devdb); without
+    # this every manage.py command would repeat it as velt.W002.
+    SILENCED_SYSTEM_CHECKS.append("velt.W002")
 else:
     VELT["ORGANIZATION_ACCESS"] = _policy or "velt_django.access.velt_orgs_claim"
     if _authentication:

@@ -234,6 +234,8 @@ def test_example_project_autoreloader_starts_one_database(tmp_path: Path) -> Non
         server.stop()
     assert "Watching for file changes" in server.output
     assert sum(START_LINE in line for line in server.lines) == 1, server.output
+    # Said once, by the serving child, not by the autoreloader's parent too.
+    assert sum(OPEN_ACCESS_LINE in line for line in server.lines) == 1, server.output
 
 
 PRODUCTION_ENV = {
@@ -316,6 +318,34 @@ def test_example_project_check_with_no_server_running_starts_no_database(
     assert result.returncode == 0, result.stderr
     _assert_no_crash(result)
     assert "velt.E001" not in result.stderr
+    assert not data_dir.exists()
+
+
+@pytest.mark.parametrize(
+    "command", [("velt_check",), ("velt_gdpr", "export", "--user-id", "u1")]
+)
+def test_example_project_commands_print_no_warnings_first(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """The allow-all warning belongs to the serving process; a command prints only
+    its own output (velt.W002 is silenced, the log line is not repeated)."""
+    result = _manage(*command, env=_env(VELT_EXAMPLE_DATA_DIR=str(tmp_path / "d")))
+    output = result.stdout + result.stderr
+    assert OPEN_ACCESS_LINE not in output
+    assert "System check identified" not in output
+    assert "WARNING" not in output
+
+
+def test_example_project_velt_check_with_no_server_running_says_what_to_do(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    result = _manage("velt_check", env=_env(VELT_EXAMPLE_DATA_DIR=str(data_dir)))
+    assert result.returncode == 1
+    _assert_no_crash(result)
+    mongodb = next(line for line in result.stdout.splitlines() if "mongodb" in line)
+    assert mongodb.startswith("FAIL") and NO_DATABASE in mongodb
+    assert "manage.py runserver" in mongodb and "VELT_MONGODB_URI" in mongodb
     assert not data_dir.exists()
 
 

@@ -18,6 +18,22 @@ def _wants_embedded_database() -> bool:
     return bool(settings.DEBUG) and not settings.VELT.get("MONGODB_URI")
 
 
+def no_database() -> bool:
+    """Whether this process has no database: DEBUG on, no ``VELT_MONGODB_URI``, and
+    no embedded server running (after ``ready()`` found none)."""
+    return _wants_embedded_database()
+
+
+def no_database_help() -> str:
+    """What to do when :func:`no_database` holds."""
+    return (
+        "no database configured: VELT_MONGODB_URI is not set and no embedded "
+        f"SecantusDB server is running for {settings.EXAMPLE_DATA_DIR}. Start "
+        "`manage.py runserver` in another shell (other commands then use its "
+        "database) or set VELT_MONGODB_URI."
+    )
+
+
 def migrate_user_database() -> None:
     """Apply the migrations of the SQLite database holding the demo's users (Django's
     user model is velt_django's default user directory), so that a fresh checkout
@@ -46,6 +62,15 @@ def serve_database() -> None:
     ``ImproperlyConfigured`` when no server can be started.
     """
     migrate_user_database()
+    if settings.EXAMPLE_OPEN_ACCESS:
+        # Said here, once per serving process (the settings silence velt.W002, which
+        # every manage.py command would print otherwise).
+        logger.warning(
+            "velt example: DEBUG is on and no access policy is configured, so /velt/ "
+            "accepts UNAUTHENTICATED calls for EVERY organization (allow_all). "
+            "Development only: set VELT_ORGANIZATION_ACCESS and "
+            "VELT_AUTHENTICATION_CLASSES before exposing it."
+        )
     if not _wants_embedded_database():
         return
     data_dir = Path(settings.EXAMPLE_DATA_DIR)
@@ -93,10 +118,3 @@ class DevDBConfig(AppConfig):
                     running.pid,
                     running.uri,
                 )
-        if settings.EXAMPLE_OPEN_ACCESS:
-            logger.warning(
-                "velt example: DEBUG is on and no access policy is configured, so /velt/ "
-                "accepts UNAUTHENTICATED calls for EVERY organization (allow_all). "
-                "Development only: set VELT_ORGANIZATION_ACCESS and "
-                "VELT_AUTHENTICATION_CLASSES before exposing it."
-            )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import CommandError
 
 from velt_django.management.commands import velt_ensure_indexes
+
+from ...apps import no_database, no_database_help
 
 
 class Command(velt_ensure_indexes.Command):
@@ -18,11 +19,6 @@ class Command(velt_ensure_indexes.Command):
     """
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if settings.DEBUG and not settings.VELT.get("MONGODB_URI"):
-            raise CommandError(
-                "no database configured: VELT_MONGODB_URI is not set and no embedded "
-                f"SecantusDB server is running for {settings.EXAMPLE_DATA_DIR}. Start "
-                "`manage.py runserver` (other commands then use its database) or set "
-                "VELT_MONGODB_URI."
-            )
+        if no_database():
+            raise CommandError(no_database_help())
         super().handle(*args, **options)
