@@ -294,9 +294,31 @@ def test_import_from_an_unreachable_server_is_a_command_error(
 ) -> None:
     settings.VELT = {**settings.VELT, "SERVER_SELECTION_TIMEOUT_MS": 200}
     with pytest.raises(
-        CommandError, match="import failed: the database is unavailable"
+        CommandError,
+        match=r"import failed: the source database \(velt-py, --source-uri\) is "
+        "unavailable",
     ):
         run("--source-uri", "mongodb://127.0.0.1:1/", "--source-db", "velt")
+
+
+@pytest.mark.mongo
+def test_import_into_an_unreachable_target_names_the_target(
+    source_name: str, mongo_server_uri: str, settings: Any
+) -> None:
+    target = settings.VELT
+    settings.VELT = {
+        **target,
+        "MONGODB_URI": "mongodb://127.0.0.1:1/",
+        "SERVER_SELECTION_TIMEOUT_MS": 200,
+    }
+    try:
+        with pytest.raises(CommandError) as caught:
+            run("--source-uri", mongo_server_uri, "--source-db", source_name)
+    finally:
+        settings.VELT = target  # the fixture drops the target database afterwards
+    assert str(caught.value) == (
+        'import failed: the target database (VELT["MONGODB_URI"]) is unavailable'
+    )
 
 
 # ---- unit tier ------------------------------------------------------------------------

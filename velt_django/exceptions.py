@@ -17,7 +17,14 @@ class RepositoryError(VeltError):
 
 
 class DatabaseUnavailableError(RepositoryError):
-    """MongoDB could not be reached, or a write was not acknowledged in time."""
+    """MongoDB could not be reached, or a write was not acknowledged in time.
+
+    ``database`` names which database, as the message does ("the database" for
+    velt_django's own)."""
+
+    def __init__(self, message: str, *, database: str = "the database") -> None:
+        super().__init__(message)
+        self.database = database
 
 
 class DuplicateRecordError(RepositoryError):

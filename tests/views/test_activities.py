@@ -145,7 +145,10 @@ def test_delete_route_answers_405_envelope(
     before = snapshot()
     body = {"activityId": "act-1", "metadata": {"organizationId": ORG}}
     response = post_json(path, body, as_=BOTH)
-    assert_failure(response, 405, "METHOD_NOT_ALLOWED")
+    failure = assert_failure(response, 405, "METHOD_NOT_ALLOWED")
+    # A POST is refused: the message must say why, not "Only POST is allowed."
+    assert "append-only" in failure["message"]
+    assert "Only POST" not in failure["message"]
     assert CANARY.encode() not in response.content
     assert snapshot() == before
 

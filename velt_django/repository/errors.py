@@ -87,18 +87,23 @@ def _labels(err: PyMongoError) -> tuple[str, ...]:
     return tuple(label for label in TRANSIENT_LABELS if err.has_error_label(label))
 
 
-def _unavailable(operation: str, err: BaseException) -> DatabaseUnavailableError:
+def _unavailable(
+    operation: str, err: BaseException, database: str
+) -> DatabaseUnavailableError:
     logger.warning("MongoDB unavailable during %s: %s", operation, type(err).__name__)
-    return DatabaseUnavailableError("the database is unavailable")
+    return DatabaseUnavailableError(f"{database} is unavailable", database=database)
 
 
 @contextmanager
-def translate_errors(operation: str) -> Iterator[None]:
+def translate_errors(
+    operation: str, *, database: str = "the database"
+) -> Iterator[None]:
     """Re-raise pymongo errors as :class:`RepositoryError` subclasses.
 
     Everything that talks to the server belongs inside, including reading a result's
     counts (they raise on unacknowledged writes). Messages never include server error
-    text: it can quote document values (PII).
+    text: it can quote document values (PII). ``database`` names the database in the
+    "unavailable" message, for code that talks to more than one (the velt-py import).
     """
     try:
         yield
@@ -116,7 +121,7 @@ def translate_errors(operation: str) -> Iterator[None]:
         WriteConcernError,
         WTimeoutError,
     ) as err:
-        raise _unavailable(operation, err) from err
+        raise _unavailable(operation, err, database) from err
     except DuplicateKeyError as err:
         # Only the read-merge-write path expects it (a concurrent first insert) and
         # retries; anywhere else it is a permanent failure.
@@ -127,11 +132,11 @@ def translate_errors(operation: str) -> Iterator[None]:
                 "a record would exceed MongoDB's document size limit"
             ) from err
         if is_transient(err.code, _labels(err)):
-            raise _unavailable(operation, err) from err
+            raise _unavailable(operation, err, database) from err
         logger.error("MongoDB %s failed with code %s", operation, err.code)
         raise RepositoryError(f"database operation failed (code {err.code})") from err
     except PyMongoError as err:
         if _labels(err):
-            raise _unavailable(operation, err) from err
+            raise _unavailable(operation, err, database) from err
         logger.error("MongoDB %s failed: %s", operation, type(err).__name__)
         raise RepositoryError("database operation failed") from err

@@ -106,6 +106,10 @@ def json_ready(value: Any, dropped: list[str] | None = None) -> Any:
     return None if ready is _UNREPRESENTABLE else ready
 
 
+#: How errors name the velt-py database (the import also writes to velt_django's own).
+SOURCE = "the source database (velt-py, --source-uri)"
+
+
 class VeltPySource:
     """One velt-py database; reads each collection's documents without ``_id``.
 
@@ -118,18 +122,18 @@ class VeltPySource:
         self._client = client
 
     def collection_names(self) -> set[str]:
-        with translate_errors("list_collection_names"):
+        with translate_errors("list_collection_names", database=SOURCE):
             return set(self.db.list_collection_names())
 
     def count(self, name: str) -> int:
-        with translate_errors("count_documents"):
+        with translate_errors("count_documents", database=SOURCE):
             return int(self.db[name].count_documents({}))
 
     def documents(self, name: str) -> Iterator[tuple[Document, list[str]]]:
         """The documents of collection ``name`` as JSON-ready dicts, ``_id`` dropped, in
         ``_id`` order (a stable order for progress and for repeated runs), each with
         the paths of the fields :func:`json_ready` left out."""
-        with translate_errors("find"):
+        with translate_errors("find", database=SOURCE):
             for doc in self.db[name].find({}, sort=[("_id", 1)]):
                 doc.pop("_id", None)
                 dropped: list[str] = []

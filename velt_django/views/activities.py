@@ -7,10 +7,10 @@ from collections import defaultdict
 from typing import Any
 
 from django.http import HttpResponse
-from rest_framework import exceptions as drf_exceptions
 from rest_framework.request import Request
 
 from .. import responses
+from ..exceptions import ResolverError
 from ..repository.activities import ActivityRepository, FoundActivity
 from ..serializers.activities import parse_get, parse_save
 from .base import ResolverView
@@ -100,5 +100,10 @@ class DeleteActivitiesView(ResolverView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if request.method != "OPTIONS":
-            raise drf_exceptions.MethodNotAllowed(request.method or "")
+            raise ResolverError(
+                "Activities are append-only: there is no activities/delete. Remove "
+                "the delete endpoint from the activity data provider.",
+                status_code=405,
+                error_code="METHOD_NOT_ALLOWED",
+            )
         super().initial(request, *args, **kwargs)

@@ -8,10 +8,26 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from velt_django.exceptions import VeltConfigurationError, VeltError
+from velt_django.exceptions import (
+    DatabaseUnavailableError,
+    VeltConfigurationError,
+    VeltError,
+)
 from velt_django.management.progress import command_progress
 from velt_django.repository import velt_py
 from velt_django.velt_py_import import Importer, collection_names
+
+#: velt_django's own database, where the import writes.
+TARGET = 'the target database (VELT["MONGODB_URI"])'
+
+
+def _which(err: DatabaseUnavailableError) -> str:
+    """The outage, naming the source or the target database."""
+    if err.database != "the database":
+        return str(err)  # the source (velt_py.SOURCE), or another named database
+    if str(err) == "the database is unavailable":
+        return f"{TARGET} is unavailable"
+    return f"{TARGET}: {err}"
 
 
 def _json_object(text: str, option: str) -> dict[str, Any]:
@@ -105,6 +121,8 @@ class Command(BaseCommand):
             results = Importer(
                 source, names, dry_run, progress, user_fields=user_fields
             ).run()
+        except DatabaseUnavailableError as err:
+            raise CommandError(f"import failed: {_which(err)}") from err
         except (VeltError, VeltConfigurationError) as err:
             raise CommandError(f"import failed: {err}") from err
         finally:
