@@ -232,6 +232,23 @@ def test_velt_check_filesystem_storage_is_not_written(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_velt_check_fails_a_storage_writing_under_the_working_directory(
+    mongo_db: Any, settings: Any
+) -> None:
+    """A stock project: FileSystemStorage with Django's empty MEDIA_ROOT."""
+    settings.MEDIA_ROOT = ""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    out, error = run_failing()
+    attachment = line(out, "storage:attachment")
+    assert attachment.startswith("FAIL ")
+    assert "working directory" in attachment and "MEDIA_ROOT is empty" in attachment
+    assert "velt.W053" in line(out, "config")
+    assert "storage:attachment" in str(error)
+
+
 def test_velt_check_in_memory_storage_is_not_written(mongo_db: Any) -> None:
     run()
     storage = storages["default"]

@@ -71,3 +71,49 @@ def test_inline_html_or_svg_warns_w051(settings: Any, active: str) -> None:
 @pytest.mark.parametrize("key", ["ATTACHMENT_MAX_SIZE", "RECORDING_MAX_SIZE"])
 def test_size_limits_must_be_positive_e005(settings: Any, key: str) -> None:
     assert ids(settings, **{key: 0}) == ["velt.E005"]
+
+
+FILESYSTEM = "django.core.files.storage.FileSystemStorage"
+
+
+@pytest.mark.parametrize(
+    ("options", "media_root", "relative"),
+    [
+        ({}, "", "MEDIA_ROOT is empty"),
+        ({}, "media", "MEDIA_ROOT 'media' is relative"),
+        ({"location": "uploads"}, "/srv/media", "location 'uploads' is relative"),
+        ({"location": ""}, "/srv/media", "location '' is relative"),
+    ],
+)
+def test_file_system_storage_under_the_working_directory_warns_w053(
+    settings: Any, options: dict[str, Any], media_root: str, relative: str
+) -> None:
+    """A stock project (no STORAGES, empty MEDIA_ROOT) would write uploads wherever the
+    process was started."""
+    settings.MEDIA_ROOT = media_root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": FILESYSTEM, "OPTIONS": options},
+    }
+    settings.VELT = dict(GOOD)
+    messages = [m for m in check_settings() if m.id == "velt.W053"]
+    assert len(messages) == 1  # both scopes share the storage: one warning
+    assert relative in messages[0].msg
+
+
+@pytest.mark.parametrize(
+    ("entry", "media_root"),
+    [
+        ({"BACKEND": FILESYSTEM, "OPTIONS": {"location": "/srv/velt"}}, ""),
+        ({"BACKEND": FILESYSTEM}, "/srv/media"),
+        ({"BACKEND": "django.core.files.storage.InMemoryStorage"}, ""),
+        (S3, ""),
+    ],
+    ids=["absolute-location", "absolute-media-root", "in-memory", "s3"],
+)
+def test_storage_with_an_absolute_place_passes(
+    settings: Any, entry: dict[str, Any], media_root: str
+) -> None:
+    settings.MEDIA_ROOT = media_root
+    settings.STORAGES = {**settings.STORAGES, "default": entry}
+    assert "velt.W053" not in ids(settings)

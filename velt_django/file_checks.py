@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
+from django.core.files.storage import FileSystemStorage
+from django.utils.module_loading import import_string
 
 #: Types a browser would run as a page on our origin if served inline.
 _ACTIVE_TYPES = ("text/html", "image/svg+xml", "application/xhtml+xml", "text/xml")
@@ -16,9 +19,36 @@ def _is_string_list(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
 
 
+def relative_location(alias: str) -> str | None:
+    """How ``STORAGES[alias]`` would place files under the process's working directory:
+    a description when it is a file-system storage whose location (``OPTIONS
+    ["location"]``, else ``MEDIA_ROOT``) is empty or relative, else ``None``. Reads the
+    settings only (Django's default ``MEDIA_ROOT`` is ``""``: the current directory)."""
+    entry = (getattr(settings, "STORAGES", {}) or {}).get(alias) or {}
+    try:
+        backend = import_string(str(entry.get("BACKEND", "")))
+    except ImportError:
+        return None
+    if not (isinstance(backend, type) and issubclass(backend, FileSystemStorage)):
+        return None
+    options = entry.get("OPTIONS") or {}
+    location = options.get("location")
+    if location is None:
+        location = settings.MEDIA_ROOT
+        if not location:
+            return "MEDIA_ROOT is empty"
+        where = f"MEDIA_ROOT {str(location)!r}"
+    else:
+        where = f"location {str(location)!r}"
+    if os.path.isabs(os.fspath(location)):
+        return None
+    return f"{where} is relative"
+
+
 def _storage_checks(raw: Mapping[str, Any], mode: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     configured = getattr(settings, "STORAGES", {}) or {}
+    warned_relative: set[str] = set()
     for scope in ("ATTACHMENT", "RECORDING"):
         alias = raw.get(f"{scope}_STORAGE", "default")
         if alias not in configured:
@@ -33,6 +63,20 @@ def _storage_checks(raw: Mapping[str, Any], mode: Any) -> list[CheckMessage]:
             continue
         entry = configured[alias] or {}
         options = entry.get("OPTIONS") or {}
+        relative = relative_location(alias)
+        if relative is not None and alias not in warned_relative:
+            warned_relative.add(alias)
+            messages.append(
+                Warning(
+                    f"Uploaded files would be written under the process's working "
+                    f"directory: STORAGES[{alias!r}] is a file-system storage and "
+                    f"{relative}.",
+                    hint=f'Give STORAGES["{alias}"]["OPTIONS"]["location"] (or '
+                    "MEDIA_ROOT) an absolute path outside the code, or name another "
+                    f'storage in VELT["{scope}_STORAGE"].',
+                    id="velt.W053",
+                )
+            )
         if (
             mode == "public"
             and str(entry.get("BACKEND", "")).endswith("S3Storage")

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ...client import VeltClient
 from ...conf import velt_settings
 from ...exceptions import VeltAPIError, VeltConfigurationError, VeltError
+from ...file_checks import relative_location
 from ...repository import REPOSITORIES, ActivityRepository
 from ...repository.activities import TTL_INDEX
 from ...repository.connection import acknowledged_write_concern, get_database
@@ -195,6 +196,14 @@ class Command(BaseCommand):
             detail = f"STORAGES[{alias!r}]: {type(err).__name__}: {str(err)[:200]}"
             return Result(name, "fail", detail, _ms(started))
         backend = type(storage).__name__
+        relative = relative_location(alias)
+        if relative is not None:
+            # It works, but uploads would land wherever the process was started.
+            detail = (
+                f"STORAGES[{alias!r}] ({backend}) writes under the working directory "
+                f"({relative}): give it an absolute location (velt.W053)"
+            )
+            return Result(name, "fail", detail, _ms(started))
         return Result(
             name, "ok", f"STORAGES[{alias!r}] ({backend}) reachable", _ms(started)
         )
