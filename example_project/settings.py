@@ -83,9 +83,11 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS")
 
 INSTALLED_APPS = [
-    # DRF's anonymous user lives in django.contrib.auth.
+    # DRF's anonymous user lives in django.contrib.auth; sessions back the sign-in page
+    # of token mode, where /velt/token mints a token for the signed-in user.
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.sessions",
     "rest_framework",
     # Before velt_django: its velt_ensure_indexes command wraps velt_django's.
     "example_project.devdb",
@@ -94,8 +96,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
+# The sign-in page of token mode (example_project/urls.py); velt_django's own views do
+# their CSRF checks themselves (DRF), so no CsrfViewMiddleware is needed.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "index"
 
 ROOT_URLCONF = "example_project.urls"
 WSGI_APPLICATION = "example_project.wsgi.application"
@@ -188,7 +196,14 @@ EMAIL_BACKEND = (
 DEFAULT_FROM_EMAIL = "velt-example@localhost"
 # The notification e-mails' templates come from velt_django (APP_DIRS).
 TEMPLATES = [
-    {"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": ["django.template.context_processors.request"]
+        },
+    }
 ]
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
@@ -200,6 +215,9 @@ if DEBUG and not VELT["MONGODB_URI"]:
 
 if _token_secret:
     VELT["RESOLVER_TOKEN"] = {"SECRET": _token_secret}
+    # POST /velt/token: a token for the signed-in user (/accounts/login/), opening the
+    # organizations named by the user's groups.
+    VELT["TOKEN_ORGANIZATIONS"] = "example_project.views.organizations_of"
     _authentication = _authentication or [
         "velt_django.authentication.ResolverTokenAuthentication"
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, reverse
 from django.utils.html import format_html, format_html_join
@@ -50,3 +52,9 @@ def index(request: HttpRequest) -> HttpResponse:
         mounted_endpoints(),
     )
     return HttpResponse(format_html(_PAGE, rows))
+
+
+def organizations_of(user: Any) -> list[str]:
+    """``VELT["TOKEN_ORGANIZATIONS"]`` of token mode: the user's groups are its
+    organizations (as ``USER_FIELDS["organizations"] = "groups__name"`` says)."""
+    return sorted(user.groups.values_list("name", flat=True))

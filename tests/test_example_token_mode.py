@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -91,3 +92,87 @@ def test_example_token_mode_curl_round_trip(tmp_path: Path, debug: str) -> None:
             db.stop()
     assert "UNAUTHENTICATED calls for EVERY organization" not in server.output
     assert token not in server.output and SECRET not in server.output
+
+
+@pytest.mark.mongo
+def test_example_token_mode_token_view_for_a_signed_in_user(tmp_path: Path) -> None:
+    """The frontend recipe in the example: sign in, POST /velt/token, use the token."""
+    import http.cookiejar
+
+    data_dir = tmp_path / "data"
+    env = _env(VELT_EXAMPLE_DATA_DIR=str(data_dir), VELT_RESOLVER_TOKEN_SECRET=SECRET)
+    port = _free_port()
+    server = ExampleServer(port, data_dir, "--noreload", env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        server.wait_until_serving()
+        created = _manage(
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "alice",
+            "--email",
+            "alice@acme.example",
+            env={**env, "DJANGO_SUPERUSER_PASSWORD": "a-long-test-password-1"},
+        )
+        assert created.returncode == 0, created.stderr
+        users = tmp_path / "users.jsonl"
+        users.write_text('{"userId": "alice", "name": "Alice"}\n', encoding="utf-8")
+        loaded = _manage(
+            "velt_load_users", str(users), "--organization", "acme-corp", env=env
+        )
+        assert loaded.returncode == 0, loaded.stderr
+
+        jar = http.cookiejar.CookieJar()
+        browser = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(jar)
+        )
+        with browser.open(f"{base}/accounts/login/", timeout=60) as page:
+            assert page.status == 200
+        csrf = next(c.value for c in jar if c.name == "csrftoken")
+        form = urllib.parse.urlencode(
+            {
+                "username": "alice",
+                "password": "a-long-test-password-1",
+                "csrfmiddlewaretoken": csrf,
+            }
+        ).encode()
+        with browser.open(f"{base}/accounts/login/", data=form, timeout=60) as page:
+            assert page.status == 200  # redirected to the index page
+        assert any(c.name == "sessionid" for c in jar)
+        csrf = next(c.value for c in jar if c.name == "csrftoken")
+
+        request = urllib.request.Request(
+            f"{base}/velt/token", data=b"", headers={"X-CSRFToken": csrf}, method="POST"
+        )
+        with browser.open(request, timeout=60) as response:
+            minted = json.loads(response.read())
+        token = minted["token"]
+        assert minted["expiresAt"] > 0
+
+        status, body = _post(
+            port, "reactions/get", {"organizationId": "acme-corp"}, token
+        )
+        assert status == 200, body
+        status, body = _post(port, "reactions/get", {"organizationId": "other"}, token)
+        assert status == 403, body
+    finally:
+        server.stop()
+    assert token not in server.output and SECRET not in server.output
+
+
+def test_example_token_command_without_the_secret_says_to_export_it(
+    tmp_path: Path,
+) -> None:
+    """The second shell of the two-shell flow needs the same variable."""
+    minted = _manage(
+        "velt_resolver_token",
+        "--user",
+        "u1",
+        "--organization",
+        "acme-corp",
+        env=_env(VELT_EXAMPLE_DATA_DIR=str(tmp_path / "data")),
+    )
+    assert minted.returncode == 1
+    assert "VELT_RESOLVER_TOKEN_SECRET is not set" in minted.stderr
+    assert "." not in minted.stdout.strip()
