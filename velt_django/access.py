@@ -17,10 +17,14 @@ reads are skipped; the policies shipped here are marked that way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from .conf import velt_settings
+from .exceptions import Forbidden
+
+logger = logging.getLogger(__name__)
 
 Policy = TypeVar("Policy", bound=Callable[..., bool])
 
@@ -110,3 +114,34 @@ def principal_id(request: Any) -> str | None:
         value = user.user_id
         return None if value is None else str(value) or None
     return velt_user_id(user)
+
+
+def _api_keys(body: Any) -> Iterator[Any]:
+    """Every ``metadata.apiKey`` a request carries: the request's own metadata (or the
+    ``context`` alias), and the metadata of each record of a save map."""
+    if not isinstance(body, dict):
+        return
+    for name in ("metadata", "context"):
+        md = body.get(name)
+        if isinstance(md, dict) and "apiKey" in md:
+            yield md["apiKey"]
+    for value in body.values():
+        if not isinstance(value, dict):
+            continue
+        for record in value.values():
+            md = record.get("metadata") if isinstance(record, dict) else None
+            if isinstance(md, dict) and "apiKey" in md:
+                yield md["apiKey"]
+
+
+def check_api_keys(body: Any) -> None:
+    """The optional API-key allowlist (CONTRACT §16.5): with ``ALLOWED_API_KEYS`` set, a
+    request carrying a ``metadata.apiKey`` that is not listed is refused with 403.
+    Requests without one (gets carry none) pass; the key itself is never logged."""
+    allowed = velt_settings.ALLOWED_API_KEYS
+    if not allowed:
+        return
+    for key in _api_keys(body):
+        if not isinstance(key, str) or key not in allowed:
+            logger.info("request refused: its metadata.apiKey is not allowed")
+            raise Forbidden("This Velt API key is not allowed here.")

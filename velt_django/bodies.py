@@ -1,10 +1,15 @@
-"""Reading request bodies within a size limit, before Django's own limits apply."""
+"""Reading request bodies within a size limit, before Django's own limits apply, and
+parsing JSON ones."""
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 from django.http import HttpRequest
 
 from .exceptions import InvalidInput, PayloadTooLarge
+from .jsonrecords import NonFiniteNumber, finite_float, reject_constant
 
 
 def declared_length(request: HttpRequest) -> int:
@@ -33,3 +38,28 @@ def read_limited(request: HttpRequest, limit: int, what: str = "request body") -
     if len(raw) > limit:
         raise PayloadTooLarge(f"{what} exceeds {limit} bytes")
     return raw
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """Parse a JSON object body; anything else is :class:`InvalidInput` (400).
+
+    ``NaN``/``Infinity`` literals and numbers that overflow a double are refused: they
+    cannot be written back as JSON.
+    """
+    if not raw.strip():
+        raise InvalidInput("request body is empty")
+    try:
+        body = json.loads(
+            raw.decode("utf-8"),
+            parse_constant=reject_constant,
+            parse_float=finite_float,
+        )
+    except UnicodeDecodeError:
+        raise InvalidInput("request body is not UTF-8") from None
+    except NonFiniteNumber:
+        raise InvalidInput("a number in the request body is out of range") from None
+    except (ValueError, RecursionError):
+        raise InvalidInput("request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("request body must be a JSON object")
+    return body

@@ -8,12 +8,35 @@ from django.core.exceptions import ImproperlyConfigured
 from rest_framework.exceptions import APIException, AuthenticationFailed
 
 
-class VeltError(Exception):
+class HttpMapped:
+    """How a library failure is answered when it reaches a resolver view: the HTTP
+    status, the envelope's ``errorCode`` and a message safe to show (never the
+    exception's own text, which may quote payload content, unless ``show_detail``).
+    ``status_code = None``: an unexpected failure (500, logged with its traceback)."""
+
+    status_code: int | None = None
+    error_code = "INTERNAL_ERROR"
+    public_message = "Internal error."
+    #: Whether ``str(exc)`` is written for the client (validation messages only).
+    show_detail = False
+
+    def client_message(self) -> str:
+        return str(self) if self.show_detail else self.public_message
+
+
+class VeltError(HttpMapped, Exception):
     """Base of the library's own failures (database, storage, Velt API)."""
 
 
 class RepositoryError(VeltError):
-    """A MongoDB operation failed; wraps pymongo's ``PyMongoError``."""
+    """A MongoDB operation failed; wraps pymongo's ``PyMongoError``.
+
+    A permanent failure (the cause was logged by code, without payload): retrying would
+    fail again, so it is a 500, not the 503 kept for unavailability."""
+
+    status_code = 500
+    error_code = "INTERNAL_ERROR"
+    public_message = "A database operation failed."
 
 
 class DatabaseUnavailableError(RepositoryError):
@@ -21,6 +44,10 @@ class DatabaseUnavailableError(RepositoryError):
 
     ``database`` names which database, as the message does ("the database" for
     velt_django's own)."""
+
+    status_code = 503
+    error_code = "DATABASE_ERROR"
+    public_message = "The database is unavailable; retry later."
 
     def __init__(self, message: str, *, database: str = "the database") -> None:
         super().__init__(message)
@@ -34,13 +61,25 @@ class DuplicateRecordError(RepositoryError):
 class RecordTooLargeError(RepositoryError):
     """A record, or the document it would produce, exceeds a size limit."""
 
+    status_code = 413
+    error_code = "PAYLOAD_TOO_LARGE"
+    show_detail = True
+
 
 class InvalidRecordError(VeltError):
     """A payload cannot be stored faithfully (integer out of range, bad text, too deep)."""
 
+    status_code = 400
+    error_code = "INVALID_INPUT"
+    show_detail = True
+
 
 class StorageError(VeltError):
     """The file storage backend failed."""
+
+    status_code = 502
+    error_code = "STORAGE_ERROR"
+    public_message = "The file storage failed."
 
 
 class VeltAPIError(VeltError):
@@ -54,8 +93,12 @@ class VeltAPIError(VeltError):
         self.body = body
 
 
-class VeltConfigurationError(ImproperlyConfigured):
+class VeltConfigurationError(HttpMapped, ImproperlyConfigured):
     """The ``VELT`` settings are wrong; deliberately not a :class:`VeltError`."""
+
+    status_code = 500
+    error_code = "INTERNAL_ERROR"
+    public_message = "The resolver is misconfigured."
 
 
 class VeltImproperlyInstalled(VeltConfigurationError, ImportError):

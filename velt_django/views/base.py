@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import math
-import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import JSONRenderer
@@ -18,26 +14,26 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from .. import cors, responses
-from ..access import is_document_scoped
-from ..bodies import read_limited
+from .. import cors
+from ..access import check_api_keys, is_document_scoped
+from ..bodies import parse_json_object, read_limited
 from ..conf import velt_settings
-from ..exceptions import (
-    DatabaseUnavailableError,
-    Forbidden,
-    InvalidInput,
-    InvalidRecordError,
-    RecordTooLargeError,
-    RepositoryError,
-    ResolverError,
-    ResolverTokenRefused,
-    StorageError,
-    VeltConfigurationError,
-)
-from ..jsonrecords import NonFiniteNumber, finite_float, reject_constant
+from ..exceptions import Forbidden
 from ..repository.base import BaseRepository, RecordWrite
 from ..signals import WriteAction, notify_record_written
 from ..throttling import ResolverRateThrottle
+from .errors import resolver_exception_handler
+
+# Names other view modules import from here.
+__all__ = [
+    "CorsNoStoreMixin",
+    "InDocument",
+    "ResolverView",
+    "check_api_keys",
+    "parse_json_object",
+    "read_raw_body",
+    "resolver_exception_handler",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -70,131 +66,6 @@ def read_raw_body(request: Request) -> bytes:
     """The request body bytes, at most ``MAX_BODY_SIZE`` of them (see
     :func:`velt_django.bodies.read_limited`)."""
     return read_limited(request._request, velt_settings.MAX_BODY_SIZE)
-
-
-def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """Parse a JSON object body; anything else is :class:`InvalidInput` (400).
-
-    ``NaN``/``Infinity`` literals and numbers that overflow a double are refused: they
-    cannot be written back as JSON.
-    """
-    if not raw.strip():
-        raise InvalidInput("request body is empty")
-    try:
-        body = json.loads(
-            raw.decode("utf-8"),
-            parse_constant=reject_constant,
-            parse_float=finite_float,
-        )
-    except UnicodeDecodeError:
-        raise InvalidInput("request body is not UTF-8") from None
-    except NonFiniteNumber:
-        raise InvalidInput("a number in the request body is out of range") from None
-    except (ValueError, RecursionError):
-        raise InvalidInput("request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("request body must be a JSON object")
-    return body
-
-
-def _api_keys(body: Any) -> Iterator[Any]:
-    """Every ``metadata.apiKey`` a request carries: the request's own metadata (or the
-    ``context`` alias), and the metadata of each record of a save map."""
-    if not isinstance(body, dict):
-        return
-    for name in ("metadata", "context"):
-        md = body.get(name)
-        if isinstance(md, dict) and "apiKey" in md:
-            yield md["apiKey"]
-    for value in body.values():
-        if not isinstance(value, dict):
-            continue
-        for record in value.values():
-            md = record.get("metadata") if isinstance(record, dict) else None
-            if isinstance(md, dict) and "apiKey" in md:
-                yield md["apiKey"]
-
-
-def check_api_keys(body: Any) -> None:
-    """The optional API-key allowlist (CONTRACT §16.5): with ``ALLOWED_API_KEYS`` set, a
-    request carrying a ``metadata.apiKey`` that is not listed is refused with 403.
-    Requests without one (gets carry none) pass; the key itself is never logged."""
-    allowed = velt_settings.ALLOWED_API_KEYS
-    if not allowed:
-        return
-    for key in _api_keys(body):
-        if not isinstance(key, str) or key not in allowed:
-            logger.info("request refused: its metadata.apiKey is not allowed")
-            raise Forbidden("This Velt API key is not allowed here.")
-
-
-def _log_unexpected(exc: BaseException) -> None:
-    # The traceback's frames only: exception messages can quote payload content (PII).
-    frames = "".join(traceback.format_tb(exc.__traceback__))
-    logger.error("unexpected %s in resolver view\n%s", type(exc).__name__, frames)
-
-
-def resolver_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
-    """Turn every failure into the failure envelope (CONTRACT §2.2)."""
-    if isinstance(exc, ResolverError):
-        return responses.failure(
-            exc.status_code, exc.error_code, str(exc.detail), exc.extra
-        )
-    if isinstance(exc, ResolverTokenRefused):
-        return responses.failure(
-            401,
-            "UNAUTHENTICATED",
-            "The resolver token was refused.",
-            {"authErrorCode": exc.auth_error_code},
-        )
-    if isinstance(
-        exc, (drf_exceptions.NotAuthenticated, drf_exceptions.AuthenticationFailed)
-    ):
-        return responses.failure(
-            401,
-            "UNAUTHENTICATED",
-            "Authentication credentials were not provided or are invalid.",
-        )
-    if isinstance(exc, (drf_exceptions.PermissionDenied, DjangoPermissionDenied)):
-        # Django's PermissionDenied / Http404 may come from a host's access policy.
-        return responses.failure(403, "FORBIDDEN", "Permission denied.")
-    if isinstance(exc, (drf_exceptions.NotFound, Http404)):
-        return responses.failure(404, "NOT_FOUND", "Not found.")
-    if isinstance(exc, drf_exceptions.MethodNotAllowed):
-        return responses.failure(405, "METHOD_NOT_ALLOWED", "Only POST is allowed.")
-    if isinstance(exc, drf_exceptions.Throttled):
-        response = responses.failure(429, "RATE_LIMITED", "Too many requests.")
-        wait: float | None = getattr(exc, "wait", None)
-        if wait is not None:
-            response["Retry-After"] = str(max(1, math.ceil(wait)))
-        return response
-    if isinstance(exc, drf_exceptions.UnsupportedMediaType):
-        return responses.failure(
-            415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type."
-        )
-    if isinstance(exc, drf_exceptions.APIException) and 400 <= exc.status_code < 500:
-        return responses.failure(exc.status_code, "INVALID_INPUT", "Invalid request.")
-    if isinstance(exc, InvalidRecordError):
-        return responses.failure(400, "INVALID_INPUT", str(exc))
-    if isinstance(exc, RecordTooLargeError):
-        return responses.failure(413, "PAYLOAD_TOO_LARGE", str(exc))
-    if isinstance(exc, DatabaseUnavailableError):
-        return responses.failure(
-            503, "DATABASE_ERROR", "The database is unavailable; retry later."
-        )
-    if isinstance(exc, RepositoryError):
-        # A permanent failure (the cause was logged by code, without payload): retrying
-        # would fail again, so not 503 (CONTRACT §2.2 keeps 503 for unavailability).
-        return responses.failure(500, "INTERNAL_ERROR", "A database operation failed.")
-    if isinstance(exc, StorageError):
-        return responses.failure(502, "STORAGE_ERROR", "The file storage failed.")
-    if isinstance(exc, VeltConfigurationError):
-        logger.error("velt_django is misconfigured: %s", exc)
-        return responses.failure(
-            500, "INTERNAL_ERROR", "The resolver is misconfigured."
-        )
-    _log_unexpected(exc)
-    return responses.failure(500, "INTERNAL_ERROR", "Internal error.")
 
 
 class CorsNoStoreMixin(APIView):

@@ -16,7 +16,8 @@ from ..access import velt_user_id
 from ..conf import velt_settings
 from ..exceptions import Forbidden, ResolverError, VeltConfigurationError
 from ..tokens import issue_token
-from .base import CorsNoStoreMixin, resolver_exception_handler
+from .base import CorsNoStoreMixin
+from .errors import resolver_exception_handler
 
 logger = logging.getLogger(__name__)
 
