@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from velt_django.management.progress import Progress, command_progress
+from velt_django.progress import Progress, command_progress
 
 
 class Clock:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ..directory import DjangoUserDirectory, get_directory
 from ..exceptions import RepositoryError
 from ..files import remove_file
-from ..management.progress import Progress
+from ..progress import Progress
 from ..repository.base import Document
 from .families import FAMILIES
 from .matching import mentions

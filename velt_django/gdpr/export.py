@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from ..directory import get_directory
-from ..management.progress import Progress
+from ..progress import Progress
 from ..repository.base import Document
 from .families import FAMILIES
 from .scan import _files, _scan

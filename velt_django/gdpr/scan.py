@@ -11,7 +11,7 @@ from django.db import DatabaseError
 from ..conf import velt_settings
 from ..directory.model import concrete_field, user_model
 from ..exceptions import VeltConfigurationError
-from ..management.progress import Progress
+from ..progress import Progress
 from ..repository.base import Document, StoredRecord
 from ..repository.files import FileRepository
 from .families import FAMILIES, Family

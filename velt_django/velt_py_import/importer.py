@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from ..conf import velt_settings
 from ..directory import MongoUserDirectory, User, get_directory
 from ..exceptions import InvalidInput, InvalidRecordError, RecordTooLargeError
-from ..management.progress import Progress
+from ..progress import Progress
 from ..repository.activities import ActivityRepository
 from ..repository.annotations import AnnotationRepository
 from ..repository.base import Document, RecordWrite

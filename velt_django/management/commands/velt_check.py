@@ -17,11 +17,11 @@ from ...client import VeltClient
 from ...conf import velt_settings
 from ...exceptions import VeltAPIError, VeltConfigurationError, VeltError
 from ...file_checks import relative_location
+from ...progress import command_progress
 from ...repository import REPOSITORIES, ActivityRepository
 from ...repository.activities import TTL_INDEX
 from ...repository.connection import acknowledged_write_concern, get_database
 from ...repository.errors import translate_errors
-from ..progress import command_progress
 
 #: Looked up, never written: a storage read and a Velt read that change nothing.
 PROBE_NAME = "velt-check-probe"

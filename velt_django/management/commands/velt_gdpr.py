@@ -16,7 +16,7 @@ from velt_django.exceptions import (
     VeltConfigurationError,
     VeltError,
 )
-from velt_django.management.progress import Progress, command_progress
+from velt_django.progress import Progress, command_progress
 from velt_django.serializers.base import id_value
 
 FAMILY_LABELS = {

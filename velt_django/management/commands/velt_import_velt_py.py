@@ -13,7 +13,7 @@ from velt_django.exceptions import (
     VeltConfigurationError,
     VeltError,
 )
-from velt_django.management.progress import command_progress
+from velt_django.progress import command_progress
 from velt_django.repository import velt_py
 from velt_django.velt_py_import import Importer, collection_names
 
