@@ -157,8 +157,8 @@ class BaseClient:
     lazy session, retries, timeouts and error mapping.
 
     Area mixins subclass it and send each endpoint's :func:`_body` through
-    :meth:`_get` (idempotent, so retried) or :meth:`_create` (sent once); the arguments,
-    retries and errors are described on ``VeltClient``.
+    :meth:`_call_retried` (idempotent, so retried) or :meth:`_call_once` (sent once);
+    the arguments, retries and errors are described on ``VeltClient``.
     """
 
     def __init__(
@@ -368,8 +368,12 @@ class BaseClient:
             message += f": {self._redact(detail)[:300]}"
         raise VeltAPIError(message, status=status, body=payload)
 
-    def _get(self, path: str, body: JSONObject, **kwargs: Any) -> JSONObject:
+    def _call_retried(self, path: str, body: JSONObject, **kwargs: Any) -> JSONObject:
+        """An idempotent call (a read, or a write that may safely arrive twice): failed
+        attempts are retried within the call's deadline."""
         return self.call(path, body, idempotent=True, **kwargs)
 
-    def _create(self, path: str, body: JSONObject) -> JSONObject:
+    def _call_once(self, path: str, body: JSONObject) -> JSONObject:
+        """A call that must not arrive twice (it creates something): never retried
+        once the request may have reached Velt."""
         return self.call(path, body, idempotent=False)

@@ -21,7 +21,7 @@ class CommentsMixin(BaseClient):
         extra: Record | None = None,
     ) -> JSONObject:
         """``v2/commentannotations/add``: each annotation with its ``commentData``."""
-        return self._create(
+        return self._call_once(
             "v2/commentannotations/add",
             _body(
                 extra,
@@ -51,7 +51,7 @@ class CommentsMixin(BaseClient):
         page_token: str | None = None,
     ) -> JSONObject:
         """``v2/commentannotations/get``; timestamps are epoch milliseconds."""
-        return self._get(
+        return self._call_retried(
             "v2/commentannotations/get",
             _body(
                 organizationId=organization_id,
@@ -81,7 +81,7 @@ class CommentsMixin(BaseClient):
         status_ids: Sequence[str] | None = None,
     ) -> JSONObject:
         """``v2/commentannotations/count/get``: total and unread per document."""
-        return self._get(
+        return self._call_retried(
             "v2/commentannotations/count/get",
             _body(
                 organizationId=organization_id,
@@ -104,7 +104,7 @@ class CommentsMixin(BaseClient):
     ) -> JSONObject:
         """``v2/commentannotations/update``: ``updated_data`` (status, priority, ...)
         or ``update_users`` (``{"oldUser", "newUser"}`` pairs) on the selected ones."""
-        return self._get(
+        return self._call_retried(
             "v2/commentannotations/update",
             _body(
                 organizationId=organization_id,
@@ -128,7 +128,7 @@ class CommentsMixin(BaseClient):
     ) -> JSONObject:
         """``v2/commentannotations/delete`` (``organization_id`` may be left out for a
         document created without one)."""
-        return self._get(
+        return self._call_retried(
             "v2/commentannotations/delete",
             _body(
                 organizationId=organization_id,
@@ -148,7 +148,7 @@ class CommentsMixin(BaseClient):
         comments: Sequence[Record],
     ) -> JSONObject:
         """``v2/commentannotations/comments/add`` (``commentData``)."""
-        return self._create(
+        return self._call_once(
             "v2/commentannotations/comments/add",
             _body(
                 organizationId=organization_id,
@@ -168,7 +168,7 @@ class CommentsMixin(BaseClient):
         user_ids: Sequence[str] | None = None,
     ) -> JSONObject:
         """``v2/commentannotations/comments/get``."""
-        return self._get(
+        return self._call_retried(
             "v2/commentannotations/comments/get",
             _body(
                 organizationId=organization_id,
@@ -189,7 +189,7 @@ class CommentsMixin(BaseClient):
         updated_data: Record,
     ) -> JSONObject:
         """``v2/commentannotations/comments/update``."""
-        return self._get(
+        return self._call_retried(
             "v2/commentannotations/comments/update",
             _body(
                 organizationId=organization_id,
@@ -209,7 +209,7 @@ class CommentsMixin(BaseClient):
         comment_ids: Sequence[int] | None = None,
     ) -> JSONObject:
         """``v2/commentannotations/comments/delete`` (every comment without ids)."""
-        return self._get(
+        return self._call_retried(
             "v2/commentannotations/comments/delete",
             _body(
                 organizationId=organization_id,

@@ -14,7 +14,9 @@ class OrganizationsMixin(BaseClient):
 
     def add_organizations(self, *, organizations: Sequence[Record]) -> JSONObject:
         """``v1/organizations/add`` with ``{"organizationId", "organizationName", ...}``."""
-        return self._create("v1/organizations/add", _body(organizations=organizations))
+        return self._call_once(
+            "v1/organizations/add", _body(organizations=organizations)
+        )
 
     def get_organizations(
         self,
@@ -24,7 +26,7 @@ class OrganizationsMixin(BaseClient):
         page_token: str | None = None,
     ) -> JSONObject:
         """``v2/organizations/get`` (all organizations without ids; paginated)."""
-        return self._get(
+        return self._call_retried(
             "v2/organizations/get",
             _body(
                 organizationIds=organization_ids,
@@ -35,11 +37,13 @@ class OrganizationsMixin(BaseClient):
 
     def update_organizations(self, *, organizations: Sequence[Record]) -> JSONObject:
         """``v1/organizations/update``."""
-        return self._get("v1/organizations/update", _body(organizations=organizations))
+        return self._call_retried(
+            "v1/organizations/update", _body(organizations=organizations)
+        )
 
     def delete_organizations(self, *, organization_ids: Sequence[str]) -> JSONObject:
         """``v1/organizations/delete``."""
-        return self._get(
+        return self._call_retried(
             "v1/organizations/delete", _body(organizationIds=organization_ids)
         )
 
@@ -47,7 +51,7 @@ class OrganizationsMixin(BaseClient):
         self, *, organization_ids: Sequence[str], disabled: bool
     ) -> JSONObject:
         """``v1/organizations/access/disablestate/update``: cut or restore access."""
-        return self._get(
+        return self._call_retried(
             "v1/organizations/access/disablestate/update",
             _body(organizationIds=organization_ids, disabled=disabled),
         )
@@ -63,7 +67,7 @@ class OrganizationsMixin(BaseClient):
         extra: Record | None = None,
     ) -> JSONObject:
         """``v2/organizations/documents/add`` with ``{"documentId", "documentName"}``."""
-        return self._create(
+        return self._call_once(
             "v2/organizations/documents/add",
             _body(
                 extra,
@@ -83,7 +87,7 @@ class OrganizationsMixin(BaseClient):
         page_token: str | None = None,
     ) -> JSONObject:
         """``v2/organizations/documents/get`` (paginated)."""
-        return self._get(
+        return self._call_retried(
             "v2/organizations/documents/get",
             _body(
                 organizationId=organization_id,
@@ -98,7 +102,7 @@ class OrganizationsMixin(BaseClient):
         self, *, organization_id: str, documents: Sequence[Record]
     ) -> JSONObject:
         """``v2/organizations/documents/update``."""
-        return self._get(
+        return self._call_retried(
             "v2/organizations/documents/update",
             _body(organizationId=organization_id, documents=documents),
         )
@@ -107,7 +111,7 @@ class OrganizationsMixin(BaseClient):
         self, *, organization_id: str, document_ids: Sequence[str]
     ) -> JSONObject:
         """``v2/organizations/documents/delete``."""
-        return self._get(
+        return self._call_retried(
             "v2/organizations/documents/delete",
             _body(organizationId=organization_id, documentIds=document_ids),
         )
@@ -116,7 +120,7 @@ class OrganizationsMixin(BaseClient):
         self, *, organization_id: str, document_ids: Sequence[str], folder_id: str
     ) -> JSONObject:
         """``v2/organizations/documents/move`` into ``folder_id``."""
-        return self._get(
+        return self._call_retried(
             "v2/organizations/documents/move",
             _body(
                 organizationId=organization_id,
@@ -133,7 +137,7 @@ class OrganizationsMixin(BaseClient):
         access_type: AccessType,
     ) -> JSONObject:
         """``v2/organizations/documents/access/update``."""
-        return self._get(
+        return self._call_retried(
             "v2/organizations/documents/access/update",
             _body(
                 organizationId=organization_id,
@@ -146,7 +150,7 @@ class OrganizationsMixin(BaseClient):
         self, *, organization_id: str, document_ids: Sequence[str], disabled: bool
     ) -> JSONObject:
         """``v2/organizations/documents/access/disablestate/update``."""
-        return self._get(
+        return self._call_retried(
             "v2/organizations/documents/access/disablestate/update",
             _body(
                 organizationId=organization_id,
@@ -162,7 +166,7 @@ class OrganizationsMixin(BaseClient):
     ) -> JSONObject:
         """``v2/organizations/folders/add`` with ``{"folderId", "folderName",
         "parentFolderId"}``."""
-        return self._create(
+        return self._call_once(
             "v2/organizations/folders/add",
             _body(organizationId=organization_id, folders=folders),
         )
@@ -171,7 +175,7 @@ class OrganizationsMixin(BaseClient):
         self, *, organization_id: str, folder_id: str | None = None
     ) -> JSONObject:
         """``v2/organizations/folders/get``: one folder and its subfolders, or all."""
-        return self._get(
+        return self._call_retried(
             "v2/organizations/folders/get",
             _body(organizationId=organization_id, folderId=folder_id),
         )
@@ -180,14 +184,14 @@ class OrganizationsMixin(BaseClient):
         self, *, organization_id: str, folders: Sequence[Record]
     ) -> JSONObject:
         """``v2/organizations/folders/update`` (rename, or move under a new parent)."""
-        return self._get(
+        return self._call_retried(
             "v2/organizations/folders/update",
             _body(organizationId=organization_id, folders=folders),
         )
 
     def delete_folder(self, *, organization_id: str, folder_id: str) -> JSONObject:
         """``v2/organizations/folders/delete``: the folder and everything in it."""
-        return self._get(
+        return self._call_retried(
             "v2/organizations/folders/delete",
             _body(organizationId=organization_id, folderId=folder_id),
         )
@@ -200,7 +204,7 @@ class OrganizationsMixin(BaseClient):
         access_type: AccessType,
     ) -> JSONObject:
         """``v2/organizations/folders/access/update``."""
-        return self._get(
+        return self._call_retried(
             "v2/organizations/folders/access/update",
             _body(
                 organizationId=organization_id,

@@ -30,7 +30,7 @@ class UsersMixin(BaseClient):
             for key, value in (("isAdmin", is_admin), ("name", name), ("email", email))
             if value is not None
         }
-        return self._get(
+        return self._call_retried(
             "v2/auth/generate_token",
             _body(
                 extra,
@@ -88,7 +88,7 @@ class UsersMixin(BaseClient):
             )
             if value is not None
         }
-        return self._get(
+        return self._call_retried(
             "v1/auth/token/get",
             _body(
                 apiKey=api_key,
@@ -102,7 +102,7 @@ class UsersMixin(BaseClient):
         self, *, user_id: str, resources: Sequence[PermissionResource]
     ) -> JSONObject:
         """``v2/auth/permissions/add`` (granting again changes nothing: retried)."""
-        return self._get(
+        return self._call_retried(
             "v2/auth/permissions/add",
             _body(user={"userId": user_id}, permissions={"resources": list(resources)}),
         )
@@ -111,7 +111,7 @@ class UsersMixin(BaseClient):
         self, *, user_id: str, resources: Sequence[PermissionResource]
     ) -> JSONObject:
         """``v2/auth/permissions/remove``."""
-        return self._get(
+        return self._call_retried(
             "v2/auth/permissions/remove",
             _body(userId=user_id, permissions={"resources": list(resources)}),
         )
@@ -125,7 +125,7 @@ class UsersMixin(BaseClient):
         document_ids: Sequence[str] | None = None,
     ) -> JSONObject:
         """``v2/auth/permissions/get``: permissions per user and resource."""
-        return self._get(
+        return self._call_retried(
             "v2/auth/permissions/get",
             _body(
                 organizationId=organization_id,
@@ -147,7 +147,7 @@ class UsersMixin(BaseClient):
         extra: Record | None = None,
     ) -> JSONObject:
         """``v2/users/add`` to the organization, or only to a document or folder."""
-        return self._create(
+        return self._call_once(
             "v2/users/add",
             _body(
                 extra,
@@ -170,7 +170,7 @@ class UsersMixin(BaseClient):
         page_token: str | None = None,
     ) -> JSONObject:
         """``v2/users/get`` (paginated)."""
-        return self._get(
+        return self._call_retried(
             "v2/users/get",
             _body(
                 organizationId=organization_id,
@@ -192,7 +192,7 @@ class UsersMixin(BaseClient):
         folder_id: str | None = None,
     ) -> JSONObject:
         """``v2/users/update``: user metadata."""
-        return self._get(
+        return self._call_retried(
             "v2/users/update",
             _body(
                 organizationId=organization_id,
@@ -211,7 +211,7 @@ class UsersMixin(BaseClient):
         folder_id: str | None = None,
     ) -> JSONObject:
         """``v2/users/delete``: remove access (not the user's data; see GDPR)."""
-        return self._get(
+        return self._call_retried(
             "v2/users/delete",
             _body(
                 organizationId=organization_id,
@@ -225,7 +225,7 @@ class UsersMixin(BaseClient):
         self, *, organization_id: str, groups: Sequence[Record]
     ) -> JSONObject:
         """``v1/organizations/usergroups/add`` with ``{"groupId", "groupName"}``."""
-        return self._create(
+        return self._call_once(
             "v1/organizations/usergroups/add",
             _body(organizationId=organization_id, organizationUserGroups=groups),
         )
@@ -234,7 +234,7 @@ class UsersMixin(BaseClient):
         self, *, organization_id: str, group_id: str, user_ids: Sequence[str]
     ) -> JSONObject:
         """``v1/organizations/usergroups/users/add``."""
-        return self._create(
+        return self._call_once(
             "v1/organizations/usergroups/users/add",
             _body(
                 organizationId=organization_id,
@@ -252,7 +252,7 @@ class UsersMixin(BaseClient):
         delete_all: bool | None = None,
     ) -> JSONObject:
         """``v1/organizations/usergroups/users/delete``: some users, or all."""
-        return self._get(
+        return self._call_retried(
             "v1/organizations/usergroups/users/delete",
             _body(
                 organizationId=organization_id,

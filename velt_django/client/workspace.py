@@ -27,7 +27,7 @@ class WorkspaceMixin(BaseClient):
     ) -> JSONObject:
         """``v2/notifications/add``; ``extra`` carries the other documented fields
         (``notifyAll``, ``createDocument``, ``createOrganization``, ...)."""
-        return self._create(
+        return self._call_once(
             "v2/notifications/add",
             _body(
                 extra,
@@ -55,7 +55,7 @@ class WorkspaceMixin(BaseClient):
         page_token: str | None = None,
     ) -> JSONObject:
         """``v2/notifications/get`` by document or user (paginated)."""
-        return self._get(
+        return self._call_retried(
             "v2/notifications/get",
             _body(
                 organizationId=organization_id,
@@ -79,7 +79,7 @@ class WorkspaceMixin(BaseClient):
         location_id: str | None = None,
     ) -> JSONObject:
         """``v2/notifications/update``: each entry has the notification ``id``."""
-        return self._get(
+        return self._call_retried(
             "v2/notifications/update",
             _body(
                 organizationId=organization_id,
@@ -100,7 +100,7 @@ class WorkspaceMixin(BaseClient):
         notification_ids: Sequence[str] | None = None,
     ) -> JSONObject:
         """``v2/notifications/delete``."""
-        return self._get(
+        return self._call_retried(
             "v2/notifications/delete",
             _body(
                 organizationId=organization_id,
@@ -119,7 +119,7 @@ class WorkspaceMixin(BaseClient):
         document_ids: Sequence[str] | None = None,
     ) -> JSONObject:
         """``v2/notifications/config/get``: a user's preferences."""
-        return self._get(
+        return self._call_retried(
             "v2/notifications/config/get",
             _body(
                 organizationId=organization_id, userId=user_id, documentIds=document_ids
@@ -136,7 +136,7 @@ class WorkspaceMixin(BaseClient):
     ) -> JSONObject:
         """``v2/notifications/config/set``: ``{"inbox"|"email"|"slack": "ALL"|"MINE"|
         "NONE"}`` for users."""
-        return self._get(
+        return self._call_retried(
             "v2/notifications/config/set",
             _body(
                 organizationId=organization_id,
@@ -152,7 +152,7 @@ class WorkspaceMixin(BaseClient):
         self, *, organization_id: str, document_id: str, activities: Sequence[Record]
     ) -> JSONObject:
         """``v2/activities/add`` (needs the activity service enabled in the console)."""
-        return self._create(
+        return self._call_once(
             "v2/activities/add",
             _body(
                 organizationId=organization_id,
@@ -176,7 +176,7 @@ class WorkspaceMixin(BaseClient):
         page_token: str | None = None,
     ) -> JSONObject:
         """``v2/activities/get`` (paginated)."""
-        return self._get(
+        return self._call_retried(
             "v2/activities/get",
             _body(
                 organizationId=organization_id,
@@ -196,7 +196,7 @@ class WorkspaceMixin(BaseClient):
         self, *, organization_id: str, activities: Sequence[Record]
     ) -> JSONObject:
         """``v2/activities/update``: each entry has the activity ``id``."""
-        return self._get(
+        return self._call_retried(
             "v2/activities/update",
             _body(organizationId=organization_id, activities=activities),
         )
@@ -214,7 +214,7 @@ class WorkspaceMixin(BaseClient):
             raise ValueError(
                 "delete_activities needs document_id, target_entity_id or activity_ids"
             )
-        return self._get(
+        return self._call_retried(
             "v2/activities/delete",
             _body(
                 organizationId=organization_id,
@@ -236,7 +236,7 @@ class WorkspaceMixin(BaseClient):
         """``v2/users/data/delete``: starts a deletion job; the answer's ``data.jobId``
         feeds :meth:`get_delete_user_data_status`. Velt may take minutes to answer,
         hence the long default ``timeout``."""
-        return self._get(
+        return self._call_retried(
             "v2/users/data/delete",
             _body(userIds=user_ids, organizationIds=organization_ids),
             timeout=timeout,
@@ -247,14 +247,14 @@ class WorkspaceMixin(BaseClient):
     ) -> JSONObject:
         """``v2/users/data/get``: a user's comments, reactions, recordings and
         notifications, 100 of each per page."""
-        return self._get(
+        return self._call_retried(
             "v2/users/data/get",
             _body(organizationId=organization_id, userId=user_id, pageToken=page_token),
         )
 
     def get_delete_user_data_status(self, *, job_id: str) -> JSONObject:
         """``v2/users/data/delete/status`` of a deletion job."""
-        return self._get("v2/users/data/delete/status", _body(jobId=job_id))
+        return self._call_retried("v2/users/data/delete/status", _body(jobId=job_id))
 
     # ---- live state and workspace ------------------------------------------------
 
@@ -269,7 +269,7 @@ class WorkspaceMixin(BaseClient):
     ) -> JSONObject:
         """``v2/livestate/broadcast``: ``data`` (any JSON value) to a document's live
         state; sent once (a repeat would be a second event)."""
-        return self._create(
+        return self._call_once(
             "v2/livestate/broadcast",
             _body(
                 organizationId=organization_id,
@@ -282,7 +282,7 @@ class WorkspaceMixin(BaseClient):
 
     def get_webhook_config(self) -> JSONObject:
         """``v2/workspace/webhookconfig/get`` (the answer holds the webhook secret)."""
-        return self._get("v2/workspace/webhookconfig/get", _body())
+        return self._call_retried("v2/workspace/webhookconfig/get", _body())
 
     def update_webhook_config(
         self,
@@ -295,7 +295,7 @@ class WorkspaceMixin(BaseClient):
             raise ValueError(
                 "update_webhook_config needs use_webhook_service or webhook_service_config"
             )
-        return self._get(
+        return self._call_retried(
             "v2/workspace/webhookconfig/update",
             _body(
                 useWebhookService=use_webhook_service,
