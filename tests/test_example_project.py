@@ -454,6 +454,17 @@ def test_example_project_index_page_lists_the_mounted_endpoints(
     assert START_LINE not in server.output
 
 
+#: The ``User`` fields of §3.4 that Django's user model has no column for.
+SAM_EXTRA = {
+    "userId": "u_8841",
+    "photoUrl": "https://cdn.acme.example/avatars/u_8841.png",
+    "initial": "S",
+    "color": "#2F7D6D",
+    "textColor": "#FFFFFF",
+    "isAdmin": True,
+}
+
+
 @pytest.mark.mongo
 def test_example_project_users_from_django_user_model_round_trip(
     tmp_path: Path,
@@ -466,7 +477,8 @@ def test_example_project_users_from_django_user_model_round_trip(
         server.wait_until_serving()
         users_file = tmp_path / "users.jsonl"
         users_file.write_text(
-            '{"userId": "u_8841", "name": "Sam Reyes", "email": "Sam@acme.example"}\n',
+            json.dumps({**SAM_EXTRA, "name": "Sam Reyes", "email": "Sam@acme.example"})
+            + "\n",
             encoding="utf-8",
         )
         loaded = _manage(
@@ -488,6 +500,8 @@ def test_example_project_users_from_django_user_model_round_trip(
                 "userId": "u_8841",
                 "name": "Sam Reyes",
                 "email": "Sam@acme.example",
+                # No column of Django's user model: kept in velt_django's profile.
+                **SAM_EXTRA,
                 "organizationId": "example-org",  # a Django group of that name
             }
         }

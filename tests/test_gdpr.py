@@ -538,17 +538,22 @@ def test_delete_refuses_the_placeholder_id(unit: None) -> None:
 
 @pytest.mark.django_db
 def test_delete_keeps_a_django_user_unless_asked(mongo_db: Any) -> None:
-    users.upsert([{"userId": GONE, "name": "Gone Person"}])
+    from velt_django.models import VeltUserProfile
+
+    users.upsert([{"userId": GONE, "name": "Gone Person", "photoUrl": "gone.png"}])
     out, _ = run("delete", "--user-id", GONE, "--yes", "--json")
     assert json.loads(out)["user"] == {
         "found": 1,
         "deleted": 0,
         "keptBecause": "django-user-model",
     }
-    assert users.get_many([GONE])
+    assert users.get_many([GONE])[GONE]["photoUrl"] == "gone.png"
+    assert VeltUserProfile.objects.filter(user__username=GONE).exists()
     out, _ = run("delete", "--user-id", GONE, "--yes", "--json", "--delete-django-user")
     assert json.loads(out)["user"]["deleted"] == 1
     assert not users.get_many([GONE])
+    # The Velt profile (photoUrl and the other fields without a column) goes with it.
+    assert not VeltUserProfile.objects.exists()
 
 
 def test_delete_reports_progress_on_stderr(tier: None) -> None:

@@ -86,6 +86,7 @@ def test_packaging_wheel_ships_the_package_and_nothing_else(dist: Dist) -> None:
     assert "velt_django/py.typed" in names
     assert "velt_django/management/commands/velt_ensure_indexes.py" in names
     assert "velt_django/urls.py" in names
+    assert "velt_django/migrations/0001_initial.py" in names
     top_level = {name.split("/", 1)[0] for name in names}
     assert {name for name in top_level if not name.endswith(".dist-info")} == {
         "velt_django"

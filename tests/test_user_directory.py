@@ -104,11 +104,29 @@ def test_django_default_mapping_splits_full_name_and_leaves_password_unusable(
 
 
 @pytest.mark.django_db
+def test_django_default_directory_keeps_unmapped_fields_in_the_profile() -> None:
+    from velt_django.models import VeltUserProfile
+
+    users.upsert([{"userId": "sam", "name": "Sam Reyes", "photoUrl": "p.png"}])
+    profile = VeltUserProfile.objects.get(user__username="sam")
+    assert profile.fields == {"photoUrl": "p.png"}  # mapped fields stay in columns
+    assert users.get_many(["sam"])["sam"]["photoUrl"] == "p.png"
+    with pytest.raises(InvalidRecordError, match="JSON"):
+        users.upsert([{"userId": "sam", "plan": object()}])
+    assert users.delete(["sam"]) == 1
+    assert not VeltUserProfile.objects.exists()
+
+
+@pytest.mark.django_db
 def test_django_upsert_keeps_columns_it_does_not_map(settings: Any) -> None:
     configure("django", settings)
     users.upsert([{"userId": "m1", "name": "Mo"}])
     Member.objects.filter(member_id="m1").update(secret="kept")
-    users.upsert([{"userId": "m1", "name": "Mo Two", "secret": "overwritten?"}])
+    # A key mapped to no column is refused (a custom USER_MODEL has no Velt profile),
+    # so it can never reach a column of that name.
+    with pytest.raises(InvalidRecordError, match="secret"):
+        users.upsert([{"userId": "m1", "name": "Mo Two", "secret": "overwritten?"}])
+    users.upsert([{"userId": "m1", "name": "Mo Two"}])
     member = Member.objects.get(member_id="m1")
     assert (member.display_name, member.secret) == ("Mo Two", "kept")
 
@@ -134,7 +152,12 @@ def test_django_callable_photo_url_and_method_name(settings: Any) -> None:
             "initial": "__str__",
         },
     }
-    users.upsert([{"userId": "m1", "photoUrl": "ignored: read-only mapping"}])
+    # A read-only mapping cannot store what a user carries: refused, naming the key.
+    with pytest.raises(InvalidRecordError, match="photoUrl") as refused:
+        users.upsert([{"userId": "m1", "photoUrl": "read-only mapping"}])
+    assert "read-only mapping" not in str(refused.value)
+    assert not Member.objects.exists()
+    users.upsert([{"userId": "m1"}])
     user = users.get_many(["m1"])["m1"]
     assert user["photoUrl"] == "https://cdn.example.test/avatars/m1.png"
     assert user["initial"].startswith("Member object")
@@ -312,6 +335,12 @@ def test_check_directory_import_failure_is_e003(settings: Any) -> None:
 )
 def test_check_malformed_user_fields_is_e010(settings: Any, fields: Any) -> None:
     assert set(check_ids(settings, USER_FIELDS=fields)) == {"velt.E010"}
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_check_user_profile_not_a_boolean_is_e010(settings: Any, value: Any) -> None:
+    assert check_ids(settings, USER_PROFILE=value) == ["velt.E010"]
+    assert check_ids(settings, USER_PROFILE=False) == []
 
 
 @pytest.mark.parametrize(

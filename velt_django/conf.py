@@ -65,6 +65,9 @@ DEFAULTS: dict[str, Any] = {
         "organizations": None,
     },
     "USER_ORGANIZATION_SCOPED": False,
+    # Keep the User fields USER_FIELDS maps to no column in velt_django's VeltUserProfile
+    # (AUTH_USER_MODEL only); False: such fields are refused when users are loaded.
+    "USER_PROFILE": True,
     # Rate limit per principal (CONTRACT §16.7), kept in Django's cache; None: no limit.
     "THROTTLE_RATE": "1200/min",
     # Static shared-secret header (CONTRACT §16.2): development only, both keys needed.
@@ -352,6 +355,10 @@ class VeltSettings:
     @property
     def USER_ORGANIZATION_SCOPED(self) -> bool:
         return bool(self.get("USER_ORGANIZATION_SCOPED"))
+
+    @property
+    def USER_PROFILE(self) -> bool:
+        return bool(self.get("USER_PROFILE"))
 
     # Rate limit and development-only shared secret
     @property

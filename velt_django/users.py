@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .conf import velt_settings
-from .directory import User, get_directory
+from .directory import User, UserDirectory, get_directory
 from .exceptions import InvalidInput, InvalidRecordError
 from .jsonrecords import parse_json_records
 from .repository.users import UserWrite
@@ -74,16 +74,21 @@ def load(text: str, organization_id: str | None = None) -> int:
     the configured directory; every user is validated before any is written, and
     loading the same text again leaves the same data. Returns how many were written.
 
-    Raises :class:`InvalidRecordError` naming the line of the first bad user (never its
-    content), or the directory's storage errors.
+    Raises :class:`InvalidRecordError` naming the line of the first bad user and the
+    bad field (never its content), such as a field the directory cannot store, or the
+    directory's storage errors.
     """
     writes: list[UserWrite] = []
+    directory: UserDirectory | None = None
     for line, value in parse_json_records(text):
         try:
-            writes.append(user_write(value, organization_id))
+            write = user_write(value, organization_id)
+            directory = directory or get_directory()
+            directory.validate(write)
         except InvalidRecordError as err:
             raise InvalidRecordError(f"line {line}: {err}") from None
-    return get_directory().upsert(writes) if writes else 0
+        writes.append(write)
+    return directory.upsert(writes) if directory is not None else 0
 
 
 def get_many(

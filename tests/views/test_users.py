@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import json
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection as sql_connection
 from django.test.utils import CaptureQueriesContext
 from pymongo import monitoring
@@ -264,6 +267,106 @@ def test_users_get_default_directory_is_auth_user_model(post_json: Any) -> None:
         "u_8841": {"userId": "u_8841", "name": "Sam Reyes", "email": "sam@acme.example"}
     }
     assert b"pbkdf2" not in response.content
+
+
+#: A user with every §3.4 field, a rarer one and a custom attribute.
+FULL_USER = {
+    "userId": "u_full",
+    "name": "Ada Full",
+    "email": "ada@acme.example",
+    "photoUrl": "https://cdn.acme.example/avatars/u_full.png",
+    "initial": "A",
+    "color": "#2F7D6D",
+    "textColor": "#FFFFFF",
+    "isAdmin": True,
+    "plan": "pro",
+    "department": {"name": "Research", "floor": 3},
+}
+
+
+def _load_users(*records: dict[str, Any], organization: str = ORG) -> str:
+    out = StringIO()
+    text = "\n".join(json.dumps(record) for record in records)
+    call_command(
+        "velt_load_users",
+        "-",
+        "--organization",
+        organization,
+        stdin=StringIO(text),
+        stdout=out,
+    )
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_users_get_default_directory_returns_every_loaded_field(
+    post_json: Any,
+) -> None:
+    # Django's user model has no photoUrl, colour or isAdmin column: velt_django's
+    # user profile keeps them, and users/get answers them in the same one query.
+    _load_users(FULL_USER, {"userId": "u_bare", "name": "Bo Bare"})
+    with CaptureQueriesContext(sql_connection) as queries:
+        data = _get(post_json, {"organizationId": ORG, "userIds": ["u_full", "u_bare"]})
+    assert len(queries.captured_queries) == 1
+    assert data == {
+        "u_full": FULL_USER,
+        "u_bare": {"userId": "u_bare", "name": "Bo Bare"},
+    }
+    # Loading again is idempotent; a later partial load keeps the other fields, and a
+    # null removes one.
+    _load_users(FULL_USER)
+    _load_users({"userId": "u_full", "color": "#000000", "photoUrl": None})
+    data = _get(post_json, {"organizationId": ORG, "userIds": ["u_full"]})
+    expected = {**FULL_USER, "color": "#000000"}
+    del expected["photoUrl"]
+    assert data == {"u_full": expected}
+
+
+@pytest.mark.django_db
+def test_users_get_profile_fields_never_override_the_mapping(
+    settings: Any, post_json: Any
+) -> None:
+    # A field stored in the profile, then mapped to a column: the column answers.
+    _load_users({"userId": "u1", "photoUrl": "https://old.example/a.png"})
+    settings.VELT = {**settings.VELT, "USER_FIELDS": {"photoUrl": "last_name"}}
+    data = _get(post_json, {"organizationId": ORG, "userIds": ["u1"]})
+    assert data == {"u1": {"userId": "u1"}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("velt", "refused"),
+    [
+        ({"USER_PROFILE": False}, "isAdmin, photoUrl"),
+        # name read through a callable: read-only, so a loaded name cannot be kept.
+        ({"USER_FIELDS": {"name": "tests.userapp.models.avatar_url"}}, "name"),
+    ],
+)
+def test_load_users_refuses_fields_the_directory_cannot_store(
+    settings: Any, post_json: Any, velt: dict[str, Any], refused: str
+) -> None:
+    from django.contrib.auth.models import User
+
+    from velt_django.models import VeltUserProfile
+
+    settings.VELT = {**settings.VELT, **velt}
+    good = {"userId": "u_ok", "email": "ok@acme.example"}
+    bad = {
+        "userId": "u_bad",
+        "name": "Secret Name",
+        "photoUrl": "https://secret.example/p.png",
+        "isAdmin": True,
+    }
+    if "USER_FIELDS" in velt:
+        del bad["photoUrl"], bad["isAdmin"]
+    with pytest.raises(CommandError) as info:
+        _load_users(good, bad)
+    message = str(info.value)
+    assert f"line 2: user field(s) {refused} cannot be stored" in message
+    assert "Secret Name" not in message and "secret.example" not in message
+    # Nothing was written, not even the good first line.
+    assert not User.objects.exists() and not VeltUserProfile.objects.exists()
+    assert _get(post_json, {"organizationId": ORG, "userIds": ["u_ok", "u_bad"]}) == {}
 
 
 @pytest.mark.django_db

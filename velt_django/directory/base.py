@@ -42,12 +42,18 @@ class UserDirectory(ABC):
         listed. An e-mail may appear with several user ids: the caller treats it as
         ambiguous."""
 
+    def validate(self, user: UserWrite) -> None:
+        """Raise :class:`~velt_django.exceptions.InvalidRecordError` naming the fields of
+        ``user`` this directory cannot store (never their values); nothing is written.
+        The default accepts every user."""
+        return None
+
     @abstractmethod
     def upsert(self, users: Sequence[UserWrite]) -> int:
         """Create or update users (idempotent); returns how many were written.
 
         Raises :class:`~velt_django.exceptions.InvalidRecordError` for a user the
-        directory cannot store.
+        directory cannot store (:meth:`validate`), before anything is written.
         """
 
     @abstractmethod

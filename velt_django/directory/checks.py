@@ -99,4 +99,8 @@ def check_user_directory(raw: Mapping[str, Any]) -> list[CheckMessage]:
     messages = _mapping_errors(raw.get("USER_FIELDS", {}))
     if not messages and issubclass(cls, DjangoUserDirectory):
         messages.extend(_model_errors())
+    if not isinstance(raw.get("USER_PROFILE", True), bool):
+        messages.append(
+            Error('VELT["USER_PROFILE"] must be True or False.', id="velt.E010")
+        )
     return messages

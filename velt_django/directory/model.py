@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings
@@ -32,12 +32,19 @@ from ..exceptions import (
 from ..repository.users import UserWrite
 from .base import User, UserDirectory
 
+if TYPE_CHECKING:
+    from ..models import VeltUserProfile
+
 logger = logging.getLogger(__name__)
 
 #: ``User`` fields a mapping may fill (CONTRACT §3.4), plus ``organizations``: an ORM
 #: lookup path from the model to an organization id (e.g. ``"teams__slug"``).
 TEXT_FIELDS = ("name", "email", "photoUrl", "initial", "color", "textColor")
-MAPPING_KEYS = frozenset({"userId", *TEXT_FIELDS, "isAdmin", "organizations"})
+#: The mapping keys that say where a ``User`` field is read from.
+FIELD_KEYS = frozenset({*TEXT_FIELDS, "isAdmin"})
+MAPPING_KEYS = frozenset({"userId", *FIELD_KEYS, "organizations"})
+#: ``User`` keys the directory sets itself, never taken from a stored profile.
+OWN_KEYS = frozenset({"userId", "organizationId"})
 #: Mapping values naming a method of Django's own user model that splits on write.
 FULL_NAME = "get_full_name"
 
@@ -51,6 +58,18 @@ def user_model() -> type[models.Model]:
         raise VeltConfigurationError(
             f'VELT["USER_MODEL"] names no installed model: {label!r}'
         ) from err
+
+
+def profile_model(model: type[models.Model]) -> type[VeltUserProfile] | None:
+    """velt_django's :class:`~velt_django.models.VeltUserProfile` when it can keep
+    fields of ``model``'s users: ``VELT["USER_PROFILE"]`` is on and ``model`` is
+    ``AUTH_USER_MODEL`` (the profile's one-to-one target); else ``None``."""
+    if not velt_settings.USER_PROFILE or not apps.is_installed("velt_django"):
+        return None
+    from ..models import VeltUserProfile  # lazily: it needs the app registry
+
+    target = VeltUserProfile._meta.get_field("user").related_model
+    return VeltUserProfile if target is model else None
 
 
 def concrete_field(
@@ -125,6 +144,11 @@ class DjangoUserDirectory(UserDirectory):
     Only mapped fields are returned: the instance's other columns (password hashes,
     tokens) never leave this class. ``userId`` and ``email`` must be concrete fields
     (they are queried); the others may be fields, methods or dotted callables.
+
+    ``User`` fields mapped to no column (``None`` or absent, and keys outside the
+    mapping) are kept in velt_django's profile of the user when :func:`profile_model`
+    allows it; a user carrying a field that can be stored nowhere (no profile, or a
+    method or callable mapping, which is read-only) is refused, naming the field.
     """
 
     def __init__(self) -> None:
@@ -139,6 +163,16 @@ class DjangoUserDirectory(UserDirectory):
             )
         self.id_field = field
         self.id_lookup = "pk" if uid == "pk" else uid
+        self.profile = profile_model(self.model)
+        self.profile_relation = ""
+        if self.profile is not None:
+            from ..models import PROFILE_RELATION
+
+            self.profile_relation = PROFILE_RELATION
+
+    def _spec(self, key: str) -> str | None:
+        """Where the mapping reads ``User`` field ``key`` from; ``None``: nowhere."""
+        return self.mapping.get(key) if key in FIELD_KEYS else None
 
     # ---- reads -------------------------------------------------------------------
 
@@ -181,6 +215,8 @@ class DjangoUserDirectory(UserDirectory):
         queryset = self._queryset(organization_id).filter(
             **{f"{self.id_lookup}__in": values}
         )
+        if self.profile is not None:
+            queryset = queryset.select_related(self.profile_relation)  # the same query
         path = self.mapping.get("organizations")
         check_membership = (
             organization_id is None and requested_organization is not None and path
@@ -197,7 +233,7 @@ class DjangoUserDirectory(UserDirectory):
             instances = list(queryset)
         for instance in instances:
             user_id = str(getattr(instance, self.id_lookup))
-            user: User = {"userId": user_id}
+            user: User = {"userId": user_id, **self._profile_fields(instance)}
             for key, read in readers.items():
                 raw = read(instance)
                 if key == "isAdmin":
@@ -213,6 +249,21 @@ class DjangoUserDirectory(UserDirectory):
                 user["organizationId"] = requested_organization
             found[user_id] = user
         return found
+
+    def _profile_fields(self, instance: Any) -> User:
+        """The stored profile fields of ``instance`` that the mapping reads from nowhere
+        else (a field mapped since it was stored is read from the model)."""
+        if self.profile is None:
+            return {}
+        profile = getattr(instance, self.profile_relation, None)  # None: no profile row
+        stored = getattr(profile, "fields", None)
+        if not isinstance(stored, dict):
+            return {}
+        return {
+            key: value
+            for key, value in stored.items()
+            if key not in OWN_KEYS and not self._spec(key)
+        }
 
     def match_emails(
         self, emails_lower: Sequence[str], organization_id: str | None
@@ -231,11 +282,58 @@ class DjangoUserDirectory(UserDirectory):
 
     # ---- writes ------------------------------------------------------------------
 
-    def _assign(self, instance: Any, user: UserWrite) -> None:
-        for key, spec in self.mapping.items():
-            if not spec or key in ("userId", "organizations") or key not in user.fields:
+    def _split(self, user: UserWrite) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``user``'s fields as ``(model columns by User key, profile fields)``.
+
+        Raises :class:`InvalidRecordError` naming the fields that can be stored
+        nowhere (never their values)."""
+        columns: dict[str, Any] = {}
+        profile: dict[str, Any] = {}
+        read_only: list[str] = []
+        unmapped: list[str] = []
+        for key, value in user.fields.items():
+            if key == "userId":
                 continue
-            value = user.fields[key]
+            spec = self._spec(key)
+            if not spec:
+                if self.profile is not None:
+                    profile[key] = value
+                else:
+                    unmapped.append(key)
+            elif concrete_field(self.model, spec) is not None or (
+                spec == FULL_NAME and concrete_field(self.model, "first_name")
+            ):
+                columns[key] = value
+            else:
+                read_only.append(key)
+        problems: list[str] = []
+        label = self.model._meta.label
+        if unmapped:
+            why = (
+                'VELT["USER_PROFILE"] is off'
+                if not velt_settings.USER_PROFILE
+                else "velt_django's user profile extends AUTH_USER_MODEL only"
+            )
+            problems.append(
+                f"user field(s) {', '.join(sorted(unmapped))} cannot be stored: "
+                f'VELT["USER_FIELDS"] maps them to no field of {label} and {why}'
+            )
+        if read_only:
+            problems.append(
+                f"user field(s) {', '.join(sorted(read_only))} cannot be stored: "
+                f'VELT["USER_FIELDS"] reads them from a method or callable of {label}'
+            )
+        if problems:
+            raise InvalidRecordError("; ".join(problems))
+        return columns, profile
+
+    def validate(self, user: UserWrite) -> None:
+        """Refuse a user with a field that can be stored nowhere (see :meth:`_split`)."""
+        self._split(user)
+
+    def _assign(self, instance: Any, columns: Mapping[str, Any]) -> None:
+        for key, value in columns.items():
+            spec = str(self.mapping[key])  # _split put only mapped keys here
             if spec == FULL_NAME and concrete_field(self.model, "first_name"):
                 # Django's get_full_name() joins first and last name: split on the
                 # first space so that reading it back gives the same text.
@@ -243,9 +341,34 @@ class DjangoUserDirectory(UserDirectory):
                 instance.first_name = first
                 if concrete_field(self.model, "last_name"):
                     instance.last_name = last.strip()
-            elif concrete_field(self.model, spec) is not None:
+            else:
                 setattr(instance, spec, value if key == "isAdmin" else (value or ""))
-            # Methods and callables are read-only: such a key is not stored.
+
+    def _save_profile(self, instance: Any, fields: Mapping[str, Any]) -> None:
+        """Lay ``fields`` over the stored profile of ``instance``; a ``None`` value
+        removes its key, and a profile left empty is deleted."""
+        if self.profile is None or not fields:
+            return
+        manager = self.profile._default_manager
+        profile = manager.filter(user=instance).first()
+        stored = profile.fields if profile is not None else {}
+        merged = {
+            key: value
+            for key, value in {**stored, **fields}.items()
+            if value is not None
+        }
+        if not merged:
+            if profile is not None:
+                profile.delete()
+            return
+        if profile is None:
+            profile = self.profile(user=instance)
+        profile.fields = merged
+        try:
+            profile.clean_fields(exclude=["user"])
+        except ValidationError as err:
+            raise InvalidRecordError("user fields cannot be stored as JSON") from err
+        profile.save()
 
     def _add_organizations(self, instance: Any, organization_ids: list[str]) -> None:
         path = self.mapping.get("organizations")
@@ -271,9 +394,11 @@ class DjangoUserDirectory(UserDirectory):
             getattr(instance, relation).add(target)
 
     def upsert(self, users: Sequence[UserWrite]) -> int:
+        # Every user is checked before anything is written.
+        splits = [self._split(user) for user in users]
         written = 0
         with sql_errors("upsert users"), transaction.atomic():
-            for user in users:
+            for user, (columns, profile_fields) in zip(users, splits, strict=True):
                 values = self._ids([user.user_id])
                 if not values:
                     raise InvalidRecordError("a userId does not fit the user id field")
@@ -284,7 +409,7 @@ class DjangoUserDirectory(UserDirectory):
                     instance = self.model(**{self.id_field.attname: values[0]})
                     if hasattr(instance, "set_unusable_password"):
                         instance.set_unusable_password()
-                self._assign(instance, user)
+                self._assign(instance, columns)
                 try:
                     instance.full_clean(validate_unique=False)
                 except ValidationError as err:
@@ -292,6 +417,7 @@ class DjangoUserDirectory(UserDirectory):
                         f"user field(s) {', '.join(sorted(err.message_dict))} are invalid"
                     ) from err
                 instance.save()
+                self._save_profile(instance, profile_fields)
                 self._add_organizations(instance, user.organization_ids)
                 written += 1
         logger.info("users upserted=%d into %s", written, self.model._meta.label)
