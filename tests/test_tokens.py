@@ -245,6 +245,40 @@ def test_command_without_key_fails(settings: Any) -> None:
         _command("--user", "u1", "--organization", ORG)
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--user", "", "--organization", ORG], "--user must not be empty"),
+        (["--user", "  ", "--organization", ORG], "--user must not be empty"),
+        (["--user", "u1", "--organization", ""], "--organization must not be empty"),
+        (
+            ["--user", "u1", "--organization", ORG, "--organization", " "],
+            "--organization must not be empty",
+        ),
+    ],
+)
+def test_command_refuses_empty_user_or_organization(
+    token_settings: Any, args: list[str], message: str
+) -> None:
+    out = StringIO()
+    with pytest.raises(CommandError, match=message):
+        call_command("velt_resolver_token", *args, stdout=out)
+    assert out.getvalue() == ""  # no token printed
+
+
+def test_command_strips_user_and_organizations(
+    token_settings: Any, mongo_db: Any
+) -> None:
+    token = _command("--user", " u1 ", "--organization", f" {ORG} ")
+    claims = jwt.decode(
+        token.strip().splitlines()[-1],
+        SECRET,
+        algorithms=["HS256"],
+        issuer="https://app.example",
+    )
+    assert (claims["sub"], claims["velt_orgs"]) == ("u1", [ORG])
+
+
 def test_command_rejects_bad_ttl(token_settings: Any) -> None:
     with pytest.raises(CommandError, match="ttl"):
         _command("--user", "u1", "--organization", ORG, "--ttl", "0")

@@ -37,19 +37,27 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The server refuses a token with an empty sub, and an empty organization id
+        # would stand for "no organization" in access checks: refuse both here.
+        user_id = options["user"].strip()
+        organizations = [org.strip() for org in options["organizations"]]
+        if not user_id:
+            raise CommandError("--user must not be empty.")
+        if not all(organizations):
+            raise CommandError("--organization must not be empty.")
         ttl = options["ttl"]
         if ttl is not None and ttl <= 0:
             raise CommandError("--ttl must be a positive number of seconds.")
         try:
-            minted = issue_token(options["user"], options["organizations"], ttl)
+            minted = issue_token(user_id, organizations, ttl)
         except (VeltConfigurationError, ValueError) as err:
             raise CommandError(str(err)) from err
         expires = datetime.datetime.fromtimestamp(
             minted.expires_at, datetime.timezone.utc
         )
         self.stdout.write(
-            f"Resolver token for user {options['user']}, "
-            f"{len(options['organizations'])} organization(s), "
+            f"Resolver token for user {user_id}, "
+            f"{len(organizations)} organization(s), "
             f"expires {expires.isoformat()}:"
         )
         self.stdout.write(minted.token)
