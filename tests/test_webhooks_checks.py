@@ -119,12 +119,44 @@ def test_check_webhooks_bad_email_settings_are_e044(
     assert ids(settings, WEBHOOK_AUTH_TOKEN=TOKEN, **velt) == ["velt.E044"]
 
 
-@pytest.mark.parametrize("key", ["WEBHOOK_DEDUP_DAYS", "WEBHOOK_MAX_BODY_SIZE"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "WEBHOOK_DEDUP_DAYS",
+        "WEBHOOK_MAX_BODY_SIZE",
+        "WEBHOOK_LEASE_SECONDS",
+        "WEBHOOK_EMAIL_BUDGET_SECONDS",
+    ],
+)
 @pytest.mark.parametrize("value", [0, -1, "7", True, None])
 def test_check_webhooks_sizes_must_be_positive_ints_e005(
     settings: Any, key: str, value: Any
 ) -> None:
     assert ids(settings, **{key: value}) == ["velt.E005"]
+
+
+def test_check_webhooks_dedup_shorter_than_velts_retries_is_e045(
+    settings: Any,
+) -> None:
+    # Velt retries for about 28 hours: one day would forget a delivery too early.
+    assert ids(settings, WEBHOOK_DEDUP_DAYS=1) == ["velt.E045"]
+    assert ids(settings, WEBHOOK_DEDUP_DAYS=2) == []
+
+
+@pytest.mark.parametrize("lease", [10, 5])
+def test_check_webhooks_lease_not_longer_than_the_email_budget_is_e046(
+    settings: Any, lease: int
+) -> None:
+    velt = {"WEBHOOK_LEASE_SECONDS": lease, "WEBHOOK_EMAIL_BUDGET_SECONDS": 10}
+    assert ids(settings, **velt) == ["velt.E046"]
+    assert ids(settings, WEBHOOK_LEASE_SECONDS=lease) == ["velt.E046"]
+
+
+def test_check_webhooks_email_budget_beyond_velts_timeout_is_w044(
+    settings: Any,
+) -> None:
+    assert ids(settings, WEBHOOK_EMAIL_BUDGET_SECONDS=15) == ["velt.W044"]
+    assert ids(settings, WEBHOOK_EMAIL_BUDGET_SECONDS=14) == []
 
 
 def test_check_webhooks_emails_without_any_secret_is_w040(settings: Any) -> None:

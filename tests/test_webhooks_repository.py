@@ -4,13 +4,20 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from velt_django.repository import REPOSITORIES
-from velt_django.repository.webhooks import TTL_INDEX, WebhookDeliveryRepository
+from velt_django.repository import REPOSITORIES, webhooks
+from velt_django.repository.webhooks import (
+    BUSY,
+    CLAIMED,
+    DONE,
+    TTL_INDEX,
+    WebhookDeliveryRepository,
+)
 
 from .contracts import assert_success
 from .webhook_helpers import basic_event, configure, deliver
@@ -47,17 +54,52 @@ def test_webhook_repository_ttl_follows_the_setting(
 
 def test_webhook_repository_claims_an_id_once(mongo_db: Any) -> None:
     repo = WebhookDeliveryRepository(mongo_db)
-    assert repo.claim("velt:a") is True
-    assert repo.claim("velt:a") is False
-    assert repo.claim("velt:b") is True
+    first = repo.claim("velt:a")
+    assert first.status == CLAIMED and first.token
+    assert repo.claim("velt:a").status == BUSY
+    assert repo.claim("velt:b").status == CLAIMED
     stored = mongo_db["velt_webhook_deliveries"].find_one({"webhookId": "velt:a"})
-    assert set(stored) == {"_id", "webhookId", "receivedAt"}
+    assert set(stored) == {
+        "_id",
+        "webhookId",
+        "receivedAt",
+        "state",
+        "leaseUntil",
+        "claim",
+    }
+    repo.complete("velt:a")
+    assert repo.claim("velt:a").status == DONE
+
+
+def test_webhook_repository_expired_lease_is_taken_over_with_its_memory(
+    mongo_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = WebhookDeliveryRepository(mongo_db)
+    first = repo.claim("velt:a", lease_seconds=30)
+    repo.record_signalled("velt:a")
+    repo.record_email("velt:a", "u_1")
+    repo.record_email("velt:a", "u_1")
+    now = webhooks.utc_now()
+    monkeypatch.setattr(
+        webhooks, "utc_now", lambda: now + datetime.timedelta(seconds=31)
+    )
+    second = repo.claim("velt:a")
+    assert second.status == CLAIMED and second.token != first.token
+    assert (second.signalled, second.emailed) == (True, frozenset({"u_1"}))
+    # The first worker's late release does not free the second one's lease.
+    repo.release("velt:a", first.token)
+    assert repo.claim("velt:a").status == BUSY
+    repo.release("velt:a", second.token)
+    assert repo.claim("velt:a").status == CLAIMED
 
 
 @pytest.mark.mongo
 def test_webhook_repository_on_a_real_server(wire_db: Any, settings: Any) -> None:
     repo = WebhookDeliveryRepository()
-    assert [repo.claim("svix:m1"), repo.claim("svix:m1")] == [True, False]
+    claims = [repo.claim("svix:m1").status, repo.claim("svix:m1").status]
+    assert claims == [CLAIMED, BUSY]
+    repo.complete("svix:m1")
+    assert repo.claim("svix:m1").status == DONE
     info = wire_db["velt_webhook_deliveries"].index_information()
     assert info["webhook_unique"]["unique"] is True
     assert info[TTL_INDEX]["expireAfterSeconds"] == 7 * DAY
@@ -81,3 +123,22 @@ def test_webhook_retry_is_processed_once_on_a_real_server(
         assert_success(deliver(client, basic_event()), read=False)
     assert [m.to for m in mailoutbox] == [[PRIYA["email"]]]
     assert wire_db["velt_webhook_deliveries"].count_documents({}) == 1
+
+
+@pytest.mark.mongo
+def test_webhook_repository_lease_on_a_real_server(
+    wire_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = WebhookDeliveryRepository()
+    first = repo.claim("svix:m2", lease_seconds=30)
+    repo.record_email("svix:m2", "u_1")
+    assert repo.claim("svix:m2").status == BUSY
+    now = webhooks.utc_now()
+    monkeypatch.setattr(
+        webhooks, "utc_now", lambda: now + datetime.timedelta(seconds=31)
+    )
+    second = repo.claim("svix:m2")
+    assert second.status == CLAIMED and second.token != first.token
+    assert second.emailed == frozenset({"u_1"})
+    repo.complete("svix:m2")
+    assert repo.claim("svix:m2").status == DONE

@@ -86,8 +86,15 @@ DEFAULTS: dict[str, Any] = {
     # Largest delivery body; larger → 413.
     "WEBHOOK_MAX_BODY_SIZE": 5 * MiB,
     # Days a delivery id is remembered (a TTL index) so that Velt's retries are
-    # processed once.
+    # processed once: longer than Velt's retry schedule (about 28 h) and its 5-day
+    # endpoint disabling; at least 2 (velt.E045).
     "WEBHOOK_DEDUP_DAYS": 7,
+    # Seconds a worker holds a delivery it processes; a retry arriving meanwhile is
+    # answered 409, one arriving after a dead worker's lease expired takes it over.
+    "WEBHOOK_LEASE_SECONDS": 60,
+    # Seconds a delivery may spend before the built-in e-mails stop (Velt waits 15 s
+    # for the answer): the rest is left to Velt's retry (503), which sends only those.
+    "WEBHOOK_EMAIL_BUDGET_SECONDS": 10,
     # Built-in notification e-mails (mention, reply, assignment, status change),
     # sent with django.core.mail from the templates velt_django/email/*.
     "WEBHOOK_EMAILS": False,
@@ -169,6 +176,8 @@ POSITIVE_INTS = frozenset(
         "FILE_REDIRECT_SECONDS",
         "WEBHOOK_MAX_BODY_SIZE",
         "WEBHOOK_DEDUP_DAYS",
+        "WEBHOOK_LEASE_SECONDS",
+        "WEBHOOK_EMAIL_BUDGET_SECONDS",
     }
 )
 
@@ -400,6 +409,14 @@ class VeltSettings:
     @property
     def WEBHOOK_DEDUP_DAYS(self) -> int:
         return int(self.get("WEBHOOK_DEDUP_DAYS"))
+
+    @property
+    def WEBHOOK_LEASE_SECONDS(self) -> int:
+        return int(self.get("WEBHOOK_LEASE_SECONDS"))
+
+    @property
+    def WEBHOOK_EMAIL_BUDGET_SECONDS(self) -> int:
+        return int(self.get("WEBHOOK_EMAIL_BUDGET_SECONDS"))
 
     @property
     def WEBHOOK_EMAILS(self) -> bool:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+import time
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -13,32 +12,14 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf_exceptions
 
 from .. import responses
-from ..repository.webhooks import WebhookDeliveryRepository
+from ..conf import velt_settings
+from ..exceptions import ResolverError
 from ..webhooks import delivery as deliveries
-from ..webhooks.dispatch import process
+from ..webhooks.dispatch import IN_PROGRESS, INCOMPLETE, handle
 from .base import resolver_exception_handler
 
-logger = logging.getLogger(__name__)
-
-
-class ProcessAfterResponse(HttpResponse):
-    """A response that runs ``work`` in :meth:`close`, which WSGI and ASGI servers
-    (and Django's test client) call once the response has been sent: Velt gets its 2xx
-    without waiting for the database reads, the receivers and the e-mails."""
-
-    def __init__(self, answer: HttpResponse, work: Callable[[], Any]) -> None:
-        super().__init__(answer.content, status=answer.status_code)
-        for header, value in answer.items():
-            self[header] = value
-        self._work: Callable[[], Any] | None = work
-
-    def close(self) -> None:
-        work, self._work = self._work, None
-        try:
-            if work is not None:
-                work()
-        finally:
-            super().close()
+#: Velt sends ``POST``.
+METHODS = ("POST",)
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -51,29 +32,36 @@ class VeltWebhookView(View):
     (advanced webhooks); anything else is 401. Bodies over ``WEBHOOK_MAX_BODY_SIZE``
     are 413, undecodable ones 400; answers use the resolver envelope.
 
-    Each delivery id is recorded before the answer; a retry of a recorded id answers
-    200 and does nothing else. An accepted delivery is processed after its answer was
-    sent (:func:`velt_django.webhooks.dispatch.process`).
+    The delivery is processed before it is answered
+    (:func:`velt_django.webhooks.dispatch.handle`), and 200 means it is done: a retry
+    of a done delivery answers 200 at once. Velt retries anything else: 409 while
+    another worker holds the delivery, 503 when the e-mails did not all go out within
+    ``WEBHOOK_EMAIL_BUDGET_SECONDS`` (Velt waits 15 s) or the database is unavailable.
     """
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        deadline = time.monotonic() + velt_settings.WEBHOOK_EMAIL_BUDGET_SECONDS
         try:
-            if request.method != "POST":
+            if request.method not in METHODS:
                 raise drf_exceptions.MethodNotAllowed(request.method or "")
             delivery = deliveries.receive(request)
-            fresh = WebhookDeliveryRepository().claim(delivery.webhook_id)
+            outcome = handle(delivery, type(self), deadline)
+            if outcome == IN_PROGRESS:
+                raise ResolverError(
+                    "This delivery is being processed; retry later.",
+                    status_code=409,
+                    error_code="DUPLICATE_IN_PROGRESS",
+                )
+            if outcome == INCOMPLETE:
+                raise ResolverError(
+                    "Notification e-mails are left for the retry.",
+                    status_code=503,
+                    error_code="DELIVERY_INCOMPLETE",
+                )
         except Exception as exc:
             # 401/400/413 as ResolverErrors, 503 for an unavailable database (Velt
             # retries), 500 for a misconfiguration; never a payload in the logs.
             response = resolver_exception_handler(exc, {})
             response["Cache-Control"] = "no-store"
             return response
-        if not fresh:
-            logger.info("velt webhook %s: already processed", delivery.webhook_id)
-            return responses.success()
-        logger.info(
-            "velt webhook %s accepted (%s)", delivery.webhook_id, delivery.channel
-        )
-        return ProcessAfterResponse(
-            responses.success(), lambda: process(delivery, type(self))
-        )
+        return responses.success()

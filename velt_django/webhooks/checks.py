@@ -12,12 +12,17 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
+from ..conf import DEFAULTS
 from ..exceptions import VeltConfigurationError
 from .crypto import parse_private_key
 from .emails import KINDS, template_names
 
 #: Shorter auth tokens are guessable (velt.W041).
 MIN_TOKEN_LENGTH = 16
+#: Velt retries a delivery for about 28 hours (velt.E045).
+MIN_DEDUP_DAYS = 2
+#: How long Velt waits for an answer (velt.W044).
+VELT_TIMEOUT_SECONDS = 15
 
 
 def _secret_is_valid(secret: str) -> bool:
@@ -126,6 +131,48 @@ def _check_emails(raw: Mapping[str, Any]) -> list[CheckMessage]:
     return messages
 
 
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _check_retries(raw: Mapping[str, Any]) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    days = raw.get("WEBHOOK_DEDUP_DAYS", DEFAULTS["WEBHOOK_DEDUP_DAYS"])
+    if _positive_int(days) and days < MIN_DEDUP_DAYS:
+        messages.append(
+            Error(
+                f'VELT["WEBHOOK_DEDUP_DAYS"] must be at least {MIN_DEDUP_DAYS}.',
+                hint="Velt retries a failed delivery for about 28 hours; a delivery id "
+                "forgotten sooner makes a late retry send its e-mails again.",
+                id="velt.E045",
+            )
+        )
+    lease = raw.get("WEBHOOK_LEASE_SECONDS", DEFAULTS["WEBHOOK_LEASE_SECONDS"])
+    budget = raw.get(
+        "WEBHOOK_EMAIL_BUDGET_SECONDS", DEFAULTS["WEBHOOK_EMAIL_BUDGET_SECONDS"]
+    )
+    if _positive_int(lease) and _positive_int(budget) and lease <= budget:
+        messages.append(
+            Error(
+                'VELT["WEBHOOK_LEASE_SECONDS"] must be longer than '
+                'VELT["WEBHOOK_EMAIL_BUDGET_SECONDS"].',
+                hint="A retry could take over a delivery whose worker is still sending "
+                "its e-mails, and send them twice.",
+                id="velt.E046",
+            )
+        )
+    if _positive_int(budget) and budget >= VELT_TIMEOUT_SECONDS:
+        messages.append(
+            Warning(
+                f'VELT["WEBHOOK_EMAIL_BUDGET_SECONDS"] is not under Velt\'s '
+                f"{VELT_TIMEOUT_SECONDS} s timeout.",
+                hint="Velt counts a slower answer as failed and retries the delivery.",
+                id="velt.W044",
+            )
+        )
+    return messages
+
+
 def check_webhooks(raw: Mapping[str, Any]) -> list[CheckMessage]:
     """Every check on the ``WEBHOOK_*`` keys of ``VELT``."""
-    return _check_secrets(raw) + _check_emails(raw)
+    return _check_secrets(raw) + _check_emails(raw) + _check_retries(raw)

@@ -5,8 +5,10 @@ assignment and status change, rendered from overridable templates and sent with
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Collection, Iterable
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -158,22 +160,59 @@ def _send_one(
         return 0
 
 
-def send_notification_emails(event: VeltWebhookEvent) -> int:
+@dataclass
+class EmailReport:
+    """What :func:`send_notification_emails` did: e-mails ``sent`` now, ``earlier``
+    ones an earlier attempt of the delivery had sent (not repeated), and ``left``
+    ones not tried because the time budget ran out (Velt's retry sends them)."""
+
+    sent: int = 0
+    earlier: int = 0
+    left: int = 0
+
+
+def send_notification_emails(
+    event: VeltWebhookEvent,
+    *,
+    already_sent: Collection[str] = frozenset(),
+    on_sent: Callable[[str], None] | None = None,
+    deadline: float | None = None,
+) -> EmailReport:
     """Send the e-mails of ``event`` over one connection, each on its own so that one
-    bad address or refused e-mail does not stop the others; returns how many were sent.
+    bad address or refused e-mail does not stop the others. Recipients whose user id
+    is in ``already_sent`` are skipped; ``on_sent(user_id)`` runs right after each
+    e-mail went (the delivery's memory of what was sent; its errors propagate). No
+    e-mail is started once ``time.monotonic()`` reaches ``deadline``.
     Failures are logged by type only (addresses and text are personal data)."""
-    planned = recipients(event)
+    report = EmailReport()
+    planned = []
+    for kind, user in recipients(event):
+        if user.user_id in already_sent:
+            report.earlier += 1
+        else:
+            planned.append((kind, user))
     if not planned:
-        return 0
-    sent = 0
+        return report
     try:
-        with get_connection() as connection:
-            for kind, user in planned:
-                sent += _send_one(connection, event, kind, user)
-    except Exception as err:  # the connection could not be opened or closed
+        connection = get_connection()
+        connection.open()
+    except Exception as err:  # a mail failure never fails the delivery
         logger.error(
             "velt webhook %s: notification e-mails failed (%s)",
             event.webhook_id,
             type(err).__name__,
         )
-    return sent
+        return report
+    try:
+        for index, (kind, user) in enumerate(planned):
+            if deadline is not None and time.monotonic() >= deadline:
+                report.left = len(planned) - index
+                break
+            if _send_one(connection, event, kind, user):
+                report.sent += 1
+                if on_sent is not None:
+                    on_sent(user.user_id)
+    finally:
+        with suppress(Exception):
+            connection.close()
+    return report
