@@ -108,9 +108,23 @@ def test_webhook_without_any_configured_secret_refuses_everything(
 
 
 def test_webhook_other_methods_are_405_envelope(db: Any, client: Client) -> None:
-    for method in ("get", "put", "delete", "options"):
+    for method in ("get", "patch", "delete", "options"):
         response = getattr(client, method)(PATH, HTTP_AUTHORIZATION=f"Basic {TOKEN}")
         assert_failure(response, 405, "METHOD_NOT_ALLOWED")
+
+
+def test_webhook_put_is_accepted(
+    db: Any, client: Client, events: list[VeltWebhookEvent]
+) -> None:
+    # An advanced webhook's transformation may switch the method to PUT.
+    response = client.put(
+        PATH,
+        json.dumps(basic_event()),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Basic {TOKEN}",
+    )
+    assert_success(response, read=False)
+    assert [e.event_type for e in events] == ["comment.add"]
 
 
 def test_webhook_route_answers_with_trailing_slash(db: Any, client: Client) -> None:

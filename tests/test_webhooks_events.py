@@ -506,14 +506,39 @@ def test_event_other_sources_and_odd_shapes_are_signalled(
 def test_event_basic_action_types_map_to_velt_event_names(
     db: Any, client: Client, events: list[VeltWebhookEvent]
 ) -> None:
-    for i, action in enumerate(["newlyAdded", "deleted", "assigned", "mystery"]):
+    actions = ["newlyAdded", "deleted", "assigned", "accepted", "rejected", "mystery"]
+    for i, action in enumerate(actions):
         deliver(client, basic_event(action, webhook_id=f"w{i}"))
     assert [e.event_type for e in events] == [
         "comment_annotation.add",
         "comment.delete",
         "comment_annotation.assign",
+        "comment_annotation.accept",
+        "comment_annotation.reject",
         "comment.mystery",
     ]
+
+
+@pytest.mark.parametrize(
+    ("source", "action", "expected"),
+    [
+        ("huddle", "created", "huddle.create"),
+        ("huddle", "join", "huddle.join"),
+        ("huddle", "joined", "huddle.join"),
+        ("crdt", "updateData", "crdt.update_data"),
+    ],
+)
+def test_event_basic_huddle_and_crdt_actions_map_to_velt_event_names(
+    db: Any,
+    client: Client,
+    events: list[VeltWebhookEvent],
+    source: str,
+    action: str,
+    expected: str,
+) -> None:
+    body = {"webhookId": "h1", "notificationSource": source, "actionType": action}
+    assert_success(deliver(client, body), read=False)
+    assert [(e.source, e.event_type) for e in events] == [(source, expected)]
 
 
 def test_event_page_url_must_be_http(

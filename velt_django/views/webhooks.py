@@ -18,8 +18,8 @@ from ..webhooks import delivery as deliveries
 from ..webhooks.dispatch import IN_PROGRESS, INCOMPLETE, handle
 from .base import resolver_exception_handler
 
-#: Velt sends ``POST``.
-METHODS = ("POST",)
+#: Velt sends ``POST``; an advanced webhook's transformation may switch it to ``PUT``.
+METHODS = ("POST", "PUT")
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -30,7 +30,8 @@ class VeltWebhookView(View):
     policy. A delivery is accepted with ``Authorization: Basic <WEBHOOK_AUTH_TOKEN>``
     (basic webhooks) or a valid Svix signature made with ``WEBHOOK_SIGNING_SECRET``
     (advanced webhooks); anything else is 401. Bodies over ``WEBHOOK_MAX_BODY_SIZE``
-    are 413, undecodable ones 400; answers use the resolver envelope.
+    are 413, undecodable ones 400; answers use the resolver envelope. ``POST`` and
+    ``PUT`` are accepted, any other method is 405.
 
     The delivery is processed before it is answered
     (:func:`velt_django.webhooks.dispatch.handle`), and 200 means it is done: a retry

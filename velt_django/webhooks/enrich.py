@@ -10,7 +10,13 @@ from urllib.parse import urlsplit
 from .. import users
 from ..repository.comments import CommentRepository
 from .delivery import ADVANCED, Delivery
-from .events import COMMENT_ACTIONS, VeltUser, VeltWebhookEvent
+from .events import (
+    COMMENT_ACTIONS,
+    MESSAGE_ADDED,
+    OTHER_ACTIONS,
+    VeltUser,
+    VeltWebhookEvent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -102,12 +108,23 @@ def _status(value: Any) -> str | None:
     return _first(status.get("name"), status.get("id")) if status else _text(value)
 
 
-def _event_type(channel: str, payload: Obj, content: Obj, source: str | None) -> str:
+def _is_v2(delivery: Delivery) -> bool:
+    """Whether the payload is an advanced (v2) one, its fields nested under ``data``:
+    a top-level string ``event`` says so (``eventType``, from older samples, too),
+    whichever channel delivered it."""
+    payload = delivery.payload
+    if not isinstance(payload.get("data"), Mapping):
+        return False
+    named = payload.get("event", payload.get("eventType"))
+    return isinstance(named, str) or delivery.channel == ADVANCED
+
+
+def _event_type(v2: bool, payload: Obj, content: Obj, source: str | None) -> str:
     action = _first(payload.get("actionType"), content.get("actionType"))
-    if channel == ADVANCED:
+    if v2:
         named = _first(
-            payload.get("eventType"),
             payload.get("event"),
+            payload.get("eventType"),
             payload.get("type"),
             content.get("eventType"),
         )
@@ -115,16 +132,20 @@ def _event_type(channel: str, payload: Obj, content: Obj, source: str | None) ->
             return named
     if source == "comment" and action is not None and action in COMMENT_ACTIONS:
         return COMMENT_ACTIONS[action]
+    if action is not None and (source, action) in OTHER_ACTIONS:
+        return OTHER_ACTIONS[(source, action)]
     return f"{source or 'unknown'}.{action or 'unknown'}"
 
 
 def _source(payload: Obj, content: Obj) -> str | None:
     source = _first(
-        payload.get("notificationSource"), content.get("notificationSource")
+        payload.get("notificationSource"),
+        payload.get("source"),
+        content.get("notificationSource"),
     )
     if source:
         return source
-    named = _first(payload.get("eventType"), payload.get("event"), payload.get("type"))
+    named = _first(payload.get("event"), payload.get("eventType"), payload.get("type"))
     if named and "." in named:
         prefix = named.split(".", 1)[0]
         return "comment" if prefix.startswith("comment") else prefix
@@ -145,18 +166,40 @@ def _stored_thread(org: str | None, annotation_id: str | None) -> Obj | None:
         return None
 
 
-def _scoped_id(kind: str, content: Obj, metadata: Obj, annotation: Obj) -> str | None:
-    """The organization or document id (``kind``), the ``client…`` variant first, from
-    the delivery's metadata, then the thread's, then the delivery itself."""
+def _scoped_id(kind: str, content: Obj, annotation: Obj) -> str | None:
+    """The organization or document id (``kind``): the integrator's ``client…`` ids
+    first, then the flat id, from the delivery's metadata (where v2 nests them in
+    ``organization`` / ``document`` and ``…Metadata`` objects), then the thread's
+    metadata, then the delivery itself. Never a user's ``organizationId``: Velt puts
+    its internal id there."""
+    metadata = _obj(content.get("metadata"))
+    nested = _obj(metadata.get(kind.lower()))
+    nested_md = _obj(metadata.get(f"{kind.lower()}Metadata"))
     thread_md = _obj(annotation.get("metadata"))
     key = f"{kind[0].lower()}{kind[1:]}Id"
+    client = f"client{kind}Id"
     return _first(
-        metadata.get(f"client{kind}Id"),
+        metadata.get(client),
+        nested.get(client),
+        nested_md.get(client),
+        nested.get(key),
+        nested_md.get(key),
         metadata.get(key),
-        thread_md.get(f"client{kind}Id"),
+        thread_md.get(client),
         thread_md.get(key),
         content.get(key),
     )
+
+
+def _user_ids(*values: Any) -> frozenset[str]:
+    """User ids of lists of ids or user objects (``accessDeniedUsers``)."""
+    found: set[str] = set()
+    for value in values:
+        for item in value if isinstance(value, list) else []:
+            ref = _user_ref(item)
+            if ref is not None:
+                found.add(ref[0])
+    return frozenset(found)
 
 
 class _UserBook:
@@ -217,17 +260,14 @@ class _UserBook:
 def build_event(delivery: Delivery) -> VeltWebhookEvent:
     """The event of ``delivery``; never raises for missing or odd data."""
     payload = delivery.payload
-    data = payload.get("data")
-    content = (
-        _obj(data)
-        if delivery.channel == ADVANCED and isinstance(data, Mapping)
-        else payload
-    )
+    v2 = _is_v2(delivery)
+    content = _obj(payload.get("data")) if v2 else payload
     source = _source(payload, content)
+    event_type = _event_type(v2, payload, content, source)
     annotation = _obj(content.get("commentAnnotation"))
     metadata = _obj(content.get("metadata")) or _obj(annotation.get("metadata"))
-    org = _scoped_id("Organization", content, metadata, annotation)
-    document = _scoped_id("Document", content, metadata, annotation)
+    org = _scoped_id("Organization", content, annotation)
+    document = _scoped_id("Document", content, annotation)
     annotation_id = _first(
         annotation.get("annotationId"),
         content.get("annotationId"),
@@ -239,6 +279,9 @@ def build_event(delivery: Delivery) -> VeltWebhookEvent:
     stored = _stored_thread(org, annotation_id) if source == "comment" else None
     stored_messages = _messages(_obj(stored).get("comments"))
     sent_messages = _messages(annotation.get("comments"))
+    if comment_id is None and event_type in MESSAGE_ADDED and sent_messages:
+        # No targetComment: the message added is the last of the delivery's array.
+        comment_id = _text(sent_messages[-1].get("commentId"))
     stored_msg = _message(stored_messages, comment_id)
     sent_msg = target or _message(sent_messages, comment_id)
     if comment_id is None:
@@ -268,13 +311,12 @@ def build_event(delivery: Delivery) -> VeltWebhookEvent:
     user, unique = book.user, book.unique
 
     page = _obj(annotation.get("pageInfo")) or _obj(metadata.get("pageInfo"))
-    denied = content.get("accessDeniedUsers")
     return VeltWebhookEvent(
         webhook_id=delivery.webhook_id,
         channel=delivery.channel,
         source=source,
         action_type=_first(payload.get("actionType"), content.get("actionType")),
-        event_type=_event_type(delivery.channel, payload, content, source),
+        event_type=event_type,
         organization_id=org,
         document_id=document,
         annotation_id=annotation_id,
@@ -292,8 +334,8 @@ def build_event(delivery: Delivery) -> VeltWebhookEvent:
         assigned_users=unique(assigned_refs),
         participants=unique(participant_refs),
         velt_recipients={k: unique(v) for k, v in recipients.items() if v},
-        access_denied_user_ids=frozenset(
-            t for t in map(_text, denied if isinstance(denied, list) else []) if t
+        access_denied_user_ids=_user_ids(
+            payload.get("accessDeniedUsers"), content.get("accessDeniedUsers")
         ),
         status=_status(annotation.get("status") or content.get("status")),
         page_url=_web_url(

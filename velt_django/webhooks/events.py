@@ -14,8 +14,8 @@ COMMENT_ACTIONS: Mapping[str, str] = {
     "updated": "comment.update",
     "deleted": "comment.delete",
     "approved": "comment_annotation.approve",
-    "accepted": "comment.accept",
-    "rejected": "comment.reject",
+    "accepted": "comment_annotation.accept",
+    "rejected": "comment_annotation.reject",
     "assigned": "comment_annotation.assign",
     "statusChanged": "comment_annotation.status_change",
     "priorityChanged": "comment_annotation.priority_change",
@@ -27,6 +27,15 @@ COMMENT_ACTIONS: Mapping[str, str] = {
     "unsubscribed": "comment_annotation.unsubscribe",
     "suggestionAccepted": "comment_annotation.suggestion_accept",
     "suggestionRejected": "comment_annotation.suggestion_reject",
+}
+
+#: Basic webhooks' other ``(notificationSource, actionType)`` → the advanced name.
+#: Velt's huddle sample says ``joined`` where the list says ``join``: both are read.
+OTHER_ACTIONS: Mapping[tuple[str | None, str], str] = {
+    ("huddle", "created"): "huddle.create",
+    ("huddle", "join"): "huddle.join",
+    ("huddle", "joined"): "huddle.join",
+    ("crdt", "updateData"): "crdt.update_data",
 }
 
 #: Events that publish a message (a new thread, or a reply).
