@@ -75,6 +75,7 @@ class ExampleServer:
         *extra: str,
         argv: list[str] | None = None,
         env: dict[str, str] | None = None,
+        cwd: Path = ROOT,
     ) -> None:
         self.port = port
         self.lines: list[str] = []
@@ -82,7 +83,7 @@ class ExampleServer:
             argv = [sys.executable, str(MANAGE), "runserver", f"127.0.0.1:{port}"]
         self.proc = subprocess.Popen(
             [*argv, *extra],
-            cwd=ROOT,
+            cwd=cwd,
             env=env or _env(VELT_EXAMPLE_DATA_DIR=str(data_dir)),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
