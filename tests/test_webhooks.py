@@ -443,6 +443,9 @@ def test_webhook_answer_is_not_cached(db: Any, client: Client) -> None:
     assert deliver(client, basic_event(), token="x")["Cache-Control"] == "no-store"
 
 
+# Closing the response sends request_finished, which checks Django's database
+# connections (one may be open from an earlier test).
+@pytest.mark.django_db
 def test_webhook_is_processed_before_the_answer(db: Any, settings: Any) -> None:
     # Velt's 2xx must mean "done": nothing is left for after the answer.
     from django.test import RequestFactory
