@@ -65,10 +65,29 @@ def _candidates(event: VeltWebhookEvent) -> Iterable[tuple[str, tuple[VeltUser, 
         yield "status", event.participants + event.assigned_users
 
 
+def email_setting(event: VeltWebhookEvent, user_id: str) -> str | None:
+    """The user's ``email`` setting Velt sent with the delivery (``"ALL"``,
+    ``"MINE"`` or ``"NONE"``), or ``None`` when it sent none (or another value)."""
+    value = event.notification_config.get(user_id, {}).get("email")
+    value = value.upper() if isinstance(value, str) else None
+    return value if value in ("ALL", "MINE", "NONE") else None
+
+
+def _involved(event: VeltWebhookEvent) -> set[str]:
+    """Who an event concerns directly (what ``MINE`` asks for): the users mentioned
+    in its message, the assignees, and the authors of the thread and its messages."""
+    users = [*event.mentioned_users, *event.assigned_users, *event.participants]
+    if event.author is not None:
+        users.append(event.author)
+    return {user.user_id for user in users}
+
+
 def recipients(event: VeltWebhookEvent) -> list[tuple[str, VeltUser]]:
     """``(kind, user)`` for every user to e-mail about ``event``: never the user who
     acted nor the author of a new or edited message, never a user Velt denies access,
-    only users with an e-mail, at most one e-mail per user."""
+    for a private thread only the users it allows, never against the user's e-mail
+    setting (``NONE``: none; ``MINE``: only if directly involved), only users with an
+    e-mail, at most one e-mail per user."""
     if not event.is_comment_event:
         return []
     excluded = set(event.access_denied_user_ids)
@@ -79,10 +98,19 @@ def recipients(event: VeltWebhookEvent) -> list[tuple[str, VeltUser]]:
     if message_event:
         actors.append(event.author)
     excluded.update(actor.user_id for actor in actors if actor is not None)
+    visible = event.visible_user_ids
+    involved = _involved(event)
     chosen: dict[str, tuple[str, VeltUser]] = {}
     for kind, group in sorted(_candidates(event), key=lambda kg: KINDS.index(kg[0])):
         for user in group:
             if user.user_id in excluded or user.user_id in chosen or not user.email:
+                continue
+            if visible is not None and user.user_id not in visible:
+                continue  # visibility only narrows: it never adds a recipient
+            setting = email_setting(event, user.user_id)
+            if setting == "NONE" or (
+                setting == "MINE" and user.user_id not in involved
+            ):
                 continue
             chosen[user.user_id] = (kind, user)
     return list(chosen.values())

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import users
+from .. import users, visibility
 from ..repository.comments import CommentRepository
 from .delivery import ADVANCED, Delivery
 from .events import (
@@ -202,6 +202,48 @@ def _user_ids(*values: Any) -> frozenset[str]:
     return frozenset(found)
 
 
+#: Keys of the users' notification settings; a delivery carries at most one.
+NOTIFICATION_CONFIGS = (
+    "usersOrganizationNotificationsConfig",
+    "usersDocumentNotificationsConfig",
+)
+
+
+def _notification_config(payload: Obj, content: Obj) -> dict[str, Obj]:
+    for key in NOTIFICATION_CONFIGS:
+        for source in (payload, content):
+            config = source.get(key)
+            if isinstance(config, Mapping):
+                return {
+                    str(user_id): channels
+                    for user_id, channels in config.items()
+                    if isinstance(channels, Mapping)
+                }
+    return {}
+
+
+def _visible_user_ids(
+    org: str | None, threads: Iterable[Obj | None]
+) -> frozenset[str] | None:
+    """Who of ``org``'s members may hear of a thread, given each version of it that
+    may carry its visibility (§16.5): ``None`` when all may; else the users every
+    restricting version allows (its ``userIds`` and author). An
+    ``organizationPrivate`` thread that names ``org`` (or no organization: the
+    thread's own) restricts nothing here, as recipients are ``org``'s members."""
+    allowed: frozenset[str] | None = None
+    for thread in threads:
+        if thread is None:
+            continue
+        users = visibility.allowed_users(thread)
+        if users is None:
+            continue
+        orgs = visibility.private_organizations(thread, org or "")
+        if org is not None and orgs is not None and org in orgs:
+            continue
+        allowed = frozenset(users) if allowed is None else allowed & users
+    return allowed
+
+
 class _UserBook:
     """The users an event names, looked up in the user directory in one query.
 
@@ -311,6 +353,14 @@ def build_event(delivery: Delivery) -> VeltWebhookEvent:
     user, unique = book.user, book.unique
 
     page = _obj(annotation.get("pageInfo")) or _obj(metadata.get("pageInfo"))
+    mirror = content.get("visibility", payload.get("visibility"))
+    mirror = mirror if isinstance(mirror, Mapping) else None
+    # Velt's mirror of the visibility, read like a stored thread's: with its author.
+    mirrored = {
+        visibility.FIELD: mirror,
+        "from": annotation.get("from") or _obj(stored).get("from"),
+    }
+    restricting = (stored, annotation, mirrored if mirror is not None else None)
     return VeltWebhookEvent(
         webhook_id=delivery.webhook_id,
         channel=delivery.channel,
@@ -337,6 +387,9 @@ def build_event(delivery: Delivery) -> VeltWebhookEvent:
         access_denied_user_ids=_user_ids(
             payload.get("accessDeniedUsers"), content.get("accessDeniedUsers")
         ),
+        visibility=mirror,
+        visible_user_ids=_visible_user_ids(org, restricting),
+        notification_config=_notification_config(payload, content),
         status=_status(annotation.get("status") or content.get("status")),
         page_url=_web_url(
             page.get("commentUrl"), page.get("url"), content.get("pageUrl")

@@ -96,6 +96,18 @@ class VeltWebhookEvent:
     )
     #: User ids Velt says must not be told (private comments, permission provider).
     access_denied_user_ids: frozenset[str] = field(default_factory=frozenset)
+    #: The delivery's ``visibility`` (Velt's mirror of a private comment's settings).
+    visibility: Mapping[str, Any] | None = None
+    #: For a private thread (the stored ``visibilityConfig`` or the delivery's
+    #: visibility), the only users who may be told about it: its ``userIds`` and its
+    #: author. ``None`` when every member of the organization may see the thread.
+    visible_user_ids: frozenset[str] | None = None
+    #: Users' notification settings Velt sent (``usersOrganizationNotificationsConfig``
+    #: or ``usersDocumentNotificationsConfig``): user id → channel → ``ALL`` /
+    #: ``MINE`` / ``NONE``.
+    notification_config: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=dict, repr=False
+    )
     status: str | None = None
     page_url: str | None = field(default=None, repr=False)
     page_title: str | None = field(default=None, repr=False)
