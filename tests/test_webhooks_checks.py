@@ -16,6 +16,8 @@ from .webhook_helpers import SIGNING_SECRET, TOKEN, RsaPair
 GOOD = {
     "MONGODB_URI": "mongodb://localhost:27017",
     "ORGANIZATION_ACCESS": "velt_django.access.velt_orgs_claim",
+    # Memberships, which e-mail recipients need (velt.W043).
+    "USER_FIELDS": {"organizations": "groups__name"},
 }
 APP_TEMPLATES = [
     {"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}
@@ -167,6 +169,34 @@ def test_check_webhooks_emails_without_any_secret_is_w040(settings: Any) -> None
 def test_check_webhooks_emails_without_templates_is_w042(settings: Any) -> None:
     settings.TEMPLATES = []
     assert ids(settings, WEBHOOK_EMAILS=True, WEBHOOK_AUTH_TOKEN=TOKEN) == ["velt.W042"]
+
+
+def test_check_webhooks_emails_with_a_directory_without_memberships_is_w043(
+    settings: Any,
+) -> None:
+    settings.TEMPLATES = APP_TEMPLATES
+    settings.VELT = {**GOOD, "WEBHOOK_EMAILS": True, "WEBHOOK_AUTH_TOKEN": TOKEN}
+    del settings.VELT["USER_FIELDS"]
+    assert [m.id for m in check_settings()] == ["velt.W043"]
+    settings.VELT["USER_FIELDS"] = {"organizations": None, "email": "email"}
+    assert [m.id for m in check_settings()] == ["velt.W043"]
+
+
+@pytest.mark.parametrize(
+    "velt",
+    [
+        {"WEBHOOK_EMAILS": False},
+        {"USER_DIRECTORY_CLASS": "velt_django.directory.MongoUserDirectory"},
+    ],
+)
+def test_check_webhooks_w043_only_for_emails_through_the_django_directory(
+    settings: Any, velt: dict[str, Any]
+) -> None:
+    settings.TEMPLATES = APP_TEMPLATES
+    settings.VELT = {**GOOD, "WEBHOOK_EMAILS": True, "WEBHOOK_AUTH_TOKEN": TOKEN}
+    del settings.VELT["USER_FIELDS"]
+    settings.VELT.update(velt)
+    assert [m.id for m in check_settings()] == []
 
 
 def test_check_webhooks_templates_are_not_needed_while_emails_are_off(

@@ -12,7 +12,8 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
-from ..conf import DEFAULTS
+from ..conf import DEFAULTS, velt_settings
+from ..directory import DjangoUserDirectory
 from ..exceptions import VeltConfigurationError
 from .crypto import parse_private_key
 from .emails import KINDS, template_names
@@ -112,6 +113,7 @@ def _check_emails(raw: Mapping[str, Any]) -> list[CheckMessage]:
                 id="velt.W040",
             )
         )
+    messages.extend(_check_recipient_directory())
     missing = []
     for kind in KINDS:
         for name in template_names(kind):
@@ -129,6 +131,31 @@ def _check_emails(raw: Mapping[str, Any]) -> list[CheckMessage]:
             )
         )
     return messages
+
+
+def _check_recipient_directory() -> list[CheckMessage]:
+    """E-mail recipients are the directory's members of the delivery's organization:
+    the Django directory knows memberships only through ``USER_FIELDS
+    ["organizations"]``."""
+    try:
+        directory = velt_settings.USER_DIRECTORY_CLASS
+    except VeltConfigurationError:
+        return []  # velt.E003 reports the failed import
+    if not (isinstance(directory, type) and issubclass(directory, DjangoUserDirectory)):
+        return []
+    if velt_settings.USER_FIELDS.get("organizations"):
+        return []
+    return [
+        Warning(
+            'VELT["WEBHOOK_EMAILS"] is on, but the Django user directory has no '
+            'USER_FIELDS["organizations"]: no notification e-mail can be sent.',
+            hint="E-mails go only to users known to belong to the delivery's "
+            'organization. Set USER_FIELDS["organizations"] to an ORM lookup from the '
+            'user model to an organization id (e.g. "groups__name"), or use '
+            "MongoUserDirectory.",
+            id="velt.W043",
+        )
+    ]
 
 
 def _positive_int(value: Any) -> bool:
