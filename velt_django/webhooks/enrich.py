@@ -234,13 +234,13 @@ def _visible_user_ids(
     for thread in threads:
         if thread is None:
             continue
-        users = visibility.allowed_users(thread)
-        if users is None:
+        named = visibility.allowed_users(thread)
+        if named is None:
             continue
         orgs = visibility.private_organizations(thread, org or "")
         if org is not None and orgs is not None and org in orgs:
             continue
-        allowed = frozenset(users) if allowed is None else allowed & users
+        allowed = frozenset(named) if allowed is None else allowed & named
     return allowed
 
 
