@@ -114,3 +114,18 @@ def post_json(client: Client) -> PostJson:
 def velt(post_json: PostJson) -> Callable[[Family], FamilyClient]:
     """``velt(COMMENTS)`` → a ``FamilyClient`` that saves, gets and deletes over HTTP."""
     return lambda family: FamilyClient(family, post_json)
+
+
+@pytest.fixture
+def events() -> Iterator[list[Any]]:
+    """Every event the ``webhook_received`` signal carries during the test."""
+    from velt_django.signals import webhook_received
+
+    seen: list[Any] = []
+
+    def receiver(sender: Any, event: Any, **kwargs: Any) -> None:
+        seen.append(event)
+
+    webhook_received.connect(receiver, weak=False)
+    yield seen
+    webhook_received.disconnect(receiver)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -37,19 +36,6 @@ from .webhook_helpers import (
 def db(mongo_db: Any, settings: Any) -> Any:
     configure(settings)
     return mongo_db
-
-
-@pytest.fixture
-def events() -> Iterator[list[VeltWebhookEvent]]:
-    """Every event ``webhook_received`` carries during the test."""
-    seen: list[VeltWebhookEvent] = []
-
-    def receiver(sender: Any, event: VeltWebhookEvent, **kwargs: Any) -> None:
-        seen.append(event)
-
-    webhook_received.connect(receiver, weak=False)
-    yield seen
-    webhook_received.disconnect(receiver)
 
 
 # ---- basic webhooks: the auth token -------------------------------------------------

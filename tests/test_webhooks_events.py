@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -53,18 +53,6 @@ def saved(db: Any, client: Client) -> None:
         "commentId": "660913",
     }
     assert_success(post("comments/save", body, as_=("u_test", ORG)), read=False)
-
-
-@pytest.fixture
-def events() -> Iterator[list[VeltWebhookEvent]]:
-    seen: list[VeltWebhookEvent] = []
-
-    def receiver(sender: Any, event: VeltWebhookEvent, **kwargs: Any) -> None:
-        seen.append(event)
-
-    webhook_received.connect(receiver, weak=False)
-    yield seen
-    webhook_received.disconnect(receiver)
 
 
 def sent_to(outbox: list[Any], address: str) -> EmailMultiAlternatives:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -19,7 +19,6 @@ from velt_django import users
 from velt_django.exceptions import DatabaseUnavailableError
 from velt_django.repository import webhooks as repository
 from velt_django.repository.webhooks import WebhookDeliveryRepository
-from velt_django.signals import webhook_received
 from velt_django.webhooks import VeltWebhookEvent
 
 from .contracts import assert_failure, assert_success
@@ -37,18 +36,6 @@ def db(mongo_db: Any, settings: Any) -> Any:
     # The reply e-mails Priya (mentioned) first, then Sam (who started the thread).
     users.upsert([SAM, PRIYA], ORG)
     return mongo_db
-
-
-@pytest.fixture
-def events() -> Iterator[list[VeltWebhookEvent]]:
-    seen: list[VeltWebhookEvent] = []
-
-    def receiver(sender: Any, event: VeltWebhookEvent, **kwargs: Any) -> None:
-        seen.append(event)
-
-    webhook_received.connect(receiver, weak=False)
-    yield seen
-    webhook_received.disconnect(receiver)
 
 
 def stored(db: Any) -> dict[str, Any]:

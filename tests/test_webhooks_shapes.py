@@ -6,7 +6,6 @@ types are accepted and send nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +13,6 @@ from django.test import Client
 
 from velt_django import users
 from velt_django.repository.webhooks import WebhookDeliveryRepository
-from velt_django.signals import webhook_received
 from velt_django.webhooks import VeltWebhookEvent
 
 from .contracts import assert_success
@@ -50,18 +48,6 @@ def db(mongo_db: Any, settings: Any, client: Client) -> Any:
     body = {"commentAnnotation": {THREAD: stored_thread()}}
     assert_success(post("comments/save", body, as_=("u_test", ORG)), read=False)
     return mongo_db
-
-
-@pytest.fixture
-def events() -> Iterator[list[VeltWebhookEvent]]:
-    seen: list[VeltWebhookEvent] = []
-
-    def receiver(sender: Any, event: VeltWebhookEvent, **kwargs: Any) -> None:
-        seen.append(event)
-
-    webhook_received.connect(receiver, weak=False)
-    yield seen
-    webhook_received.disconnect(receiver)
 
 
 def advanced_event(event: str = "comment.add", **data: Any) -> dict[str, Any]:
