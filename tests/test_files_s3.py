@@ -26,9 +26,9 @@ from django.core.files.storage import storages
 from django.core.management import call_command
 from django.test import Client
 
-from velt_django import files
 from velt_django.checks import check_settings
 from velt_django.exceptions import DatabaseUnavailableError
+from velt_django.files import storage as files
 from velt_django.repository.files import FileRepository
 
 from .auth import principal

@@ -20,7 +20,7 @@ from django.test import Client
 from django.utils import timezone
 
 from velt_django import files
-from velt_django.files_sweep import sweep_orphans
+from velt_django.files.sweep import sweep_orphans
 from velt_django.repository.files import FileRepository
 
 from .contracts import assert_success

@@ -12,7 +12,7 @@ from django.core.checks import CheckMessage, Error, Warning
 from .conf import DEFAULTS, IMPORT_STRINGS, POSITIVE_INTS, velt_settings
 from .directory.checks import check_user_directory
 from .exceptions import VeltConfigurationError
-from .file_checks import check_files
+from .files.checks import check_files
 from .repository.connection import acknowledged_write_concern
 from .throttling import is_valid_rate
 from .token_checks import check_resolver_token

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..directory import DjangoUserDirectory, get_directory
 from ..exceptions import RepositoryError
-from ..files import remove_file
+from ..files.storage import remove_file
 from ..progress import Progress
 from ..repository.base import Document
 from .families import FAMILIES

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..exceptions import InvalidInput
-from ..files import external_record
+from ..files.storage import external_record
 from ..repository.activities import ActivityRepository
 from ..repository.annotations import AnnotationRepository
 from ..repository.base import Document, RecordWrite

@@ -19,10 +19,15 @@ from django.utils.http import content_disposition_header
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.request import Request
 
-from .. import cors, files
+from .. import cors
 from ..access import principal_id
 from ..conf import velt_settings
 from ..exceptions import StorageError
+from ..files.content_types import base_type, served_inline
+from ..files.downloads import presigned_url
+from ..files.keys import is_public_id
+from ..files.signing import signature_valid
+from ..files.storage import storage_of
 from ..repository.files import FileRepository
 from .base import CorsNoStoreMixin, ResolverView
 
@@ -134,7 +139,7 @@ class FileDownloadView(CorsNoStoreMixin):
     def get(self, request: Request, public_id: str, name: str = "") -> HttpResponseBase:
         record = (
             FileRepository().by_public_id(public_id)
-            if files.is_public_id(public_id)
+            if is_public_id(public_id)
             else None
         )
         if record is None or record.get("external"):
@@ -152,7 +157,7 @@ class FileDownloadView(CorsNoStoreMixin):
         org = str(record["organizationId"])
         modes = velt_settings.FILE_ACCESS
         signature = request.query_params.get("sig", "")
-        if "signature" in modes and files.signature_valid(
+        if "signature" in modes and signature_valid(
             str(record["publicId"]), org, signature
         ):
             return True
@@ -165,20 +170,20 @@ class FileDownloadView(CorsNoStoreMixin):
     def serve(self, request: Request, record: Mapping[str, Any]) -> HttpResponseBase:
         scope = str(record.get("scope"))
         org = str(record["organizationId"])
-        mime = files.base_type(str(record.get("mimeType") or ""))
+        mime = base_type(str(record.get("mimeType") or ""))
         content_type = (
             mime if _TYPE_TOKEN.fullmatch(mime) else "application/octet-stream"
         )
-        inline = files.served_inline(content_type)
+        inline = served_inline(content_type)
         disposition = (
             content_disposition_header(not inline, str(record.get("name") or "file"))
             or "inline"
         )
-        storage = files.storage_of(record)
+        storage = storage_of(record)
         key = str(record["storageKey"])
         etag = '"{}"'.format(record.get("sha256", ""))
 
-        target = files.presigned_url(
+        target = presigned_url(
             record, content_type, disposition, head=request.method == "HEAD"
         )
         if target is not None:

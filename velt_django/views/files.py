@@ -23,14 +23,18 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from .. import cors, files, responses
+from .. import cors, responses
 from ..access import principal_id
 from ..bodies import declared_length
 from ..conf import MiB, velt_settings
 from ..exceptions import Forbidden, InvalidInput, ResolverError
+from ..files.content_types import base_type, type_allowed
+from ..files.keys import clean_name
+from ..files.signing import public_id_of_url
+from ..files.storage import remove_file, store
+from ..files.uploads import ParsedUpload, parse_upload
 from ..repository.files import UPLOADER_VELT_ID, FileRepository
 from ..serializers.files import parse_file_delete, parse_upload_request
-from ..uploads import ParsedUpload, parse_upload
 from .base import (
     ALLOWED_METHODS,
     ResolverView,
@@ -106,8 +110,8 @@ class UploadFileView(ResolverView):
         self.authorize(request, org, [parsed.document_id] if parsed.document_id else [])
 
         mime_type = parsed.mime_type or upload.file.content_type or ""
-        mime_type = files.base_type(mime_type) or "application/octet-stream"
-        if not files.type_allowed(mime_type):
+        mime_type = base_type(mime_type) or "application/octet-stream"
+        if not type_allowed(mime_type):
             logger.info(
                 "%s upload org=%s refused: content type not allowed", self.scope, org
             )
@@ -123,7 +127,7 @@ class UploadFileView(ResolverView):
             "attachmentId": parsed.attachment_id,
             "commentAnnotationId": parsed.comment_annotation_id,
             "apiKey": parsed.api_key,
-            "name": files.clean_name(parsed.name or upload.file.name),
+            "name": clean_name(parsed.name or upload.file.name),
             "mimeType": mime_type,
             "event": parsed.event,
             "extra": FileRepository.escape_extra(parsed.extra),
@@ -132,7 +136,7 @@ class UploadFileView(ResolverView):
             # hold the Django pk instead (FileRepository.find_by_uploader).
             "uploadedByKind": UPLOADER_VELT_ID,
         }
-        stored = files.store(
+        stored = store(
             request._request,
             scope=self.scope,
             content=upload.file,
@@ -195,7 +199,7 @@ class DeleteFileView(ResolverView):
             attachment_id=delete.attachment_id,
             document_id=delete.document_id,
             url=delete.url,
-            public_id=files.public_id_of_url(delete.url) if delete.url else None,
+            public_id=public_id_of_url(delete.url) if delete.url else None,
         )
         if org is None:
             found = self.deletable(request, found)
@@ -215,7 +219,7 @@ class DeleteFileView(ResolverView):
                 marked,
             )
         elif found:
-            files.remove_file(found[0])
+            remove_file(found[0])
             self.notify_written(
                 "deleted",
                 self.family,

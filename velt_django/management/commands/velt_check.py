@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ...client import VeltClient
 from ...conf import velt_settings
 from ...exceptions import VeltAPIError, VeltConfigurationError, VeltError
-from ...file_checks import relative_location
+from ...files.checks import relative_location
 from ...progress import command_progress
 from ...repository import REPOSITORIES, ActivityRepository
 from ...repository.activities import TTL_INDEX

@@ -1,6 +1,6 @@
 """``manage.py velt_sweep_files``: report, and with ``--delete`` remove, the stored file
 objects no ``velt_files`` record points to (an upload whose worker died between writing
-the object and its record; see :mod:`velt_django.files_sweep`)."""
+the object and its record; see :mod:`velt_django.files.sweep`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from velt_django.exceptions import VeltConfigurationError, VeltError
-from velt_django.files_sweep import sweep_orphans
+from velt_django.files.sweep import sweep_orphans
 
 _DURATION = re.compile(r"([1-9][0-9]{0,9})([smhd]?)")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}

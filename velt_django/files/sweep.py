@@ -6,7 +6,7 @@ record write removes the object again, but a worker killed between the two leave
 object behind with nothing pointing to it. :func:`sweep_orphans` finds such objects in
 the storage of each file scope and, when asked to, deletes them.
 
-Only names :func:`velt_django.files.is_storage_key` recognises are considered
+Only names :func:`~velt_django.files.keys.is_storage_key` recognises are considered
 (``<FILE_KEY_PREFIX><scope>/<organization>/<document>/<random id>``), so nothing else in a
 shared storage is ever touched. An object modified after ``modified_before`` is kept
 even without a record: its upload may still be writing the record. So is one whose age
@@ -23,9 +23,10 @@ from datetime import datetime
 from django.core.files.storage import Storage
 from django.utils import timezone
 
-from . import files
-from .conf import velt_settings
-from .repository.files import FileRepository
+from ..conf import velt_settings
+from ..repository.files import FileRepository
+from .keys import SCOPES, is_storage_key
+from .storage import get_storage
 
 logger = logging.getLogger(__name__)
 
@@ -66,17 +67,17 @@ def sweep_orphans(
     """
     cutoff = _aware(modified_before)
     by_alias: dict[str, list[str]] = {}
-    for scope in files.SCOPES:
+    for scope in SCOPES:
         by_alias.setdefault(velt_settings.storage_alias(scope), []).append(scope)
     results = []
     for alias, scopes in sorted(by_alias.items()):
-        storage = files.get_storage(scopes[0])
+        storage = get_storage(scopes[0])
         result = SweepResult(alias)
         batch: list[str] = []
         for scope in scopes:
             root = f"{velt_settings.FILE_KEY_PREFIX}{scope}"
             for key in _names(storage, root, _KEY_DEPTH):
-                if not files.is_storage_key(key, scope):
+                if not is_storage_key(key, scope):
                     continue
                 result.listed += 1
                 batch.append(key)

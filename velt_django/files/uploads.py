@@ -37,7 +37,7 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 
-from .exceptions import InvalidInput, PayloadTooLarge
+from ..exceptions import InvalidInput, PayloadTooLarge
 
 #: Parts of an upload whose content is JSON (``request``) or the fallback ``metadata``.
 JSON_PARTS = frozenset({"request", "metadata"})
