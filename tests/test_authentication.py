@@ -495,7 +495,7 @@ def test_checks_bad_max_ttl_is_e024(settings: Any, token: Any) -> None:
 def test_checks_asymmetric_without_cryptography_is_e025(
     settings: Any, monkeypatch: pytest.MonkeyPatch, rsa_pem: tuple[bytes, str]
 ) -> None:
-    monkeypatch.setattr("velt_django.token_checks.has_crypto", False)
+    monkeypatch.setattr("velt_django.tokens.checks.has_crypto", False)
     token = {"PUBLIC_KEY": rsa_pem[1], "ALGORITHMS": ["RS256"]}
     assert _ids(settings, token) == ["velt.E025"]
 

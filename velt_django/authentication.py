@@ -14,7 +14,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 
 from .conf import velt_settings
 from .exceptions import ResolverTokenRefused
-from .tokens import (
+from .tokens.settings import (
     ASYMMETRIC_ALGORITHMS,
     HMAC_ALGORITHMS,
     is_configured,

@@ -15,7 +15,7 @@ from .exceptions import VeltConfigurationError
 from .files.checks import check_files
 from .repository.connection import acknowledged_write_concern
 from .throttling import is_valid_rate
-from .token_checks import check_resolver_token
+from .tokens.checks import check_resolver_token
 from .webhooks.checks import check_webhooks
 
 

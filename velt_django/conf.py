@@ -39,8 +39,23 @@ DEFAULTS: dict[str, Any] = {
         "velt_django.authentication.ResolverTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    # Resolver JWTs (see velt_django.tokens.TOKEN_DEFAULTS for the keys of this dict).
-    "RESOLVER_TOKEN": {},
+    # Resolver JWTs (velt_django.tokens); the configured keys are laid over these.
+    "RESOLVER_TOKEN": {
+        "SECRET": None,
+        "PRIVATE_KEY": None,
+        "PUBLIC_KEY": None,
+        "JWKS_URL": None,
+        "JWKS_CACHE_LIFETIME": 300,
+        "ALGORITHMS": ["HS256"],
+        "ISSUER": None,
+        "AUDIENCE": None,
+        "LEEWAY": 30,
+        "TTL": 600,
+        "REQUIRE_EXP": True,
+        # The longest lifetime (seconds) a token may have, minted or verified; None: no
+        # limit.
+        "MAX_TTL": None,
+    },
     # Dotted path of a callable (user) -> list of organization ids, for the token view.
     "TOKEN_ORGANIZATIONS": None,
     "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -302,8 +317,12 @@ class VeltSettings:
 
     @property
     def RESOLVER_TOKEN(self) -> dict[str, Any]:
-        value = self.get("RESOLVER_TOKEN")
-        return dict(value) if isinstance(value, Mapping) else {}
+        """The default keys with the configured ones laid over them."""
+        configured = self.get("RESOLVER_TOKEN")
+        merged: dict[str, Any] = dict(DEFAULTS["RESOLVER_TOKEN"])
+        if isinstance(configured, Mapping):
+            merged.update(configured)
+        return merged
 
     @property
     def TOKEN_ORGANIZATIONS(self) -> Callable[[Any], Any] | None:

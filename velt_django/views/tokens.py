@@ -15,7 +15,7 @@ from .. import cors, responses
 from ..access import velt_user_id
 from ..conf import velt_settings
 from ..exceptions import Forbidden, ResolverError, VeltConfigurationError
-from ..tokens import issue_token
+from ..tokens.minting import issue_token
 from .base import CorsNoStoreMixin
 from .errors import resolver_exception_handler
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...exceptions import VeltConfigurationError
-from ...tokens import issue_token
+from ...tokens.minting import issue_token
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.checks import CheckMessage, Error, Warning
 from jwt.algorithms import has_crypto
 
-from .tokens import (
+from .settings import (
     ASYMMETRIC_ALGORITHMS,
     HMAC_ALGORITHMS,
     KEY_SLOTS,

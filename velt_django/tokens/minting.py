@@ -1,4 +1,5 @@
-"""Resolver tokens: the ``VELT["RESOLVER_TOKEN"]`` settings and :func:`mint_token`."""
+"""Minting resolver tokens: :func:`mint_token` and :func:`issue_token` sign a JWT with the
+first of ``VELT["RESOLVER_TOKEN"]["ALGORITHMS"]``."""
 
 from __future__ import annotations
 
@@ -8,75 +9,14 @@ from typing import Any, NamedTuple
 
 import jwt
 
-from .conf import velt_settings
-from .exceptions import VeltConfigurationError
-
-HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
-ASYMMETRIC_ALGORITHMS = frozenset(
-    {
-        "RS256",
-        "RS384",
-        "RS512",
-        "PS256",
-        "PS384",
-        "PS512",
-        "ES256",
-        "ES256K",
-        "ES384",
-        "ES512",
-        "EdDSA",
-    }
-)
-
-#: Keys of ``VELT["RESOLVER_TOKEN"]`` and their defaults.
-TOKEN_DEFAULTS: dict[str, Any] = {
-    "SECRET": None,
-    "PRIVATE_KEY": None,
-    "PUBLIC_KEY": None,
-    "JWKS_URL": None,
-    "JWKS_CACHE_LIFETIME": 300,
-    "ALGORITHMS": ["HS256"],
-    "ISSUER": None,
-    "AUDIENCE": None,
-    "LEEWAY": 30,
-    "TTL": 600,
-    "REQUIRE_EXP": True,
-    # The longest lifetime (seconds) a token may have, minted or verified; None: no limit.
-    "MAX_TTL": None,
-}
-
-#: The verification-key slots; exactly one may be set.
-KEY_SLOTS = ("SECRET", "PUBLIC_KEY", "JWKS_URL")
+from ..exceptions import VeltConfigurationError
+from .settings import ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, token_settings
 
 
 class MintedToken(NamedTuple):
     token: str
     #: Expiry, in seconds since the Unix epoch.
     expires_at: int
-
-
-def token_settings() -> dict[str, Any]:
-    """``VELT["RESOLVER_TOKEN"]`` laid over :data:`TOKEN_DEFAULTS` (read live)."""
-    configured = velt_settings.RESOLVER_TOKEN
-    merged = dict(TOKEN_DEFAULTS)
-    merged.update(configured)
-    return merged
-
-
-def is_configured(config: Mapping[str, Any] | None = None) -> bool:
-    """Whether a verification key (secret, public key or JWKS URL) is set."""
-    config = token_settings() if config is None else config
-    return any(config.get(slot) for slot in KEY_SLOTS)
-
-
-def looks_like_pem(value: Any) -> bool:
-    """A PEM block or an SSH public key: never an HMAC secret (CONTRACT §16.4)."""
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    if not isinstance(value, str):
-        return False
-    text = value.strip()
-    return "-----BEGIN" in text or text.startswith(("ssh-", "ecdsa-sha2-"))
 
 
 def _signing_key(config: Mapping[str, Any], algorithm: str) -> Any:
