@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
+from .client.checks import check_rest_api
 from .conf import DEFAULTS, IMPORT_STRINGS, POSITIVE_INTS, velt_settings
 from .directory.checks import check_user_directory
 from .exceptions import VeltConfigurationError
@@ -66,59 +66,6 @@ def _check_throttle_and_shared_secret(raw: Mapping[str, Any]) -> list[CheckMessa
                     hint="It identifies no user; pair it with an explicit "
                     "ORGANIZATION_ACCESS policy.",
                     id="velt.W004",
-                )
-            )
-    return messages
-
-
-def _check_rest_api(raw: Mapping[str, Any]) -> list[CheckMessage]:
-    """velt.E030-E033: the keys VeltClient reads (no request is made)."""
-    messages: list[CheckMessage] = []
-    url = raw.get("API_BASE_URL", DEFAULTS["API_BASE_URL"])
-    try:
-        parts = urlsplit(url) if isinstance(url, str) else None
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        parts = None
-    if (
-        parts is None
-        or parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or parts.username
-        or parts.password
-        or parts.query
-        or parts.fragment
-    ):
-        messages.append(
-            Error(
-                'VELT["API_BASE_URL"] must be an http(s) URL with a host and no '
-                "credentials, query or fragment.",
-                hint='The default is "https://api.velt.dev".',
-                id="velt.E030",
-            )
-        )
-    timeout = raw.get("API_TIMEOUT", DEFAULTS["API_TIMEOUT"])
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, (int, float))
-        or timeout <= 0
-    ):
-        messages.append(
-            Error(
-                'VELT["API_TIMEOUT"] must be a positive number of seconds.',
-                id="velt.E031",
-            )
-        )
-    retries = raw.get("API_RETRIES", DEFAULTS["API_RETRIES"])
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-        messages.append(
-            Error('VELT["API_RETRIES"] must be an integer >= 0.', id="velt.E032")
-        )
-    for key in ("API_KEY", "AUTH_TOKEN"):
-        value = raw.get(key)
-        if value is not None and not (isinstance(value, str) and value.strip()):
-            messages.append(
-                Error(
-                    f'VELT["{key}"] must be None or a non-empty string.', id="velt.E033"
                 )
             )
     return messages
@@ -205,7 +152,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     messages.extend(_check_throttle_and_shared_secret(raw))
     messages.extend(check_files(raw))
     messages.extend(check_webhooks(raw))
-    messages.extend(_check_rest_api(raw))
+    messages.extend(check_rest_api(raw))
     api_keys = raw.get("ALLOWED_API_KEYS", [])
     if (
         api_keys is not None
