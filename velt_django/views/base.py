@@ -24,17 +24,6 @@ from ..signals import WriteAction, notify_record_written
 from ..throttling import ResolverRateThrottle
 from .errors import resolver_exception_handler
 
-# Names other view modules import from here.
-__all__ = [
-    "CorsNoStoreMixin",
-    "InDocument",
-    "ResolverView",
-    "check_api_keys",
-    "parse_json_object",
-    "read_raw_body",
-    "resolver_exception_handler",
-]
-
 logger = logging.getLogger(__name__)
 
 ALLOWED_METHODS = ("POST", "OPTIONS")

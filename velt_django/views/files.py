@@ -24,8 +24,8 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from .. import cors, responses
-from ..access import principal_id
-from ..bodies import declared_length
+from ..access import check_api_keys, principal_id
+from ..bodies import declared_length, parse_json_object
 from ..conf import MiB, velt_settings
 from ..exceptions import Forbidden, InvalidInput, ResolverError
 from ..files.content_types import base_type, type_allowed
@@ -35,12 +35,7 @@ from ..files.storage import remove_file, store
 from ..files.uploads import ParsedUpload, parse_upload
 from ..repository.files import UPLOADER_VELT_ID, FileRepository
 from ..serializers.files import parse_file_delete, parse_upload_request
-from .base import (
-    ALLOWED_METHODS,
-    ResolverView,
-    check_api_keys,
-    parse_json_object,
-)
+from .base import ALLOWED_METHODS, ResolverView
 
 logger = logging.getLogger(__name__)
 

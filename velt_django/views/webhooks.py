@@ -16,7 +16,7 @@ from ..conf import velt_settings
 from ..exceptions import ResolverError
 from ..webhooks import delivery as deliveries
 from ..webhooks.dispatch import IN_PROGRESS, INCOMPLETE, handle
-from .base import resolver_exception_handler
+from .errors import resolver_exception_handler
 
 #: Velt sends ``POST``; an advanced webhook's transformation may switch it to ``PUT``.
 METHODS = ("POST", "PUT")

@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 
-from ..bodies import read_limited
+from ..bodies import parse_json_object, read_limited
 from ..conf import velt_settings
 from ..exceptions import (
     InvalidInput,
@@ -20,7 +20,6 @@ from ..exceptions import (
     VeltImproperlyInstalled,
     WebhookRefused,
 )
-from ..views.base import parse_json_object
 from . import crypto
 
 logger = logging.getLogger(__name__)
