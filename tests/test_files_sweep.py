@@ -1,4 +1,4 @@
-"""``manage.py velt_sweep_files`` and :mod:`velt_django.files_sweep` on local storage
+"""``manage.py velt_sweep_files`` and :mod:`velt_django.files.sweep` on local storage
 (``FileSystemStorage`` in a temporary directory; mongomock, and the real server in the
 ``mongo`` tier test). The same on S3 is in tests/test_files_s3.py."""
 
