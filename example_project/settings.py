@@ -176,7 +176,7 @@ VELT: dict[str, Any] = {
 }
 if _s3_bucket:
     VELT["ATTACHMENT_STORAGE"] = VELT["RECORDING_STORAGE"] = "velt_files"
-# Velt webhooks: the receiver at /velt/webhooks/velt (see the README's "Webhooks").
+# Velt webhooks: the receiver at /velt/webhooks/velt (see docs/webhooks.md).
 VELT.update(
     WEBHOOK_AUTH_TOKEN=os.environ.get("VELT_WEBHOOK_AUTH_TOKEN") or None,
     WEBHOOK_SIGNING_SECRET=os.environ.get("VELT_WEBHOOK_SIGNING_SECRET") or None,

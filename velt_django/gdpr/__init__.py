@@ -3,7 +3,7 @@
 A record *mentions* a user when a user object (any object whose ``userId`` is the
 user's id) or an id field (``userId``, ``…UserId`` such as ``resolvedByUserId``, or an id
 list ``userIds`` / ``…UserIds``) names them anywhere in its payload. Erasing applies one
-rule per family (documented in the README, "GDPR requests"):
+rule per family (documented in docs/gdpr.md):
 
 * comment threads: the user's own messages become ``{commentId, from: <stub>}``; a thread
   made only of the user's messages (or an empty thread they started) is deleted; mention

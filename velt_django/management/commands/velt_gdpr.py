@@ -45,7 +45,7 @@ class Command(BaseCommand):
         "Export (export) or erase (delete) every record velt_django stores about one "
         "user: comment threads, reactions, recordings, activities, notifications, "
         "uploaded files and the user directory entry. Velt keeps its own copy: combine "
-        "with Velt's GDPR REST calls (see the README, GDPR requests)."
+        "with Velt's GDPR REST calls (see docs/gdpr.md)."
     )
 
     # call_command(..., stdin=...) stands in for the terminal of the confirmation.
@@ -58,7 +58,7 @@ class Command(BaseCommand):
             help="export: write every record that mentions the user as one JSON "
             "document (other users' messages in the same threads included: review it "
             "before handing it over). delete: delete or anonymise those records "
-            "(rules per record type in the README), the files the user uploaded and "
+            "(rules per record type in docs/gdpr.md), the files the user uploaded and "
             "their directory entry, after a confirmation.",
         )
         parser.add_argument(
