@@ -129,3 +129,18 @@ def events() -> Iterator[list[Any]]:
     webhook_received.connect(receiver, weak=False)
     yield seen
     webhook_received.disconnect(receiver)
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Any) -> Any:
+    """``STORAGES["default"]`` as local storage in a temporary directory (the file tests'
+    storage for both scopes); returns the directory."""
+    root = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        },
+    }
+    return root

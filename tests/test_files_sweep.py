@@ -30,19 +30,6 @@ HOUR = 3600
 
 
 @pytest.fixture
-def media(settings: Any, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root)},
-        },
-    }
-    return root
-
-
-@pytest.fixture
 def db(mongo_db: Any, media: Path) -> Any:
     return mongo_db
 

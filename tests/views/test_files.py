@@ -81,20 +81,6 @@ def stored_files(root: Path) -> list[Path]:
 
 
 @pytest.fixture
-def media(settings: Any, tmp_path: Path) -> Path:
-    """Local storage for both scopes, in a temporary directory."""
-    root = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root)},
-        },
-    }
-    return root
-
-
-@pytest.fixture
 def db(mongo_db: Any, media: Path) -> Any:
     return mongo_db
 
