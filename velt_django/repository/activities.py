@@ -1,4 +1,4 @@
-"""Activity records (CONTRACT §12): append-only saves, gets with or without an
+"""Activity records (docs/activities.md): append-only saves, gets with or without an
 organization, the retention TTL index, and the administrative purge."""
 
 from __future__ import annotations
@@ -39,11 +39,13 @@ class FoundActivity(NamedTuple):
 
 class ActivityRepository(BaseRepository):
     """``velt_activities``: one document per activity, keyed by (``organizationId``,
-    ``activityId``), payload nested under ``payload`` (CONTRACT §5.2).
+    ``activityId``), payload nested under ``payload`` (docs/storage-model.md, "The
+    record envelope").
 
     Saves are append-only: the first save of an id stores its payload; a later save only
     adds top-level keys (and ``metadata`` keys) that are not stored yet and never changes
-    a stored value. See :meth:`save_many` for why this departs from the §5.3 merge rule.
+    a stored value. See :meth:`save_many` for why this departs from the merge rule of
+    the other families.
     """
 
     collection_suffix = "activities"
@@ -62,7 +64,7 @@ class ActivityRepository(BaseRepository):
             [("organizationId", ASCENDING), ("documentId", ASCENDING)],
             name="org_document",
         ),
-        # Gets without an organization (A-16) select by ids or documents alone: both
+        # Gets without an organization select by ids or documents alone: both
         # get an index, so such a get is never a collection scan.
         IndexModel([("activityId", ASCENDING)], name="activity"),
         IndexModel([("documentId", ASCENDING)], name="document"),
@@ -92,7 +94,8 @@ class ActivityRepository(BaseRepository):
         ids: Sequence[str] = (),
         document_ids: Sequence[str] = (),
     ) -> list[FoundActivity]:
-        """Activities matching ids OR documents (CONTRACT §12.3).
+        """Activities matching ids OR documents (docs/activities.md,
+        "``activities/get``").
 
         With an organization and no selector: every activity of the organization.
         Without an organization: matched on the selectors alone, in every organization
@@ -214,8 +217,8 @@ class ActivityRepository(BaseRepository):
     ) -> None:
         """Store new activities; add only missing keys to existing ones.
 
-        CONTRACT §12.1/§12.4 describe activity saves as upserts with the merge rule,
-        while the project requires activity to be append-only: a replayed or altered
+        Velt describes activity saves as upserts like the other families' (merge rule),
+        while velt_django requires activity to be append-only: a replayed or altered
         save must not rewrite history. Reconciled as: the first save of an id stores its
         payload; later saves add top-level keys and ``metadata`` keys not stored yet
         (Velt may send more of a record later) and never change a stored value.
@@ -301,7 +304,8 @@ class ActivityRepository(BaseRepository):
         dry_run: bool = False,
     ) -> int:
         """Delete (or with ``dry_run`` count) the activities of one organization,
-        optionally only of one document and/or created before ``older_than`` (§12.5)."""
+        optionally only of one document and/or created before ``older_than``
+        (``manage.py velt_purge_activities``)."""
         query: dict[str, Any] = {"organizationId": organization_id}
         if document_id is not None:
             query["documentId"] = document_id

@@ -1,6 +1,7 @@
 """Annotation records (comments, reactions, recordings): get, save with the merge rule,
 delete. One MongoDB document per annotation, keyed by (``organizationId``,
-``annotationId``), with the payload nested under ``payload`` (CONTRACT §5.2)."""
+``annotationId``), with the payload nested under ``payload`` (docs/storage-model.md,
+"The record envelope")."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ CAS_ATTEMPTS = 20
 CAS_BACKOFF_BASE = 0.002
 CAS_BACKOFF_CAP = 0.1
 
-#: A family's event step (CONTRACT §5.3 step 4): changes the merged payload in place.
+#: A family's event step, run after the merge (only ``comment.delete`` has one): changes
+#: the merged payload in place.
 PostMerge = Callable[[Document], None]
 
 
@@ -114,8 +116,9 @@ class AnnotationRepository(BaseRepository):
         document_ids: Sequence[str] = (),
         folder_id: str | None = None,
     ) -> list[FoundRecord]:
-        """Records of the organization matching ids OR documents OR folder (CONTRACT
-        §6.3); with no selector, every record of the organization. One ``find``."""
+        """Records of the organization matching ids OR documents OR folder (the union of
+        selectors, docs/wire-protocol.md, "Gets"); with no selector, every record of the
+        organization. One ``find``."""
         selectors: list[dict[str, Any]] = []
         if ids:
             selectors.append({self.id_field: {"$in": list(ids)}})
@@ -243,7 +246,7 @@ class AnnotationRepository(BaseRepository):
     ) -> None:
         """Upsert every record with the merge rule; one ``bulk_write`` in the common case.
 
-        ``post_merge`` is a family's event step (CONTRACT §5.3 step 4, e.g. removing the
+        ``post_merge`` is a family's event step, run after the merge (e.g. removing the
         message of a ``comment.delete``): it runs on each merged payload, so such saves
         take the read-merge-write path.
         Raises :class:`RecordTooLargeError`, :class:`InvalidRecordError`,

@@ -53,7 +53,8 @@ class BaseRepository:
 
     collection_suffix: ClassVar[str]
     indexes: ClassVar[Sequence[IndexModel]] = ()
-    #: The stored field holding a record's id next to ``organizationId`` (§5.2).
+    #: The stored field holding a record's id next to ``organizationId``; the two form
+    #: the record's unique key (docs/storage-model.md, "Collections").
     id_field: ClassVar[str] = "annotationId"
 
     def __init__(self, db: Database[Document] | None = None) -> None:

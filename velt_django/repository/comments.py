@@ -1,4 +1,4 @@
-"""Comment threads (CONTRACT §6): one record per comment annotation."""
+"""Comment threads (docs/comments.md): one record per comment annotation."""
 
 from __future__ import annotations
 
@@ -37,9 +37,10 @@ class CommentRepository(AnnotationRepository):
 
     @staticmethod
     def message_removal(comment_id: str) -> PostMerge:
-        """The ``comment.delete`` step (CONTRACT §6.4, A-6): after the merge, drop the
-        message keyed ``comment_id``, or whose ``commentId`` value is ``comment_id``
-        (Velt's ids are numbers; map keys are their decimal strings)."""
+        """The ``comment.delete`` step (docs/wire-protocol.md, "Event values"): after
+        the merge, drop the message keyed ``comment_id``, or whose ``commentId`` value
+        is ``comment_id`` (Velt's ids are numbers; map keys are their decimal
+        strings)."""
 
         def remove(payload: Document) -> None:
             remove_map_entry(payload, "comments", comment_id, "commentId")

@@ -78,7 +78,8 @@ def get_client() -> MongoClient[dict[str, Any]]:
 def acknowledged_write_concern(value: Any) -> bool:
     """Whether ``value`` is a write concern ``w`` that acknowledges writes: a positive
     integer, ``"majority"`` or a tag-set name. ``0`` would answer 200 before anything is
-    stored, which breaks "durable before success" (CONTRACT §2.3)."""
+    stored, and Velt, seeing the 200, commits its half of a record whose content may
+    then be lost (docs/storage-model.md, "One round trip")."""
     if isinstance(value, bool):
         return False
     if isinstance(value, int):

@@ -1,6 +1,6 @@
 """Translation of pymongo failures into velt_django's repository errors.
 
-Two kinds of database failure reach a client differently (CONTRACT §2.2):
+Two kinds of database failure reach a client differently (docs/error-codes.md):
 
 * *unavailable* — the server cannot be reached, is electing a primary, timed out, or did
   not acknowledge a write: :class:`DatabaseUnavailableError`, answered 503 so Velt retries;

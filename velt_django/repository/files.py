@@ -1,13 +1,14 @@
-"""Uploaded files (CONTRACT §9-§11): one record per stored object, both scopes in one
+"""Uploaded files (docs/files.md): one record per stored object, both scopes in one
 collection (``velt_files``) told apart by ``scope``.
 
 A record links the storage object (``storageKey``, in the storage named by ``storage``)
 to where Velt uses it (organization, document, the attachment id Velt generated) and to
 the stable URL handed to Velt (``publicId``, ``url``). The bytes are never here.
 
-Attachment ids are random six-digit numbers and collide (§11.1), so nothing is keyed by
-them: the unique keys are the storage key, the public id, and the retry key
-(organization, scope, document, attachment id, SHA-256 of the bytes). The retry key makes
+Attachment ids are random six-digit numbers and collide (docs/files.md, "Colliding ids
+and deletes"), so nothing is keyed by them: the unique keys are the storage key, the
+public id, and the retry key (organization, scope, document, attachment id, SHA-256 of
+the bytes). The retry key makes
 an identical re-upload find the first one, even when the two race.
 """
 
@@ -31,7 +32,8 @@ _HIDDEN = {"_id": 0}
 #: written since the field exists; older ones may hold a session user's Django pk).
 UPLOADER_VELT_ID = "velt"
 
-#: An attachment id after §9.3 step 4: an integer, or a non-numeric string.
+#: An attachment id as normalized on upload and delete (integers, integral floats and
+#: digit strings become integers): an integer, or a non-numeric string.
 AttachmentId = int | str
 
 #: The most records a file delete considers within one organization, and across all
@@ -50,7 +52,8 @@ class FileRepository(BaseRepository):
     indexes: ClassVar[Sequence[IndexModel]] = (
         IndexModel([("storageKey", ASCENDING)], unique=True, name="storage_key_unique"),
         IndexModel([("publicId", ASCENDING)], unique=True, name="public_id_unique"),
-        # Retry detection (§9.4) and, by its prefix, the delete candidates (§9.6).
+        # Retry detection (an identical re-upload) and, by its prefix, the delete
+        # candidates.
         IndexModel(
             [
                 ("organizationId", ASCENDING),
@@ -62,12 +65,14 @@ class FileRepository(BaseRepository):
             unique=True,
             name="org_scope_document_attachment_sha_unique",
         ),
-        # Deletes that select by URL within an organization (A-13).
+        # Deletes that select by URL within an organization (``url`` narrows the
+        # candidates, or selects them without an attachment id).
         IndexModel(
             [("organizationId", ASCENDING), ("scope", ASCENDING), ("url", ASCENDING)],
             name="org_scope_url",
         ),
-        # Org-less deletes (§2.5) look an attachment id up in every organization.
+        # Org-less deletes (docs/files.md, "Colliding ids and deletes") look an
+        # attachment id up in every organization.
         IndexModel(
             [("attachmentId", ASCENDING), ("scope", ASCENDING)],
             name="attachment_scope",
@@ -90,7 +95,8 @@ class FileRepository(BaseRepository):
         attachment_id: AttachmentId,
         sha256: str,
     ) -> Document | None:
-        """An earlier upload of the same bytes under the same id and document (§9.4)."""
+        """An earlier upload of the same bytes under the same organization, scope, id
+        and document: a retry, answered with that upload's URL."""
         query = {
             "organizationId": organization_id,
             "scope": scope,
@@ -111,7 +117,7 @@ class FileRepository(BaseRepository):
         url: str | None = None,
         public_id: str | None = None,
     ) -> list[Document]:
-        """The records a file delete may mean (§9.6 step 1), within one scope and one
+        """The records a file delete may mean, within one scope and one
         organization, or, for an org-less delete (``organization_id=None``), in every
         organization: the caller then keeps those the access policy allows.
         ``url``/``public_id`` narrow (or, without an attachment id, select);
@@ -173,8 +179,9 @@ class FileRepository(BaseRepository):
     # Writes
     @staticmethod
     def escape_extra(extra: Document) -> Document:
-        """The client's extra attachment fields (§9.3 step 8) in their stored form (keys
-        escaped like payloads, §5.5). Raises
+        """The client's extra attachment fields (keys of the upload's ``attachment``
+        other than its id, name and type) in their stored form (keys escaped like
+        payloads, see :mod:`.keys`). Raises
         :class:`~velt_django.exceptions.InvalidRecordError` for what BSON cannot hold."""
         escaped, _changed = escape_value(extra, velt_settings.MAX_PAYLOAD_DEPTH)
         return dict(escaped)
@@ -194,7 +201,8 @@ class FileRepository(BaseRepository):
             return result.deleted_count
 
     def flag_delete_requested(self, storage_keys: Sequence[str]) -> int:
-        """Mark ambiguous delete candidates (§9.6 step 4) instead of deleting any."""
+        """Mark ambiguous delete candidates (several files match one delete) with
+        ``deleteRequestedAt`` instead of deleting any."""
         if not storage_keys:
             return 0
         with translate_errors("update_many"):

@@ -1,4 +1,5 @@
-"""Reversible escaping of payload keys MongoDB cannot address (CONTRACT §5.5).
+"""Reversible escaping of payload keys MongoDB cannot address (docs/storage-model.md,
+"Key escaping and numbers").
 
 A key that is empty, contains ``.`` or NUL, starts with ``$``, or starts with ``~`` is
 stored as ``~`` + base64url(UTF-8 key) without padding; every other key is unchanged.

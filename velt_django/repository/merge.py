@@ -1,11 +1,12 @@
-"""The merge rule of CONTRACT §5.3, independent of any collection or family.
+"""The merge rule of saves (docs/wire-protocol.md, "Merge rule"), independent of any
+collection or family.
 
 Two equivalent forms of one rule:
 
 * :func:`merge_payload` merges whole payloads in Python (the read-merge-write path);
 * :func:`merge_update` expresses the same merge as dotted ``$set``/``$unset`` paths, so a
   save is one atomic upsert that never reads first and never loses a concurrent writer's
-  entries (§5.4).
+  entries: two replies saved at once both stay.
 
 ``merged_keys`` are ``metadata`` plus the family's keyed maps (``comments``,
 ``recordingEditVersions`` …): when the incoming value is an object, they merge entry by
@@ -65,7 +66,8 @@ def merge_update(
     Non-object values of merged keys arrive wrapped as ``{WRAPPED: value}`` (see
     :func:`~velt_django.repository.keys.escape_payload`) and replace the stored value
     whole; an object merged entry by entry also drops a stored wrapper, so the stored
-    value becomes that object as §5.3 requires.
+    value becomes that object, as the merge rule requires of a stored value that is not
+    an object.
     """
     merged = set(merged_keys)
     to_set: Document = {}

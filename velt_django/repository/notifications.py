@@ -1,5 +1,5 @@
-"""Custom notifications (CONTRACT §13): one record per (``organizationId``,
-``notificationId``), payload nested under ``payload`` like every other record (§5.2)."""
+"""Custom notifications (docs/notifications.md): one record per (``organizationId``,
+``notificationId``), payload nested under ``payload`` like every other record."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ from .base import Document, RecordWrite
 
 class NotificationRepository(AnnotationRepository):
     """``velt_notifications``. Reads select by ids only: a notification is addressed to
-    its recipients, so an organization's notifications are never listed wholesale
-    (A-18), whatever a caller passes.
+    its recipients, so an organization's notifications are never listed wholesale,
+    whatever a caller passes.
 
-    Saves use the merge rule of the annotation records (§5.3, required by §13.5); a
-    notification has no keyed maps, so only ``metadata`` merges key by key.
+    Saves (only from the server, docs/notifications.md, "Storing notification texts from
+    your backend") use the merge rule of the annotation records; a notification has no
+    keyed maps, so only ``metadata`` merges key by key.
     """
 
     collection_suffix = "notifications"
@@ -31,7 +32,8 @@ class NotificationRepository(AnnotationRepository):
             unique=True,
             name="org_notification_unique",
         ),
-        # Deletes that name no organization look the id up across organizations (§2.5),
+        # Deletes that name no organization look the id up across organizations (the
+        # org-less delete, docs/wire-protocol.md, "Requests without an organization"),
         # like the annotation collections' (annotationId) index.
         IndexModel([("notificationId", ASCENDING)], name="notification"),
     )
@@ -43,7 +45,8 @@ class NotificationRepository(AnnotationRepository):
         document_ids: Sequence[str] = (),
         folder_id: str | None = None,
     ) -> list[FoundRecord]:
-        """Records of the organization with the given ids; no ids → none (A-18).
+        """Records of the organization with the given ids; no ids → none (never a
+        listing).
 
         Notifications are stored under no document or folder, so those selectors
         select nothing either.

@@ -1,4 +1,4 @@
-"""Reaction annotations (CONTRACT §7): one record per reaction annotation."""
+"""Reaction annotations (docs/reactions.md): one record per reaction annotation."""
 
 from __future__ import annotations
 

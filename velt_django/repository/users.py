@@ -1,4 +1,5 @@
-"""The ``velt_users`` collection: the MongoDB user directory (CONTRACT §14.3)."""
+"""The ``velt_users`` collection: the MongoDB user directory (see docs/users.md, "The
+``velt_users`` collection")."""
 
 from __future__ import annotations
 
@@ -48,8 +49,9 @@ class UserRepository(BaseRepository):
     the list of organizations each belongs to.
 
     The stored document is ``{userId, emailLower, organizationIds, payload, esc,
-    createdAt, updatedAt}``; only ``payload`` (the ``User`` object, keys escaped as in
-    §5.5) is ever returned, so bookkeeping can never reach a response.
+    createdAt, updatedAt}``; only ``payload`` (the ``User`` object, keys escaped like
+    record payloads, see :mod:`.keys`) is ever returned, so bookkeeping can never reach
+    a response.
     """
 
     collection_suffix: ClassVar[str] = "users"
