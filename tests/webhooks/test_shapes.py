@@ -15,9 +15,9 @@ from velt_django import users
 from velt_django.repository.webhooks import WebhookDeliveryRepository
 from velt_django.webhooks import VeltWebhookEvent
 
-from .contracts import assert_success
-from .families import ORG
-from .webhook_helpers import (
+from ..contracts import assert_success
+from ..families import ORG
+from ..webhook_helpers import (
     ALEX,
     DOC,
     FIRST,
@@ -33,7 +33,7 @@ from .webhook_helpers import (
     stored_thread,
     svix_headers,
 )
-from .wire import json_poster
+from ..wire import json_poster
 
 #: Velt's internal (hashed) ids, which its samples show next to the client ids.
 INTERNAL_ORG = "392580a690394bfadd823101f2b05513"

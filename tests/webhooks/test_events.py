@@ -18,10 +18,10 @@ from velt_django import users
 from velt_django.signals import webhook_received
 from velt_django.webhooks import VeltUser, VeltWebhookEvent
 
-from .contracts import assert_success
-from .families import ORG
-from .userapp import directories
-from .webhook_helpers import (
+from ..contracts import assert_success
+from ..families import ORG
+from ..userapp import directories
+from ..webhook_helpers import (
     ALEX,
     FIRST_TEXT,
     PAGE,
@@ -33,7 +33,7 @@ from .webhook_helpers import (
     deliver,
     stored_thread,
 )
-from .wire import json_poster
+from ..wire import json_poster
 
 
 @pytest.fixture

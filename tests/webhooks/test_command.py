@@ -14,8 +14,8 @@ from django.core.management.base import CommandError
 
 from velt_django import users
 
-from .families import ORG
-from .webhook_helpers import (
+from ..families import ORG
+from ..webhook_helpers import (
     PRIYA,
     SIGNING_SECRET,
     RsaPair,
@@ -23,9 +23,7 @@ from .webhook_helpers import (
     configure,
 )
 
-SAMPLE = (
-    Path(__file__).resolve().parent.parent / "example_project" / "webhook_sample.json"
-)
+SAMPLE = Path(__file__).resolve().parents[2] / "example_project" / "webhook_sample.json"
 
 
 @pytest.fixture

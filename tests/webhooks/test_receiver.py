@@ -17,8 +17,8 @@ from velt_django.repository.webhooks import WebhookDeliveryRepository
 from velt_django.signals import webhook_received
 from velt_django.webhooks import VeltWebhookEvent
 
-from .contracts import assert_failure, assert_success
-from .webhook_helpers import (
+from ..contracts import assert_failure, assert_success
+from ..webhook_helpers import (
     PATH,
     PRIYA,
     SIGNING_SECRET,

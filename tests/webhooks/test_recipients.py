@@ -13,9 +13,9 @@ from django.test import Client
 
 from velt_django import users
 
-from .contracts import assert_success
-from .families import ORG
-from .webhook_helpers import (
+from ..contracts import assert_success
+from ..families import ORG
+from ..webhook_helpers import (
     ALEX,
     PRIYA,
     SAM,
@@ -27,7 +27,7 @@ from .webhook_helpers import (
     stored_thread,
     svix_headers,
 )
-from .wire import json_poster
+from ..wire import json_poster
 
 #: A member of the organization who follows the thread without taking part in it.
 JO = {"userId": "u_5521", "name": "Jo Park", "email": "jo@acme.example"}

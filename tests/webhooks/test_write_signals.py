@@ -13,9 +13,9 @@ from django.test import Client
 from velt_django import notifications
 from velt_django.signals import notify_record_written, record_deleted, record_saved
 
-from .contracts import assert_failure, assert_success
-from .families import ORG, OTHER
-from .wire import json_poster
+from ..contracts import assert_failure, assert_success
+from ..families import ORG, OTHER
+from ..wire import json_poster
 
 BOTH = ("u_test", ORG, OTHER)
 SECRET = "pii-write-signal-marker-Kx3"

@@ -21,9 +21,9 @@ from velt_django.repository import webhooks as repository
 from velt_django.repository.webhooks import WebhookDeliveryRepository
 from velt_django.webhooks import VeltWebhookEvent
 
-from .contracts import assert_failure, assert_success
-from .families import ORG
-from .webhook_helpers import PRIYA, SAM, basic_event, configure, deliver
+from ..contracts import assert_failure, assert_success
+from ..families import ORG
+from ..webhook_helpers import PRIYA, SAM, basic_event, configure, deliver
 
 
 class Killed(BaseException):

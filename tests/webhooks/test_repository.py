@@ -19,8 +19,8 @@ from velt_django.repository.webhooks import (
     WebhookDeliveryRepository,
 )
 
-from .contracts import assert_success
-from .webhook_helpers import basic_event, configure, deliver
+from ..contracts import assert_success
+from ..webhook_helpers import basic_event, configure, deliver
 
 DAY = 86400
 
