@@ -1,4 +1,4 @@
-"""Files of Velt's ``attachment`` and ``recorder.storage`` providers (CONTRACT §9-§11).
+"""Files of Velt's ``attachment`` and ``recorder.storage`` providers (docs/files.md).
 
 One module per job:
 

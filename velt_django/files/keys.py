@@ -1,5 +1,6 @@
-"""Names and keys of stored files (CONTRACT §9.4, §9.5): the storage key of an upload,
-the public id in its private URL, and the client's file name made safe to keep.
+"""Names and keys of stored files (docs/files.md, "Where it lands"): the storage key of
+an upload, the public id in its private URL, and the client's file name made safe to
+keep.
 
 Storage keys are made here and never from anything the client names:
 ``<FILE_KEY_PREFIX><scope>/<organization>/<document>/<random id>``, where organization and
@@ -16,7 +17,8 @@ import unicodedata
 
 from ..conf import velt_settings
 
-#: Stored ``scope`` values (§9.1).
+#: Stored ``scope`` values: ``attachment`` (``attachments/*``) and ``recording``
+#: (``recordings/files/*``).
 SCOPES = ("attachment", "recording")
 
 _PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_-]{1,64}")

@@ -1,5 +1,6 @@
-"""The private URL of a stored file (CONTRACT §9.5) and its signature: an HMAC of the
-file's public id and organization with ``SECRET_KEY`` (``FILE_ACCESS`` "signature")."""
+"""The private URL of a stored file (docs/files.md, "The URL handed to Velt") and its
+signature: an HMAC of the file's public id and organization with ``SECRET_KEY``
+(``FILE_ACCESS`` "signature")."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def signature_valid(public_id: str, organization_id: str, signature: str) -> boo
 def private_url(
     request: HttpRequest, public_id: str, organization_id: str, name: str
 ) -> str:
-    """The stable URL handed to Velt in private mode (§9.5)."""
+    """The stable URL handed to Velt in private mode: it stays valid as long as the
+    file exists (and ``SECRET_KEY`` or a fallback still signs it)."""
     path = reverse("velt:file", kwargs={"public_id": public_id, "name": name})
     if "signature" in velt_settings.FILE_ACCESS:
         path += "?sig=" + url_signature(public_id, organization_id)

@@ -1,6 +1,7 @@
-"""Where files live and how they get there and go (CONTRACT §9.4, §9.6): the storage of
-a file scope or of a stored record, and the store/remove steps between Django's storage
-API and the file records of :class:`~velt_django.repository.files.FileRepository`."""
+"""Where files live and how they get there and go (docs/files.md, "Where it lands" and
+"Colliding ids and deletes"): the storage of a file scope or of a stored record, and the
+store/remove steps between Django's storage API and the file records of
+:class:`~velt_django.repository.files.FileRepository`."""
 
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ def store(
     sha256: str,
     record: Mapping[str, Any],
 ) -> StoredFile:
-    """Store an upload and its record (§9.4).
+    """Store an upload and its record.
 
     ``record`` holds the fields the request determined (organizationId, documentId,
     attachmentId, name, mimeType, …). An identical earlier upload (same organization,
@@ -153,7 +154,7 @@ def _delete_quietly(storage: Storage, key: str, scope: str, org: str) -> None:
 
 
 def remove_file(record: Mapping[str, Any]) -> None:
-    """Delete a file: the storage object first, then the record (§9.6 step 3).
+    """Delete a file: the storage object first, then the record.
 
     A storage failure raises :class:`~velt_django.exceptions.StorageError` and keeps the
     record, so the delete can be retried. Records of external files (imported, hosted

@@ -1,10 +1,10 @@
 """Orphaned file objects: objects under velt_django's key prefix that no ``velt_files``
 record points to (``manage.py velt_sweep_files``).
 
-An upload writes the object first and its record second (CONTRACT §9.4); a failed
-record write removes the object again, but a worker killed between the two leaves the
-object behind with nothing pointing to it. :func:`sweep_orphans` finds such objects in
-the storage of each file scope and, when asked to, deletes them.
+An upload writes the object first and its record second (docs/files.md, "Where it
+lands"); a failed record write removes the object again, but a worker killed between
+the two leaves the object behind with nothing pointing to it. :func:`sweep_orphans`
+finds such objects in the storage of each file scope and, when asked to, deletes them.
 
 Only names :func:`~velt_django.files.keys.is_storage_key` recognises are considered
 (``<FILE_KEY_PREFIX><scope>/<organization>/<document>/<random id>``), so nothing else in a

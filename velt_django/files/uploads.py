@@ -1,4 +1,5 @@
-"""Streaming multipart parsing of Velt's file uploads (CONTRACT §9.2, §9.3).
+"""Streaming multipart parsing of Velt's file uploads (docs/wire-protocol.md,
+"Multipart uploads").
 
 Django's :class:`~django.http.multipartparser.MultiPartParser` reads the body in 64 KiB
 chunks and hands each file part to :class:`VeltUploadHandler`, which
@@ -149,7 +150,8 @@ class ParsedUpload:
 
 
 def _text_of(post: Any, files: Any, name: str) -> str | None:
-    """A JSON part as text, whether it came as a form field or a file part (§9.3.2)."""
+    """A JSON part as text, whether it came as a form field or as a file part (a
+    ``Blob``)."""
     value = post.get(name)
     if value is not None:
         return str(value)
@@ -165,7 +167,7 @@ def _text_of(post: Any, files: Any, name: str) -> str | None:
 
 def _lowercase_media_type(meta: Mapping[str, Any]) -> dict[str, Any]:
     """``META`` with the media type of ``CONTENT_TYPE`` in lower case: media types are
-    case-insensitive (RFC 9110 §8.3.1) but Django's parser only accepts
+    case-insensitive (RFC 9110, section 8.3.1) but Django's parser only accepts
     ``multipart/…``. The parameters, the case-sensitive boundary among them, are kept."""
     media_type, sep, params = str(meta.get("CONTENT_TYPE", "")).partition(";")
     return {**meta, "CONTENT_TYPE": media_type.strip().lower() + sep + params}
