@@ -2,7 +2,8 @@
 
 A policy is a callable ``(request, action, organization_id, document_ids) -> bool`` that
 velt_django calls for every organization a request touches, before any read or write
-(CONTRACT §16.5). ``action`` is one of ``"get"``, ``"save"``, ``"delete"``, ``"resolve"``.
+(docs/organization-access.md). ``action`` is one of ``"get"``, ``"save"``,
+``"delete"``, ``"resolve"``.
 
 ``document_ids`` are the documents involved as far as they can be known: on a save, the
 documents the records are saved under *and* the documents they are stored under now; on
@@ -135,8 +136,9 @@ def _api_keys(body: Any) -> Iterator[Any]:
 
 
 def check_api_keys(body: Any) -> None:
-    """The optional API-key allowlist (CONTRACT §16.5): with ``ALLOWED_API_KEYS`` set, a
-    request carrying a ``metadata.apiKey`` that is not listed is refused with 403.
+    """The optional API-key allowlist (docs/organization-access.md, "API-key
+    allowlist"): with ``ALLOWED_API_KEYS`` set, a request carrying a
+    ``metadata.apiKey`` that is not listed is refused with 403.
     Requests without one (gets carry none) pass; the key itself is never logged."""
     allowed = velt_settings.ALLOWED_API_KEYS
     if not allowed:

@@ -1,4 +1,4 @@
-"""``ResolverTokenAuthentication``: Bearer resolver JWTs (CONTRACT §16.3–16.4)."""
+"""``ResolverTokenAuthentication``: Bearer resolver JWTs (docs/tokens.md)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from .tokens.settings import (
 
 logger = logging.getLogger(__name__)
 
-#: The failure codes (``authErrorCode``), as in Velt's ``verifyToken`` (CONTRACT §16.4).
+#: The failure codes (``authErrorCode``), the nine of the ``verifyToken`` helper of
+#: Velt's backend SDKs (docs/tokens.md, "Refusals").
 AUTH_ERROR_CODES = (
     "NOT_CONFIGURED",
     "MISSING_TOKEN",

@@ -25,7 +25,8 @@ def read_limited(request: HttpRequest, limit: int, what: str = "request body") -
     declared length says so), whatever the declared ``Content-Type``.
 
     Reads from the stream itself, so Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is never
-    what refuses first (CONTRACT §2.1). The bytes are kept where ``HttpRequest.body``
+    what refuses first: ``limit`` is (``MAX_BODY_SIZE`` for the resolver endpoints,
+    docs/wire-protocol.md, "Transport"). The bytes are kept where ``HttpRequest.body``
     looks (CSRF checks read it).
     """
     if declared_length(request) > limit:

@@ -1,5 +1,5 @@
 """CORS headers and the cookie-mode ``Origin`` check of the resolver endpoints
-(CONTRACT §16.6).
+(docs/cookie-mode.md).
 
 When the host runs django-cors-headers and its ``CorsMiddleware`` covers the request's
 URL, that middleware answers preflights and sets the ``Access-Control-*`` headers of

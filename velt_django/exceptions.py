@@ -106,7 +106,8 @@ class VeltImproperlyInstalled(VeltConfigurationError, ImportError):
 
 
 class ResolverError(APIException):
-    """An HTTP-facing failure answered with the resolver envelope (CONTRACT §2.2)."""
+    """An HTTP-facing failure answered with the resolver envelope
+    (docs/wire-protocol.md, "The envelope")."""
 
     status_code = 400
     default_code = "INVALID_INPUT"
@@ -156,8 +157,8 @@ class WebhookRefused(ResolverError):
 
 class ResolverTokenRefused(AuthenticationFailed):
     """A resolver token failed verification; ``auth_error_code`` is one of the nine
-    codes of CONTRACT §16.4 and is answered as ``authErrorCode`` in the 401 envelope.
-    The message is generic: never the token, a claim value or a key."""
+    codes of docs/tokens.md, "Refusals", and is answered as ``authErrorCode`` in the
+    401 envelope. The message is generic: never the token, a claim value or a key."""
 
     def __init__(self, auth_error_code: str) -> None:
         super().__init__("The resolver token was refused.")

@@ -1,4 +1,5 @@
-"""Builds the ResolverResponse envelope (CONTRACT §2.2) in one place."""
+"""Builds the ResolverResponse envelope (docs/wire-protocol.md, "The envelope") in one
+place."""
 
 from __future__ import annotations
 

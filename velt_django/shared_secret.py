@@ -1,4 +1,4 @@
-"""A static shared-secret header, for local development only (CONTRACT §16.2)."""
+"""A static shared-secret header, for local development only (docs/shared-secret.md)."""
 
 from __future__ import annotations
 

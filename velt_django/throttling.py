@@ -1,4 +1,5 @@
-"""Per-principal rate limit of the resolver endpoints (CONTRACT §16.7)."""
+"""Per-principal rate limit of the resolver endpoints (docs/rate-limit-and-logs.md,
+"Rate limit")."""
 
 from __future__ import annotations
 

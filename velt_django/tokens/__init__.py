@@ -1,4 +1,4 @@
-"""Resolver tokens (CONTRACT §16.3–16.4): signed JWTs that name a Velt user and the
+"""Resolver tokens (docs/tokens.md): signed JWTs that name a Velt user and the
 organizations it may open.
 
 * :mod:`.settings`: ``VELT["RESOLVER_TOKEN"]`` as minting and verification read it;
