@@ -10,7 +10,7 @@ PROFILE_RELATION = "velt_profile"
 
 
 class VeltUserProfile(models.Model):
-    """The ``User`` fields (CONTRACT §3.4) of one ``AUTH_USER_MODEL`` row that
+    """The Velt ``User`` fields of one ``AUTH_USER_MODEL`` row that
     ``VELT["USER_FIELDS"]`` maps to no column (``photoUrl``, ``color``, ``isAdmin``,
     custom keys …), kept by the Django user directory and deleted with the user.
     """

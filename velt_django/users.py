@@ -23,12 +23,13 @@ NO_ORGANIZATION = ""
 
 
 def normalize_email(email: str) -> str:
-    """The form e-mails are matched in: trimmed and lower-cased (A-21)."""
+    """The form e-mails are matched in: trimmed and lower-cased, so ``Sam@ACME.example``
+    matches ``sam@acme.example``."""
     return email.strip().lower()
 
 
 def user_write(user: Any, organization_id: str | None = None) -> UserWrite:
-    """Validate one Velt ``User`` object (CONTRACT §3.4) for storing.
+    """Validate one Velt ``User`` object (docs/users.md) for storing.
 
     ``organizationId`` / ``organizationIds`` of the object and ``organization_id`` become
     the user's memberships. Raises :class:`InvalidRecordError` naming the field.
@@ -111,7 +112,7 @@ def get_many(
 def resolve_emails(
     emails: Sequence[str], organization_id: str | None = None
 ) -> dict[str, str]:
-    """``email → userId`` for the e-mails that match exactly one user (A-21).
+    """``email → userId`` for the e-mails that match exactly one user.
 
     Keys are the strings given; matching is trimmed and case-insensitive; blank e-mails,
     unknown ones and ones shared by several users are absent. Scoped like

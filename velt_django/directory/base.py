@@ -12,11 +12,12 @@ User = dict[str, Any]
 
 
 class UserDirectory(ABC):
-    """Where velt_django looks users up (CONTRACT §14.3); ``VELT["USER_DIRECTORY_CLASS"]``
-    names the class, instantiated without arguments for each use.
+    """Where velt_django looks users up (docs/users.md, "User directories");
+    ``VELT["USER_DIRECTORY_CLASS"]`` names the class, instantiated without arguments for
+    each use.
 
     Subclasses provide the four methods below. Each read is one database query whatever
-    the number of ids or e-mails, and returns only ``User`` fields (§3.4), never internal
+    the number of ids or e-mails, and returns only Velt ``User`` fields, never internal
     or secret columns. ``organization_id`` is ``None`` for an unscoped lookup; when given,
     only members of that organization are considered.
     """
@@ -31,7 +32,8 @@ class UserDirectory(ABC):
         """``userId → User`` for the ids found; unknown ids are absent.
 
         ``requested_organization`` is the organization the request names: a user known
-        to belong to it is returned with that ``organizationId`` (A-22).
+        to belong to it is returned with that ``organizationId``, any other user without
+        it (docs/users.md, "``users/get``").
         """
 
     @abstractmethod

@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: ``User`` fields a mapping may fill (CONTRACT §3.4), plus ``organizations``: an ORM
-#: lookup path from the model to an organization id (e.g. ``"teams__slug"``).
+#: Velt ``User`` fields a mapping may fill (docs/users.md, "Django's user model"), plus
+#: ``organizations``: an ORM lookup path from the model to an organization id (e.g.
+#: ``"teams__slug"``).
 TEXT_FIELDS = ("name", "email", "photoUrl", "initial", "color", "textColor")
 #: The mapping keys that say where a ``User`` field is read from.
 FIELD_KEYS = frozenset({*TEXT_FIELDS, "isAdmin"})
@@ -222,8 +223,8 @@ class DjangoUserDirectory(UserDirectory):
             organization_id is None and requested_organization is not None and path
         )
         if check_membership:
-            # A subquery of the same statement: still one query (A-22: organizationId
-            # is returned only when the directory knows the membership).
+            # A subquery of the same statement: still one query (organizationId is
+            # returned only when the directory knows the membership).
             members = self.model._default_manager.filter(
                 pk=OuterRef("pk"), **{str(path): requested_organization}
             )

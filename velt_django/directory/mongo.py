@@ -1,4 +1,5 @@
-"""The MongoDB user directory: the ``velt_users`` collection (CONTRACT §14.3)."""
+"""The MongoDB user directory: the ``velt_users`` collection (docs/users.md, "The
+``velt_users`` collection")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """``manage.py velt_load_users FILE|- [--organization ORG]``: upsert Velt users into the
-configured user directory (CONTRACT §14.3)."""
+configured user directory (docs/users.md, "Loading users")."""
 
 from __future__ import annotations
 
