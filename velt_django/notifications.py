@@ -1,4 +1,5 @@
-"""Server-side API for the PII of custom notifications (CONTRACT §13.5).
+"""Server-side API for the PII of custom notifications (docs/notifications.md, "Storing
+notification texts from your backend").
 
 Velt never sends notification PII to a browser-facing endpoint: the integrator's backend
 creates a custom notification through Velt's REST API without its texts, and stores the
@@ -81,8 +82,9 @@ def _store(org: str, records: list[RecordWrite], repo: NotificationRepository) -
 
 
 def store(organization_id: str, notifications: Iterable[Mapping[str, object]]) -> int:
-    """Upsert notifications of one organization with the merge rule (CONTRACT §5.3):
-    keys sent replace stored ones, keys not sent are kept. Returns how many were written.
+    """Upsert notifications of one organization with the merge rule
+    (docs/wire-protocol.md, "Merge rule"): keys sent replace stored ones, keys not sent
+    are kept. Returns how many were written.
 
     Each notification is a Velt ``PartialNotification`` object with its
     ``notificationId``. Every one is validated before any is written; a repeated call

@@ -226,10 +226,10 @@ def _visible_user_ids(
     org: str | None, threads: Iterable[Obj | None]
 ) -> frozenset[str] | None:
     """Who of ``org``'s members may hear of a thread, given each version of it that
-    may carry its visibility (§16.5): ``None`` when all may; else the users every
-    restricting version allows (its ``userIds`` and author). An
-    ``organizationPrivate`` thread that names ``org`` (or no organization: the
-    thread's own) restricts nothing here, as recipients are ``org``'s members."""
+    may carry its visibility (docs/webhooks.md, "Notification e-mails"): ``None``
+    when all may; else the users every restricting version allows (its ``userIds`` and
+    author). An ``organizationPrivate`` thread that names ``org`` (or no organization:
+    the thread's own) restricts nothing here, as recipients are ``org``'s members."""
     allowed: frozenset[str] | None = None
     for thread in threads:
         if thread is None:
@@ -249,9 +249,9 @@ class _UserBook:
 
     E-mail addresses and directory names are those of members of the delivery's
     organization only: the directory marks a user it knows to belong to the requested
-    organization with that ``organizationId`` (A-22), whether or not
-    ``USER_ORGANIZATION_SCOPED`` is on. For the MongoDB directory that is the user's
-    stored ``organizationIds``; for the Django directory the ``USER_FIELDS
+    organization with that ``organizationId`` (docs/users.md, "``users/get``"),
+    whether or not ``USER_ORGANIZATION_SCOPED`` is on. For the MongoDB directory that is
+    the user's stored ``organizationIds``; for the Django directory the ``USER_FIELDS
     ["organizations"]`` lookup. A directory that keeps no memberships (the Django one
     without that lookup) cannot tell, and then nobody gets an e-mail: a user only of
     another organization must never be mailed about this one. Anyone else keeps the

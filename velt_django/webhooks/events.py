@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Basic webhooks' comment ``actionType`` → the dotted name Velt uses for the same
-#: event in its advanced webhooks and resolver events (CONTRACT §4).
+#: event in its advanced webhooks and resolver events (docs/wire-protocol.md, "Event
+#: values").
 COMMENT_ACTIONS: Mapping[str, str] = {
     "newlyAdded": "comment_annotation.add",
     "added": "comment.add",

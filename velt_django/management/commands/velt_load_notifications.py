@@ -1,5 +1,6 @@
 """``manage.py velt_load_notifications FILE|- --organization ORG``: store custom
-notification PII from a JSON array or JSON Lines file (CONTRACT §13.5)."""
+notification PII from a JSON array or JSON Lines file (docs/notifications.md,
+"Loading in bulk")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """``manage.py velt_purge_activities``: delete stored activities of one organization
-(CONTRACT §12.5), optionally only of one document and/or older than N days."""
+(docs/activities.md, "Retention and purge"), optionally only of one document and/or
+older than N days."""
 
 from __future__ import annotations
 
