@@ -323,3 +323,133 @@ class FamilyEndpointContract(EndpointContract):
         if self.operation == "delete":
             body = self.family.save_body(self.family.record("r-1"))
             assert_success(post_json(self.family.path("save"), body), read=False)
+
+
+# ---- endpoints outside the JSON resolver bodies --------------------------------------
+# The multipart uploads (and the file deletes beside them), the resolver-token view and
+# the webhook receiver share the transport rules below but not the JSON body rules.
+# Their test classes choose their database tier with their own autouse fixture.
+
+
+class TransportContract:
+    """Base of the transport mixins: what such an endpoint's test class provides."""
+
+    #: Path below the mount, without trailing slash, e.g. ``"attachments/save"``.
+    path: ClassVar[str]
+    #: Methods the endpoint refuses with a 405 envelope.
+    other_methods: ClassVar[tuple[str, ...]] = ("get", "put", "patch", "delete")
+    #: Whether a refused method is 405 even without a credential (the method is
+    #: checked before authentication).
+    method_checked_before_credential: ClassVar[bool] = True
+    #: Headers of credentials that must not let a request in, besides none at all.
+    wrong_credentials: ClassVar[tuple[dict[str, str], ...]] = ()
+
+    @property
+    def url(self) -> str:
+        return f"/velt/{self.path}"
+
+    def credential(self, client: Any) -> dict[str, str]:
+        """Request headers of a credential the endpoint accepts (it may sign
+        ``client`` in instead and return no header)."""
+        raise NotImplementedError
+
+    def send(self, client: Any, headers: dict[str, str]) -> Any:
+        """A request the endpoint would process, with ``headers`` as its only
+        credential."""
+        raise NotImplementedError
+
+    def assert_not_processed(self, response: Any) -> None:
+        """Nothing of the refused ``response``'s request took effect."""
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        # One hook for every mixin: a class gets only one through its MRO.
+        names = metafunc.fixturenames
+        if "refused_credential" in names:
+            headers = ({}, *self.wrong_credentials)
+            metafunc.parametrize(
+                "refused_credential",
+                headers,
+                ids=["none"] + [repr(h) for h in self.wrong_credentials],
+            )
+        if "method" in names:
+            metafunc.parametrize("method", self.other_methods)
+        if "slash" in names:
+            metafunc.parametrize("slash", ["", "/"], ids=["bare", "slash"])
+        if "with_credential" in names:
+            modes = [True, False] if self.method_checked_before_credential else [True]
+            metafunc.parametrize(
+                "with_credential",
+                modes,
+                ids=["credential", "no-credential"][: len(modes)],
+            )
+
+
+class TransportAuthContract(TransportContract):
+    """No credential, or a wrong one → 401 envelope, and nothing processed."""
+
+    def test_transport_refused_credential_is_401_envelope(
+        self, client: Any, refused_credential: dict[str, str]
+    ) -> None:
+        response = self.send(client, refused_credential)
+        assert_failure(response, 401, "UNAUTHENTICATED")
+        self.assert_not_processed(response)
+
+
+class TransportMethodContract(TransportContract):
+    """``other_methods`` get a 405 envelope on both slash variants."""
+
+    def test_transport_other_method_is_405_envelope(
+        self, client: Any, method: str, slash: str, with_credential: bool
+    ) -> None:
+        headers = self.credential(client) if with_credential else {}
+        response = getattr(client, method)(self.url + slash, **headers)
+        assert_failure(response, 405, "METHOD_NOT_ALLOWED")
+
+
+class TransportPreflightContract(TransportContract):
+    """``OPTIONS`` from an allowed origin is answered without a credential
+    (CONTRACT §16.6); a foreign origin gets no CORS headers."""
+
+    #: Request headers the browser asks for in the preflight.
+    preflight_headers: ClassVar[tuple[str, ...]] = ("authorization", "content-type")
+    #: Whether the endpoint is used with ``CORS_ALLOW_CREDENTIALS`` (a session cookie).
+    cors_credentials: ClassVar[bool] = False
+
+    @pytest.fixture
+    def cors(self, settings: Any) -> None:
+        velt = {**settings.VELT, "CORS_ALLOWED_ORIGINS": [ALLOWED_ORIGIN]}
+        if self.cors_credentials:
+            velt["CORS_ALLOW_CREDENTIALS"] = True
+        settings.VELT = velt
+
+    def preflight(self, client: Any, origin: str) -> Any:
+        return client.options(
+            self.url,
+            HTTP_ORIGIN=origin,
+            HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+            HTTP_ACCESS_CONTROL_REQUEST_HEADERS=", ".join(self.preflight_headers),
+        )
+
+    def test_transport_preflight_is_answered_without_credential(
+        self, client: Any, cors: None
+    ) -> None:
+        bare = client.options(self.url, HTTP_ORIGIN=ALLOWED_ORIGIN)
+        assert bare.status_code == 200
+        assert bare["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+        response = self.preflight(client, ALLOWED_ORIGIN)
+        assert response.status_code == 200
+        assert response["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+        allowed = response["Access-Control-Allow-Headers"].lower()
+        for header in self.preflight_headers:
+            assert header in allowed
+        if self.cors_credentials:
+            assert response["Access-Control-Allow-Credentials"] == "true"
+        else:
+            assert "Access-Control-Allow-Credentials" not in response
+
+    def test_transport_preflight_foreign_origin_gets_no_allow_origin(
+        self, client: Any, cors: None
+    ) -> None:
+        response = self.preflight(client, FOREIGN_ORIGIN)
+        assert "Access-Control-Allow-Origin" not in response
+        assert "Access-Control-Allow-Methods" not in response

@@ -18,6 +18,12 @@ from django.urls import reverse
 from velt_django.exceptions import VeltConfigurationError
 from velt_django.tokens import mint_token
 
+from .contracts import (
+    TransportAuthContract,
+    TransportMethodContract,
+    TransportPreflightContract,
+)
+
 SECRET = "tokens-test-secret-" + "z" * 48
 ORG = "acme-corp"
 TOKEN_CLASS = "velt_django.authentication.ResolverTokenAuthentication"
@@ -155,11 +161,32 @@ def test_token_view_post_without_csrf_is_403(token_settings: Any) -> None:
     assert response.json()["errorCode"] == "FORBIDDEN"
 
 
-def test_token_view_anonymous_is_401(token_settings: Any) -> None:
-    response = Client().post(reverse("velt:token"))
-    assert response.status_code == 401
-    assert response.json()["errorCode"] == "UNAUTHENTICATED"
-    assert "token" not in response.json()
+class TestTokenViewTransport(
+    TransportAuthContract, TransportMethodContract, TransportPreflightContract
+):
+    """The token view answers GET and POST; it authenticates before it looks at the
+    method, and a cross-origin page calls it with its session cookie."""
+
+    path = "token"
+    other_methods = ("put", "patch", "delete")
+    method_checked_before_credential = False
+    preflight_headers = ("x-csrftoken",)
+    cors_credentials = True
+
+    @pytest.fixture(autouse=True)
+    def _enabled(self, token_settings: Any) -> None:
+        """The view is enabled (``TOKEN_ORGANIZATIONS``) for every test."""
+
+    def credential(self, client: Client) -> dict[str, str]:
+        user = get_user_model().objects.create_user(username="alice", password="pw")
+        client.force_login(user)
+        return {}
+
+    def send(self, client: Client, headers: dict[str, str]) -> Any:
+        return client.post(reverse("velt:token"), **headers)
+
+    def assert_not_processed(self, response: Any) -> None:
+        assert "token" not in response.json()
 
 
 def test_token_view_is_404_until_enabled(token_settings: Any) -> None:
@@ -296,26 +323,6 @@ def test_command_refuses_a_ttl_above_max_ttl(token_settings: Any) -> None:
 
 
 PAGE = "https://app.example.com"
-
-
-def test_token_view_answers_cross_origin_preflight_without_credentials(
-    token_settings: Any,
-) -> None:
-    token_settings.VELT = {
-        **token_settings.VELT,
-        "CORS_ALLOWED_ORIGINS": [PAGE],
-        "CORS_ALLOW_CREDENTIALS": True,
-    }
-    response = Client().options(
-        reverse("velt:token"),
-        HTTP_ORIGIN=PAGE,
-        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
-        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="x-csrftoken",
-    )
-    assert response.status_code == 200
-    assert response["Access-Control-Allow-Origin"] == PAGE
-    assert response["Access-Control-Allow-Credentials"] == "true"
-    assert "x-csrftoken" in response["Access-Control-Allow-Headers"].lower()
 
 
 def test_token_view_cross_origin_post_repeats_the_allowed_origin(

@@ -28,7 +28,12 @@ from velt_django.exceptions import DatabaseUnavailableError
 from velt_django.repository.files import FileRepository
 
 from ..auth import principal
-from ..contracts import assert_failure
+from ..contracts import (
+    TransportAuthContract,
+    TransportMethodContract,
+    TransportPreflightContract,
+    assert_failure,
+)
 from ..contracts import assert_success as assert_envelope
 from ..uploads import COLLECTION, DOC, ORG, PATHS, PNG, SCOPES, request_part, upload
 
@@ -270,13 +275,6 @@ def test_limits_are_per_scope(db: Any, client: Client, settings: Any) -> None:
     settings.VELT = {**settings.VELT, "ATTACHMENT_MAX_SIZE": 10}
     assert_failure(upload(client, "attachment"), 413, "PAYLOAD_TOO_LARGE")
     assert_success(upload(client, "recording"), read=True)
-
-
-def test_unauthenticated_upload_is_401_and_stores_nothing(
-    db: Any, client: Client, media: Path
-) -> None:
-    assert_failure(upload(client, "attachment", as_=None), 401, "UNAUTHENTICATED")
-    assert_nothing_stored(db, media)
 
 
 def test_upload_for_an_organization_not_allowed_is_403(
@@ -1162,22 +1160,38 @@ def test_logs_hold_no_file_name_signature_or_public_id(
         assert secret not in text
 
 
-# Preflight and cookie-mode protections on the multipart path
-def test_preflight_for_upload_is_answered_without_credential(
-    db: Any, client: Client, settings: Any
-) -> None:
-    origin = "https://app.example.com"
-    settings.VELT = {**settings.VELT, "CORS_ALLOWED_ORIGINS": [origin]}
-    response = client.options("/velt/attachments/save", HTTP_ORIGIN=origin)
-    assert response.status_code == 200
-    assert response["Access-Control-Allow-Origin"] == origin
+# Transport rules shared with the token view and the webhook receiver (tests/contracts.py)
+class FileEndpointTransport(TransportMethodContract, TransportPreflightContract):
+    """A file endpoint of ``scope``: POST only, preflights without a credential."""
+
+    scope: str
+
+    @pytest.fixture(autouse=True)
+    def _endpoint(self, db: Any, media: Path, scope: str) -> None:
+        self.store, self.media, self.scope = db, media, scope
+
+    def credential(self, client: Client) -> dict[str, str]:
+        return principal("u_8841", ORG)
 
 
-def test_get_on_upload_path_is_405(db: Any, client: Client) -> None:
-    assert_failure(client.get("/velt/attachments/save"), 405, "METHOD_NOT_ALLOWED")
-    assert_failure(
-        client.get("/velt/recordings/files/delete/"), 405, "METHOD_NOT_ALLOWED"
-    )
+@SCOPES
+class TestUploadTransport(FileEndpointTransport, TransportAuthContract):
+    @property  # type: ignore[misc]
+    def path(self) -> str:  # type: ignore[override]
+        return f"{PATHS[self.scope]}/save"
+
+    def send(self, client: Client, headers: dict[str, str]) -> Any:
+        return upload(client, self.scope, as_=None, **headers)
+
+    def assert_not_processed(self, response: Any) -> None:
+        assert_nothing_stored(self.store, self.media)
+
+
+@SCOPES
+class TestFileDeleteTransport(FileEndpointTransport):
+    @property  # type: ignore[misc]
+    def path(self) -> str:  # type: ignore[override]
+        return f"{PATHS[self.scope]}/delete"
 
 
 # On the real server
