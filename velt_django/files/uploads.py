@@ -8,8 +8,9 @@ chunks and hands each file part to :class:`VeltUploadHandler`, which
   SHA-256 on the way, and stops with :class:`FileTooLarge` as soon as the scope's limit is
   passed, so an oversized upload is refused while it streams;
 * keeps a ``request``/``metadata`` part sent as a ``Blob`` (a file part) in memory, up to
-  ``MAX_BODY_SIZE``;
-* drops every other file part after counting it against the same limit.
+  the caller's ``max_json_size`` (the upload views pass 256 KiB);
+* drops every other file part after counting it against the same limit (all such parts
+  together).
 
 Whatever happens, :func:`parse_upload` leaves no temporary file behind on failure; on
 success the caller owns the returned file and closes it (closing deletes it).
