@@ -115,7 +115,7 @@ def test_webhook_retry_is_processed_once_on_a_real_server(
 ) -> None:
     from velt_django import users
 
-    from .webhook_helpers import PRIYA
+    from ..webhook_helpers import PRIYA
 
     configure(settings, WEBHOOK_EMAILS=True)
     users.upsert([PRIYA], "acme-corp")
