@@ -29,8 +29,9 @@ MAX_NAME_LENGTH = 200
 
 def clean_name(name: str | None) -> str:
     """A client's file name made safe to keep, show and send back in a header: the last
-    path component only, control and format characters and quotes removed, at most
-    :data:`MAX_NAME_LENGTH` characters; ``"file"`` when nothing is left."""
+    path component only, control and format characters, ``"``, ``<`` and ``>`` removed,
+    leading and trailing spaces and dots stripped, at most :data:`MAX_NAME_LENGTH`
+    characters; ``"file"`` when nothing is left."""
     text = unicodedata.normalize("NFC", name or "")
     text = text.replace("\\", "/").rsplit("/", 1)[-1]
     text = "".join(
