@@ -29,7 +29,7 @@ from .views.recordings import (
     GetRecordingsView,
     SaveRecordingsView,
 )
-from .views.tokens import ResolverTokenView
+from .views.tokens import ResolverTokenView, VeltUserTokenView
 from .views.users import GetUsersView, ResolveAnonymousUsersView
 from .views.webhooks import VeltWebhookView
 
@@ -102,6 +102,10 @@ files_patterns = [
 
 # Opt-in: the view answers 404 until VELT["TOKEN_ORGANIZATIONS"] is set.
 token_patterns = [_route("token", ResolverTokenView, "token")]
+
+# Opt-in: Velt's own user token (for the SDK's authProvider); 404 until
+# VELT["USER_TOKEN_VIEW"] is true.
+token_patterns += [_route("velt-token", VeltUserTokenView, "velt-token")]
 
 # Velt's webhook deliveries (server to server): the URL to paste into Velt's console.
 webhook_patterns = [_route("webhooks/velt", VeltWebhookView, "webhooks-velt")]
