@@ -12,6 +12,12 @@ Environment variables:
 - ``VELT_RESOLVER_TOKEN_SECRET``: token mode (DEBUG on or off): the endpoints accept
   resolver JWTs signed with this secret, authorized by ``velt_orgs_claim``; mint one with
   ``manage.py velt_resolver_token --user u1 --organization acme-corp``.
+- ``VELT_API_KEY`` / ``VELT_AUTH_TOKEN``: Velt's REST API credentials (read by
+  velt_django's REST client). With both set, ``POST /velt/velt-token`` answers a signed-in
+  user's page with Velt's own user token for the SDK's ``authProvider`` (the index page
+  fetches it), for the organizations named by the user's groups.
+- ``VELT_API_BASE_URL``: another base URL of Velt's REST API (default
+  ``https://api.velt.dev``).
 - ``VELT_WEBHOOK_AUTH_TOKEN`` / ``VELT_WEBHOOK_SIGNING_SECRET``: the auth token of
   Velt's basic webhooks / the Svix secret of its advanced webhooks; the receiver
   ``/velt/webhooks/velt`` refuses every delivery until one is set.
@@ -174,6 +180,8 @@ VELT: dict[str, Any] = {
     "USER_FIELDS": {"organizations": "groups__name"},
     "FILE_URL_BASE": os.environ.get("VELT_FILE_URL_BASE") or None,
 }
+if os.environ.get("VELT_API_BASE_URL"):
+    VELT["API_BASE_URL"] = os.environ["VELT_API_BASE_URL"]
 if _s3_bucket:
     VELT["ATTACHMENT_STORAGE"] = VELT["RECORDING_STORAGE"] = "velt_files"
 # Velt webhooks: the receiver at /velt/webhooks/velt (see docs/webhooks.md).
@@ -221,6 +229,12 @@ if _token_secret:
     _authentication = _authentication or [
         "velt_django.authentication.ResolverTokenAuthentication"
     ]
+
+if os.environ.get("VELT_API_KEY") and os.environ.get("VELT_AUTH_TOKEN"):
+    # POST /velt/velt-token: Velt's user token for the signed-in user, for the same
+    # organizations as /velt/token (the user's groups); see docs/velt-user-tokens.md.
+    VELT["USER_TOKEN_VIEW"] = True
+    VELT["TOKEN_ORGANIZATIONS"] = "example_project.views.organizations_of"
 
 if EXAMPLE_OPEN_ACCESS:
     VELT.update(

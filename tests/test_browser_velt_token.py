@@ -11,73 +11,31 @@ missing.
 
 from __future__ import annotations
 
-import http.server
-import json
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import jwt
 import pytest
 
+from .fake_velt import VELT_SIGNING_KEY, FakeVelt
 from .test_browser import api, open_page, page_origins  # noqa: F401 (fixtures)
 
-#: Velt signs its user tokens with its own key, which this app never has.
-VELT_SIGNING_KEY = "velt-own-signing-key-not-ours-0123456789"
 KEY = "velt-key-browser"
 SECRET = "velt-auth-token-browser"
 
 
-class FakeVelt(http.server.ThreadingHTTPServer):
-    """``POST /v2/auth/generate_token`` answered like Velt's API; requests kept."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _VeltHandler)
-        self.received: list[tuple[dict[str, str], Any]] = []
-
-
-class _VeltHandler(http.server.BaseHTTPRequestHandler):
-    server: FakeVelt
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length))
-        self.server.received.append((dict(self.headers.items()), body))
-        if self.path != "/v2/auth/generate_token":
-            self.send_error(404)
-            return
-        token = jwt.encode(
-            {"userId": body["data"]["userId"]}, VELT_SIGNING_KEY, algorithm="HS256"
-        )
-        answer = json.dumps({"result": {"status": "success", "data": {"token": token}}})
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer.encode())
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def fake_velt(settings: Any, api: str) -> Iterator[FakeVelt]:  # noqa: F811
-    server = FakeVelt()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.VELT = {
-        **settings.VELT,
-        "USER_TOKEN_VIEW": True,
-        "API_KEY": KEY,
-        "AUTH_TOKEN": SECRET,
-        "API_BASE_URL": f"http://127.0.0.1:{server.server_address[1]}",
-        "API_RETRIES": 0,
-    }
-    try:
+    with FakeVelt() as server:
+        settings.VELT = {
+            **settings.VELT,
+            "USER_TOKEN_VIEW": True,
+            "API_KEY": KEY,
+            "AUTH_TOKEN": SECRET,
+            "API_BASE_URL": server.url,
+            "API_RETRIES": 0,
+        }
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # What a page does: the Velt token for authProvider's generateToken, the resolver token
