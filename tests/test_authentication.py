@@ -14,7 +14,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from velt_django.authentication import ResolverTokenAuthentication, verify_token
-from velt_django.checks import check_settings
 from velt_django.exceptions import ResolverTokenRefused
 
 SECRET = "a-test-only-resolver-secret-" + "x" * 40
@@ -378,73 +377,6 @@ def test_authentication_default_classes_without_key_ignore_bearer(
     assert "authErrorCode" not in response.json()
 
 
-# --- checks -------------------------------------------------------------------------
-
-
-GOOD = {
-    "MONGODB_URI": "mongodb://localhost:27017",
-    "ORGANIZATION_ACCESS": "velt_django.access.velt_orgs_claim",
-}
-
-
-def _ids(settings: Any, token: Any, **velt: Any) -> list[str]:
-    settings.VELT = {**GOOD, "RESOLVER_TOKEN": token, **velt}
-    return [m.id for m in check_settings() if m.id and m.id.startswith("velt.")]
-
-
-def test_checks_good_token_settings_pass(
-    settings: Any, rsa_pem: tuple[bytes, str]
-) -> None:
-    assert (
-        _ids(settings, {"SECRET": SECRET}, AUTHENTICATION_CLASSES=[TOKEN_CLASS]) == []
-    )
-    assert _ids(settings, {"SECRET": SECRET, "MAX_TTL": 600}) == []
-    assert _ids(settings, {"SECRET": SECRET, "TTL": 60, "MAX_TTL": 120}) == []
-    public = {"PUBLIC_KEY": rsa_pem[1], "ALGORITHMS": ["RS256", "ES256"]}
-    assert _ids(settings, public) == []
-    jwks = {"JWKS_URL": "https://id.example/jwks.json", "ALGORITHMS": ["RS256"]}
-    assert _ids(settings, jwks) == []
-
-
-def test_checks_token_class_without_key_is_e020(settings: Any) -> None:
-    assert _ids(settings, {}, AUTHENTICATION_CLASSES=[TOKEN_CLASS]) == ["velt.E020"]
-
-
-def test_checks_default_classes_without_key_pass(settings: Any) -> None:
-    assert _ids(settings, {}) == []
-
-
-@pytest.mark.parametrize(
-    "algorithms",
-    [[], ["none"], ["HS256", "none"], ["HS256", "RS256"], ["XS999"], "HS256"],
-    ids=str,
-)
-def test_checks_bad_algorithm_allowlist_is_e021(settings: Any, algorithms: Any) -> None:
-    assert _ids(settings, {"SECRET": SECRET, "ALGORITHMS": algorithms}) == ["velt.E021"]
-
-
-def test_checks_pem_in_secret_slot_is_e022(
-    settings: Any, rsa_pem: tuple[bytes, str]
-) -> None:
-    assert _ids(settings, {"SECRET": rsa_pem[1]}) == ["velt.E022"]
-
-
-def test_checks_key_and_algorithm_family_mismatch_is_e022(
-    settings: Any, rsa_pem: tuple[bytes, str]
-) -> None:
-    assert _ids(settings, {"SECRET": SECRET, "ALGORITHMS": ["RS256"]}) == ["velt.E022"]
-    assert _ids(settings, {"PUBLIC_KEY": rsa_pem[1]}) == ["velt.E022"]
-    both = {"SECRET": SECRET, "JWKS_URL": "https://id.example/jwks.json"}
-    assert "velt.E022" in _ids(settings, both)
-
-
-@pytest.mark.parametrize(
-    "url", ["http://id.example/jwks.json", "ftp://id.example/jwks", "file:///etc/jwks"]
-)
-def test_checks_jwks_url_not_https_is_e023(settings: Any, url: str) -> None:
-    assert _ids(settings, {"JWKS_URL": url, "ALGORITHMS": ["RS256"]}) == ["velt.E023"]
-
-
 def test_authentication_jwks_over_http_refused_at_runtime(settings: Any) -> None:
     settings.VELT = {
         **settings.VELT,
@@ -457,48 +389,3 @@ def test_authentication_jwks_over_http_refused_at_runtime(settings: Any) -> None
     with pytest.raises(ResolverTokenRefused) as caught:
         verify_token(token)
     assert caught.value.auth_error_code == "KEY_RESOLUTION_FAILED"
-
-
-@pytest.mark.parametrize(
-    "token",
-    [
-        "not a dict",
-        {"SECRET": SECRET, "TYPO": 1},
-        {"SECRET": SECRET, "LEEWAY": -1},
-        {"SECRET": SECRET, "TTL": 0},
-        {"SECRET": SECRET, "REQUIRE_EXP": "yes"},
-    ],
-    ids=str,
-)
-def test_checks_malformed_token_settings_are_e024(settings: Any, token: Any) -> None:
-    assert _ids(settings, token) == ["velt.E024"]
-
-
-@pytest.mark.parametrize(
-    "token",
-    [
-        {"MAX_TTL": 0},
-        {"MAX_TTL": "3600"},
-        {"MAX_TTL": True},
-        {"MAX_TTL": 300},  # shorter than the default TTL of 600
-        {"TTL": 120, "MAX_TTL": 60},
-    ],
-    ids=str,
-)
-def test_checks_bad_max_ttl_is_e024(settings: Any, token: Any) -> None:
-    settings.VELT = {**GOOD, "RESOLVER_TOKEN": {"SECRET": SECRET, **token}}
-    messages = [m for m in check_settings() if m.id and m.id.startswith("velt.")]
-    assert [m.id for m in messages] == ["velt.E024"]
-    assert 'VELT["RESOLVER_TOKEN"]["MAX_TTL"] must be' in messages[0].msg
-
-
-def test_checks_asymmetric_without_cryptography_is_e025(
-    settings: Any, monkeypatch: pytest.MonkeyPatch, rsa_pem: tuple[bytes, str]
-) -> None:
-    monkeypatch.setattr("velt_django.tokens.checks.has_crypto", False)
-    token = {"PUBLIC_KEY": rsa_pem[1], "ALGORITHMS": ["RS256"]}
-    assert _ids(settings, token) == ["velt.E025"]
-
-
-def test_checks_short_secret_is_w020(settings: Any) -> None:
-    assert _ids(settings, {"SECRET": "short"}) == ["velt.W020"]

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from velt_django import shared_secret
-from velt_django.checks import check_settings
 
 from .contracts import assert_failure, assert_success
 from .families import ORG
@@ -135,48 +134,3 @@ def test_shared_secret_compares_in_constant_time(
     configure(settings)
     assert_success(send(post_json, SECRET), read=True)
     assert calls == [(SECRET, SECRET)]
-
-
-def ids(settings: Any, **velt: Any) -> list[str]:
-    settings.VELT = {**settings.VELT, **velt}
-    return [m.id for m in check_settings()]
-
-
-def test_check_shared_secret_enabled_with_debug_is_w004(settings: Any) -> None:
-    settings.DEBUG = True
-    found = ids(
-        settings, INSECURE_SHARED_SECRET=SECRET, ALLOW_INSECURE_SHARED_SECRET=True
-    )
-    assert found == ["velt.W004"]
-
-
-def test_check_shared_secret_enabled_without_debug_is_e015(settings: Any) -> None:
-    settings.DEBUG = False
-    found = ids(
-        settings, INSECURE_SHARED_SECRET=SECRET, ALLOW_INSECURE_SHARED_SECRET=True
-    )
-    assert found == ["velt.E015"]
-
-
-def test_check_shared_secret_without_opt_in_is_silent(settings: Any) -> None:
-    assert ids(settings, INSECURE_SHARED_SECRET=SECRET) == []
-
-
-@pytest.mark.parametrize("secret", ["", 123, b"bytes"])
-def test_check_shared_secret_not_a_string_is_e014(settings: Any, secret: Any) -> None:
-    assert ids(settings, INSECURE_SHARED_SECRET=secret) == ["velt.E014"]
-
-
-def test_check_shared_secret_opt_in_not_a_bool_is_e014(settings: Any) -> None:
-    assert ids(settings, ALLOW_INSECURE_SHARED_SECRET="true") == ["velt.E014"]
-
-
-def test_check_shared_secret_message_never_contains_the_secret(settings: Any) -> None:
-    settings.DEBUG = False
-    settings.VELT = {
-        **settings.VELT,
-        "INSECURE_SHARED_SECRET": SECRET,
-        "ALLOW_INSECURE_SHARED_SECRET": True,
-    }
-    for message in check_settings():
-        assert SECRET not in f"{message.msg} {message.hint}"

@@ -18,7 +18,6 @@ from tests.userapp import directories
 from tests.userapp.directories import MEMBER_FIELDS, Directory, configure
 from tests.userapp.models import Member, Team
 from velt_django import users
-from velt_django.checks import check_settings
 from velt_django.exceptions import InvalidRecordError, VeltConfigurationError
 
 directory = directories.directory  # the fixture, parametrized over the directories
@@ -280,92 +279,3 @@ def test_load_users_invalid_json_and_missing_file(
         _load("-", stdin="[{not json")
     with pytest.raises(CommandError, match="cannot read"):
         _load(str(tmp_path / "missing.json"))
-
-
-# ---- checks ---------------------------------------------------------------------------
-
-
-def check_ids(settings: Any, **velt: Any) -> list[str]:
-    settings.VELT = {**GOOD, **velt}
-    return [str(message.id) for message in check_settings()]
-
-
-def test_check_default_directory_passes(settings: Any) -> None:
-    assert check_ids(settings) == []
-
-
-def test_check_member_mapping_passes(settings: Any) -> None:
-    assert (
-        check_ids(
-            settings,
-            USER_MODEL="userapp.Member",
-            USER_FIELDS=MEMBER_FIELDS,
-            USER_ORGANIZATION_SCOPED=True,
-        )
-        == []
-    )
-
-
-def test_check_mongo_directory_passes(settings: Any) -> None:
-    path = "velt_django.directory.MongoUserDirectory"
-    assert check_ids(settings, USER_DIRECTORY_CLASS=path) == []
-
-
-def test_check_directory_not_a_user_directory_is_e009(settings: Any) -> None:
-    assert check_ids(settings, USER_DIRECTORY_CLASS="velt_django.access.allow_all") == [
-        "velt.E009"
-    ]
-
-
-def test_check_directory_import_failure_is_e003(settings: Any) -> None:
-    assert check_ids(settings, USER_DIRECTORY_CLASS="nowhere.Directory") == [
-        "velt.E003"
-    ]
-
-
-@pytest.mark.parametrize(
-    "fields",
-    [
-        ["userId"],
-        {"userId": None},
-        {"userid": "username"},
-        {"name": 5},
-        {"email": ""},
-    ],
-)
-def test_check_malformed_user_fields_is_e010(settings: Any, fields: Any) -> None:
-    assert set(check_ids(settings, USER_FIELDS=fields)) == {"velt.E010"}
-
-
-@pytest.mark.parametrize("value", ["yes", 1, None])
-def test_check_user_profile_not_a_boolean_is_e010(settings: Any, value: Any) -> None:
-    assert check_ids(settings, USER_PROFILE=value) == ["velt.E010"]
-    assert check_ids(settings, USER_PROFILE=False) == []
-
-
-@pytest.mark.parametrize(
-    "velt",
-    [
-        {"USER_MODEL": "userapp.Nobody"},
-        {"USER_FIELDS": {"userId": "get_full_name"}},
-        {"USER_FIELDS": {"email": "get_username"}},
-        {"USER_FIELDS": {"photoUrl": "no_such_field"}},
-        {"USER_FIELDS": {"photoUrl": "tests.userapp.models.missing"}},
-    ],
-)
-def test_check_mapping_that_does_not_fit_the_model_is_e011(
-    settings: Any, velt: dict[str, Any]
-) -> None:
-    assert check_ids(settings, **velt) == ["velt.E011"]
-
-
-def test_check_scoped_without_organizations_is_e012(settings: Any) -> None:
-    assert check_ids(settings, USER_ORGANIZATION_SCOPED=True) == ["velt.E012"]
-
-
-def test_check_mongo_directory_scoped_needs_no_mapping(settings: Any) -> None:
-    path = "velt_django.directory.MongoUserDirectory"
-    assert (
-        check_ids(settings, USER_DIRECTORY_CLASS=path, USER_ORGANIZATION_SCOPED=True)
-        == []
-    )

@@ -1,17 +1,18 @@
-"""Checks ``velt.E009``–``velt.E012``: the user directory settings (no database access)."""
+"""Checks of the user directory settings (no database access): ``velt.E009``–``E012``
+and ``velt.E110``–``E119``, defined in :mod:`velt_django.check_codes`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.checks import CheckMessage, Error
+from django.core.checks import CheckMessage
 
-from ..conf import velt_settings
+from ..check_codes import Directory
+from ..conf import VeltSettings, velt_settings
 from ..exceptions import VeltConfigurationError
 from .base import UserDirectory
 from .model import (
-    MAPPING_KEYS,
     DjangoUserDirectory,
     concrete_field,
     user_model,
@@ -21,28 +22,25 @@ from .model import (
 
 def _mapping_errors(raw: Any) -> list[CheckMessage]:
     if not isinstance(raw, Mapping):
-        return [Error('VELT["USER_FIELDS"] must be a dict.', id="velt.E010")]
+        return [Directory.E010('VELT["USER_FIELDS"] must be a dict.')]
+    known = VeltSettings.USER_FIELDS.key_names
     messages: list[CheckMessage] = []
     for key, value in raw.items():
-        if key not in MAPPING_KEYS:
+        if key not in known:
             messages.append(
-                Error(
+                Directory.E110(
                     f'VELT["USER_FIELDS"] has an unknown key {key!r}.',
-                    hint=f"Known keys: {', '.join(sorted(MAPPING_KEYS))}.",
-                    id="velt.E010",
+                    hint=f"Known keys: {', '.join(sorted(known))}.",
                 )
             )
         elif value is not None and (not isinstance(value, str) or not value):
             messages.append(
-                Error(
-                    f'VELT["USER_FIELDS"][{key!r}] must be a non-empty string or None.',
-                    id="velt.E010",
+                Directory.E111(
+                    f'VELT["USER_FIELDS"][{key!r}] must be a non-empty string or None.'
                 )
             )
     if "userId" in raw and not raw["userId"]:
-        messages.append(
-            Error('VELT["USER_FIELDS"]["userId"] must be set.', id="velt.E010")
-        )
+        messages.append(Directory.E112('VELT["USER_FIELDS"]["userId"] must be set.'))
     return messages
 
 
@@ -50,17 +48,16 @@ def _model_errors() -> list[CheckMessage]:
     try:
         model = user_model()
     except VeltConfigurationError as err:
-        return [Error(str(err), id="velt.E011")]
+        return [Directory.E011(str(err))]
     mapping = velt_settings.USER_FIELDS
     messages: list[CheckMessage] = []
     for key in ("userId", "email"):
         spec = mapping.get(key)
         if spec and concrete_field(model, spec) is None:
             messages.append(
-                Error(
+                Directory.E114(
                     f'VELT["USER_FIELDS"][{key!r}] must be a concrete field of '
-                    f"{model._meta.label}: it is queried.",
-                    id="velt.E011",
+                    f"{model._meta.label}: it is queried."
                 )
             )
     for key, spec in mapping.items():
@@ -69,14 +66,13 @@ def _model_errors() -> list[CheckMessage]:
         try:
             value_reader(model, spec)
         except VeltConfigurationError as err:
-            messages.append(Error(str(err), id="velt.E011"))
+            messages.append(Directory.E115(str(err)))
     if velt_settings.USER_ORGANIZATION_SCOPED and not mapping.get("organizations"):
         messages.append(
-            Error(
+            Directory.E012(
                 'VELT["USER_ORGANIZATION_SCOPED"] is on but VELT["USER_FIELDS"]'
                 '["organizations"] is not set.',
                 hint='Name an ORM lookup from the user model to an organization id, e.g. "teams__slug".',
-                id="velt.E012",
             )
         )
     return messages
@@ -90,17 +86,13 @@ def check_user_directory(raw: Mapping[str, Any]) -> list[CheckMessage]:
         return []  # velt.E003 reports the failed import
     if not (isinstance(cls, type) and issubclass(cls, UserDirectory)):
         return [
-            Error(
+            Directory.E009(
                 'VELT["USER_DIRECTORY_CLASS"] must name a subclass of '
-                "velt_django.directory.UserDirectory.",
-                id="velt.E009",
+                "velt_django.directory.UserDirectory."
             )
         ]
-    messages = _mapping_errors(raw.get("USER_FIELDS", {}))
+    # USER_PROFILE's type is checked with the other declared kinds (velt.E113).
+    messages = _mapping_errors(velt_settings.get("USER_FIELDS"))
     if not messages and issubclass(cls, DjangoUserDirectory):
         messages.extend(_model_errors())
-    if not isinstance(raw.get("USER_PROFILE", True), bool):
-        messages.append(
-            Error('VELT["USER_PROFILE"] must be True or False.', id="velt.E010")
-        )
     return messages

@@ -1,4 +1,8 @@
-"""System checks of the file settings (CONTRACT §9-§11); ids velt.E050-E059, W050-W059."""
+"""System checks of the file settings (attachments and recording files, see
+docs/files.md): ``velt.E050``–``E059`` / ``velt.W050``–``W059``, defined in
+:mod:`velt_django.check_codes`. The types of ``FILE_URL_MODE``, ``FILE_ACCESS``,
+``FILE_URL_BASE`` and the type lists are checked by their declared kinds
+(:mod:`velt_django.conf`)."""
 
 from __future__ import annotations
 
@@ -7,16 +11,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning
+from django.core.checks import CheckMessage
 from django.core.files.storage import FileSystemStorage
 from django.utils.module_loading import import_string
 
+from ..check_codes import Files
+from ..conf import VeltSettings, velt_settings
+
 #: Types a browser would run as a page on our origin if served inline.
 _ACTIVE_TYPES = ("text/html", "image/svg+xml", "application/xhtml+xml", "text/xml")
-
-
-def _is_string_list(value: Any) -> bool:
-    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
 
 
 def relative_location(alias: str) -> str | None:
@@ -45,19 +48,18 @@ def relative_location(alias: str) -> str | None:
     return f"{where} is relative"
 
 
-def _storage_checks(raw: Mapping[str, Any], mode: Any) -> list[CheckMessage]:
+def _storage_checks(mode: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     configured = getattr(settings, "STORAGES", {}) or {}
     warned_relative: set[str] = set()
     for scope in ("ATTACHMENT", "RECORDING"):
-        alias = raw.get(f"{scope}_STORAGE", "default")
+        alias = velt_settings.get(f"{scope}_STORAGE")
         if alias not in configured:
             messages.append(
-                Error(
+                Files.E052(
                     f'VELT["{scope}_STORAGE"] names {alias!r}, which is not a key of '
                     "STORAGES.",
                     hint="Name an entry of Django's STORAGES setting.",
-                    id="velt.E052",
                 )
             )
             continue
@@ -67,14 +69,13 @@ def _storage_checks(raw: Mapping[str, Any], mode: Any) -> list[CheckMessage]:
         if relative is not None and alias not in warned_relative:
             warned_relative.add(alias)
             messages.append(
-                Warning(
+                Files.W053(
                     f"Uploaded files would be written under the process's working "
                     f"directory: STORAGES[{alias!r}] is a file-system storage and "
                     f"{relative}.",
                     hint=f'Give STORAGES["{alias}"]["OPTIONS"]["location"] (or '
                     "MEDIA_ROOT) an absolute path outside the code, or name another "
                     f'storage in VELT["{scope}_STORAGE"].',
-                    id="velt.W053",
                 )
             )
         if (
@@ -83,13 +84,12 @@ def _storage_checks(raw: Mapping[str, Any], mode: Any) -> list[CheckMessage]:
             and options.get("querystring_auth", True) is not False
         ):
             messages.append(
-                Warning(
+                Files.W050(
                     f"Public file URLs of {scope.lower()}s come from an S3 storage that "
                     "signs its URLs, and signed URLs expire: Velt would keep URLs that "
                     "stop working.",
                     hint='Set "querystring_auth": False on a public bucket or CDN, or use '
                     'FILE_URL_MODE "private".',
-                    id="velt.W050",
                 )
             )
         # The private route redirects to storage.url(): unsigned there, it only works
@@ -107,7 +107,7 @@ def _storage_checks(raw: Mapping[str, Any], mode: Any) -> list[CheckMessage]:
             )
         ):
             messages.append(
-                Warning(
+                Files.W052(
                     f"Private file URLs of {scope.lower()}s redirect to URLs of an S3 "
                     "storage that does not sign them (querystring_auth False, or a "
                     "custom_domain without a CloudFront key): the objects would have to "
@@ -115,64 +115,35 @@ def _storage_checks(raw: Mapping[str, Any], mode: Any) -> list[CheckMessage]:
                     "the redirect on unsigned requests.",
                     hint='Keep "querystring_auth" on for the storage behind private URLs, '
                     'or use FILE_URL_MODE "public".',
-                    id="velt.W052",
                 )
             )
     return messages
 
 
 def check_files(raw: Mapping[str, Any]) -> list[CheckMessage]:
-    """Checks of the ``VELT`` file keys; ``raw`` is the user's ``VELT`` dict."""
+    """Checks of the ``VELT`` file keys; ``raw`` is the user's ``VELT`` dict (read
+    through :data:`~velt_django.conf.velt_settings`)."""
     messages: list[CheckMessage] = []
-    mode = raw.get("FILE_URL_MODE", "private")
-    if mode not in ("private", "public"):
+    mode = velt_settings.get("FILE_URL_MODE")
+    access = velt_settings.get("FILE_ACCESS")
+    # A malformed FILE_ACCESS is velt.E051 (its declared kind).
+    if VeltSettings.FILE_ACCESS.accepts(access) and mode == "private" and not access:
         messages.append(
-            Error(
-                'VELT["FILE_URL_MODE"] must be "private" or "public".', id="velt.E050"
+            Files.E055(
+                'VELT["FILE_ACCESS"] is empty: no one could open a private file URL.'
             )
         )
-    access = raw.get("FILE_ACCESS", ["signature", "session"])
-    if not _is_string_list(access) or not set(access) <= {"signature", "session"}:
-        messages.append(
-            Error(
-                'VELT["FILE_ACCESS"] must be a list of "signature" and/or "session".',
-                id="velt.E051",
-            )
-        )
-    elif mode == "private" and not access:
-        messages.append(
-            Error(
-                'VELT["FILE_ACCESS"] is empty: no one could open a private file URL.',
-                id="velt.E051",
-            )
-        )
-    messages.extend(_storage_checks(raw, mode))
-    base = raw.get("FILE_URL_BASE")
-    if base is not None and not (
-        isinstance(base, str) and base.startswith(("https://", "http://"))
-    ):
-        messages.append(
-            Error(
-                'VELT["FILE_URL_BASE"] must be None or an absolute http(s) URL.',
-                id="velt.E053",
-            )
-        )
-    for key in ("FILE_ALLOWED_TYPES", "FILE_DENIED_TYPES", "FILE_INLINE_TYPES"):
-        if key in raw and not _is_string_list(raw[key]):
-            messages.append(
-                Error(f'VELT["{key}"] must be a list of content types.', id="velt.E054")
-            )
-    inline = raw.get("FILE_INLINE_TYPES") or []
-    if _is_string_list(inline) and any(
+    messages.extend(_storage_checks(mode))
+    inline = velt_settings.get("FILE_INLINE_TYPES") or []
+    if VeltSettings.FILE_INLINE_TYPES.accepts(inline) and any(
         t.lower() in _ACTIVE_TYPES or t.lower() in ("*/*", "text/*", "application/*")
         for t in inline
     ):
         messages.append(
-            Warning(
+            Files.W051(
                 'VELT["FILE_INLINE_TYPES"] lets browsers render HTML, SVG or XML '
                 "uploads inline, where their scripts would run.",
                 hint="Serve those types as downloads (leave them out).",
-                id="velt.W051",
             )
         )
     return messages

@@ -29,9 +29,13 @@ def test_unknown_url_mode_is_e050(settings: Any, mode: Any) -> None:
     assert ids(settings, FILE_URL_MODE=mode) == ["velt.E050"]
 
 
-@pytest.mark.parametrize("access", ["signature", ["cookie"], [], [1]])
+@pytest.mark.parametrize("access", ["signature", ["cookie"], [1]])
 def test_bad_file_access_is_e051(settings: Any, access: Any) -> None:
     assert ids(settings, FILE_ACCESS=access) == ["velt.E051"]
+
+
+def test_empty_file_access_in_private_mode_is_e055(settings: Any) -> None:
+    assert ids(settings, FILE_ACCESS=[]) == ["velt.E055"]
 
 
 def test_empty_file_access_is_fine_in_public_mode(settings: Any) -> None:

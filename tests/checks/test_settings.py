@@ -1,4 +1,5 @@
-"""System checks: the exact IDs each configuration produces."""
+"""System checks of the core settings (velt_django/checks.py): the exact IDs each
+configuration produces."""
 
 from __future__ import annotations
 
@@ -108,10 +109,10 @@ def test_check_settings_positive_int_is_accepted(settings: Any) -> None:
 
 
 @pytest.mark.parametrize("prefix", ["velt$", "a\x00b", 5, None])
-def test_check_settings_bad_collection_prefix_is_e005(
+def test_check_settings_bad_collection_prefix_is_e017(
     settings: Any, prefix: Any
 ) -> None:
-    assert ids(settings, {**GOOD, "COLLECTION_PREFIX": prefix}) == ["velt.E005"]
+    assert ids(settings, {**GOOD, "COLLECTION_PREFIX": prefix}) == ["velt.E017"]
 
 
 def test_check_settings_custom_collection_prefix_is_accepted(settings: Any) -> None:

@@ -1,4 +1,5 @@
-"""System checks of the webhook settings: the exact IDs (velt.E040–E044, W040–W042)."""
+"""System checks of the webhook settings (velt_django/webhooks/checks.py): the exact IDs
+(velt.E040–E047, W040–W044)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.core.management.base import SystemCheckError
 
 from velt_django.checks import check_settings
 
-from .webhook_helpers import SIGNING_SECRET, TOKEN, RsaPair
+from tests.webhook_helpers import SIGNING_SECRET, TOKEN, RsaPair
 
 GOOD = {
     "MONGODB_URI": "mongodb://localhost:27017",
@@ -106,19 +107,18 @@ def test_check_webhooks_non_rsa_private_key_is_e043(settings: Any) -> None:
     assert ids(settings, WEBHOOK_PRIVATE_KEY=pem) == ["velt.E043"]
 
 
-@pytest.mark.parametrize(
-    "velt",
-    [
-        {"WEBHOOK_EMAILS": "yes"},
-        {"WEBHOOK_EMAILS": 1},
-        {"WEBHOOK_EMAIL_FROM": ""},
-        {"WEBHOOK_EMAIL_FROM": ["a@b.example"]},
-    ],
-)
-def test_check_webhooks_bad_email_settings_are_e044(
-    settings: Any, velt: dict[str, Any]
-) -> None:
-    assert ids(settings, WEBHOOK_AUTH_TOKEN=TOKEN, **velt) == ["velt.E044"]
+@pytest.mark.parametrize("enabled", ["yes", 1])
+def test_check_webhooks_emails_not_a_bool_is_e044(settings: Any, enabled: Any) -> None:
+    assert ids(settings, WEBHOOK_AUTH_TOKEN=TOKEN, WEBHOOK_EMAILS=enabled) == [
+        "velt.E044"
+    ]
+
+
+@pytest.mark.parametrize("sender", ["", ["a@b.example"]])
+def test_check_webhooks_bad_email_sender_is_e047(settings: Any, sender: Any) -> None:
+    assert ids(settings, WEBHOOK_AUTH_TOKEN=TOKEN, WEBHOOK_EMAIL_FROM=sender) == [
+        "velt.E047"
+    ]
 
 
 @pytest.mark.parametrize(
