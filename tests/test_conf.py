@@ -1,4 +1,5 @@
-"""VeltSettings: defaults, live reads, dotted-path imports and their cache."""
+"""VeltSettings: the declarations, defaults, live reads, dotted-path imports and their
+cache."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ from typing import Any
 import pytest
 
 from velt_django import access
-from velt_django.conf import DEFAULTS, VeltSettings, velt_settings
+from velt_django.conf import (
+    DEFAULTS,
+    IMPORT_STRINGS,
+    OPTIONAL_IMPORTS,
+    POSITIVE_INT,
+    POSITIVE_INTS,
+    SETTINGS,
+    VeltSettings,
+    velt_settings,
+)
+from velt_django.directory.model import MAPPING_KEYS
 from velt_django.exceptions import VeltConfigurationError
 
 
@@ -117,3 +128,53 @@ def test_velt_settings_mongo_client_options_is_a_copy(settings: Any) -> None:
     settings.VELT = {**settings.VELT, "MONGO_CLIENT_OPTIONS": options}
     velt_settings.MONGO_CLIENT_OPTIONS["appname"] = "changed"
     assert options == {"appname": "x"}
+
+
+# ---- the declarations ------------------------------------------------------------------
+
+
+def test_every_key_is_declared_once_on_the_settings_class() -> None:
+    assert [setting.name for setting in SETTINGS] == list(DEFAULTS)
+    for setting in SETTINGS:
+        assert getattr(VeltSettings, setting.name) is setting
+        assert DEFAULTS[setting.name] == setting.default
+        assert setting.doc and setting.group
+
+
+def test_derived_key_sets_match_the_declared_kinds() -> None:
+    assert IMPORT_STRINGS == {
+        "AUTHENTICATION_CLASSES",
+        "PERMISSION_CLASSES",
+        "ORGANIZATION_ACCESS",
+        "READ_FILTER",
+        "USER_DIRECTORY_CLASS",
+        "TOKEN_ORGANIZATIONS",
+    }
+    assert OPTIONAL_IMPORTS == {"READ_FILTER", "TOKEN_ORGANIZATIONS"}
+    assert "MAX_BODY_SIZE" in POSITIVE_INTS and "API_RETRIES" not in POSITIVE_INTS
+    assert POSITIVE_INTS == {s.name for s in SETTINGS if s.kind is POSITIVE_INT}
+
+
+def test_nested_defaults_come_from_the_declared_keys() -> None:
+    assert DEFAULTS["RESOLVER_TOKEN"] == {
+        key.name: key.default for key in VeltSettings.RESOLVER_TOKEN.keys
+    }
+    assert DEFAULTS["RESOLVER_TOKEN"]["TTL"] == 600
+    # Keys without a default (initial, color, …) are accepted but not mapped.
+    assert DEFAULTS["USER_FIELDS"] == {
+        "userId": "username",
+        "name": "get_full_name",
+        "email": "email",
+        "photoUrl": None,
+        "organizations": None,
+    }
+    assert VeltSettings.USER_FIELDS.key_names == MAPPING_KEYS
+
+
+def test_dict_settings_lay_configured_keys_over_the_defaults(settings: Any) -> None:
+    settings.VELT = {**settings.VELT, "RESOLVER_TOKEN": {"TTL": 60}}
+    assert velt_settings.RESOLVER_TOKEN == {**DEFAULTS["RESOLVER_TOKEN"], "TTL": 60}
+    settings.VELT = {**settings.VELT, "RESOLVER_TOKEN": "not a dict"}
+    assert velt_settings.RESOLVER_TOKEN == DEFAULTS["RESOLVER_TOKEN"]
+    settings.VELT = {**settings.VELT, "USER_FIELDS": {"name": None}}
+    assert velt_settings.USER_FIELDS == {**DEFAULTS["USER_FIELDS"], "name": None}

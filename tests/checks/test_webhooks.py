@@ -10,9 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from velt_django.checks import check_settings
-
 from tests.webhook_helpers import SIGNING_SECRET, TOKEN, RsaPair
+from velt_django.checks import check_settings
 
 GOOD = {
     "MONGODB_URI": "mongodb://localhost:27017",
