@@ -201,7 +201,7 @@ def test_token_view_is_404_until_enabled(token_settings: Any) -> None:
 def test_token_view_does_not_mint_above_max_ttl(
     token_settings: Any, mongo_db: Any
 ) -> None:
-    # TTL (600) above MAX_TTL is velt.E024; if the check is silenced, nothing is minted.
+    # TTL (600) above MAX_TTL is velt.E125; if the check is silenced, nothing is minted.
     token_settings.VELT = {
         **token_settings.VELT,
         "RESOLVER_TOKEN": {"SECRET": SECRET, "MAX_TTL": 300},

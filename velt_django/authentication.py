@@ -131,7 +131,7 @@ def verify_token(token: str) -> dict[str, Any]:
         set(allowed) & ASYMMETRIC_ALGORITHMS
     )
     if not allowed or mixed or not set(allowed) <= known:
-        # velt.E021 reports this at startup; refuse even if the check is silenced.
+        # velt.E021, E027 and E028 report this at startup; refuse even if silenced.
         raise _refuse("NOT_CONFIGURED")
     try:
         header = jwt.get_unverified_header(token)

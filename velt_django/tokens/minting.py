@@ -56,7 +56,7 @@ def issue_token(
         raise ValueError("ttl must be a positive number of seconds")
     max_ttl = config.get("MAX_TTL")
     if max_ttl is not None and lifetime > int(max_ttl):
-        if ttl is None:  # velt.E024 reports this at startup
+        if ttl is None:  # velt.E125 reports this at startup
             raise VeltConfigurationError(
                 'VELT["RESOLVER_TOKEN"]["TTL"] is longer than its "MAX_TTL".'
             )

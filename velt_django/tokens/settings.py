@@ -46,7 +46,7 @@ def is_configured(config: Mapping[str, Any] | None = None) -> bool:
 
 def looks_like_pem(value: Any) -> bool:
     """A PEM block or an SSH public key: never an HMAC secret (whoever knows a public
-    key could sign tokens with it; check ``velt.E022``)."""
+    key could sign tokens with it; check ``velt.E029``)."""
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if not isinstance(value, str):
