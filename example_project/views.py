@@ -92,7 +92,7 @@ def index(request: HttpRequest) -> HttpResponse:
         mounted_endpoints(),
     )
     token_section = ""
-    if request.user.is_authenticated and velt_settings.user_settings.get("USER_TOKEN_VIEW", False):
+    if request.user.is_authenticated and velt_settings.USER_TOKEN_VIEW:
         token_section = format_html(
             _AUTH_PROVIDER, request.user.get_username(), reverse("velt:velt-token")
         )

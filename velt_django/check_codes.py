@@ -222,6 +222,15 @@ class Client(Section):
     E033 = Code(
         "velt.E033", "`API_KEY` or `AUTH_TOKEN` is set but not a non-empty string."
     )
+    E034 = Code(
+        "velt.E034",
+        "`USER_TOKEN_VIEW` is on but no `API_KEY`/`AUTH_TOKEN` is configured (nor "
+        "`VELT_API_KEY`/`VELT_AUTH_TOKEN` in the environment).",
+    )
+    E035 = Code(
+        "velt.E035", "`USER_TOKEN_VIEW` is on but `TOKEN_ORGANIZATIONS` is not set."
+    )
+    E036 = Code("velt.E036", "`USER_TOKEN_VIEW` is not `True` or `False`.")
 
 
 class Webhooks(Section):

@@ -597,6 +597,17 @@ class VeltSettings:
         doc="Dotted path of `(user) -> list[str]`, the organizations a minted token "
         "opens; setting it switches the token view `velt:token` on.",
     )
+    USER_TOKEN_VIEW = Setting(
+        False,
+        _is_true,
+        group=SECURITY,
+        kind=BOOL,
+        check="velt.E036",
+        doc="`True` switches the view `velt:velt-token` on: Velt's own user token for "
+        "the signed-in user, from Velt's REST API, for the SDK's `authProvider`; off, "
+        "it answers 404. Needs `API_KEY`/`AUTH_TOKEN` and `TOKEN_ORGANIZATIONS` "
+        "(checks `velt.E034`–`E036`; see [Velt user tokens](velt-user-tokens.md)).",
+    )
     PERMISSION_CLASSES = Setting(
         ["rest_framework.permissions.IsAuthenticated"],
         _classes,

@@ -141,6 +141,12 @@ TRIGGERS: dict[str, Trigger] = {
     "velt.E031": Trigger({"API_TIMEOUT": 0}),
     "velt.E032": Trigger({"API_RETRIES": -1}),
     "velt.E033": Trigger({"API_KEY": ""}),
+    "velt.E034": Trigger(
+        {"USER_TOKEN_VIEW": True, "TOKEN_ORGANIZATIONS": ORGANIZATIONS},
+        unset_env=("VELT_API_KEY", "VELT_AUTH_TOKEN"),
+    ),
+    "velt.E035": Trigger({"USER_TOKEN_VIEW": True, "API_KEY": "k", "AUTH_TOKEN": "t"}),
+    "velt.E036": Trigger({"USER_TOKEN_VIEW": "yes"}),
     # Webhooks
     "velt.E040": Trigger({"WEBHOOK_AUTH_TOKEN": "  "}),
     "velt.E041": Trigger({"WEBHOOK_SIGNING_SECRET": "whsec_"}),

@@ -163,7 +163,7 @@ class VeltUserTokenView(CorsNoStoreMixin):
         return resolver_exception_handler
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        if not velt_settings.user_settings.get("USER_TOKEN_VIEW", False):  # TODO conf
+        if not velt_settings.USER_TOKEN_VIEW:
             raise ResolverError(
                 "The Velt user token view is not enabled.",
                 status_code=404,
