@@ -263,6 +263,17 @@ def test_cross_origin_with_the_session_is_refused(
     assert len(api.calls) == 0
 
 
+def test_an_origin_trusted_by_csrf_alone_is_refused(
+    enabled: Any, api: responses.RequestsMock
+) -> None:
+    # Django's CSRF check would let this origin through; the CORS allowlist does not.
+    enabled.CSRF_TRUSTED_ORIGINS = [PAGE, FOREIGN]
+    response = mint(browser("alice"), HTTP_ORIGIN=FOREIGN)
+    body = assert_envelope(response, 403, "FORBIDDEN")
+    assert body["message"] == "Origin not allowed."
+    assert len(api.calls) == 0
+
+
 def test_the_allowed_origin_gets_cors_headers(
     enabled: Any, api: responses.RequestsMock
 ) -> None:
