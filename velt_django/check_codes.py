@@ -327,6 +327,30 @@ class Files(Section):
     )
 
 
+class Permissions(Section):
+    heading = "Permission provider"
+
+    E060 = Code(
+        "velt.E060", "`PERMISSION_PROVIDER_TOKEN` is set but not a non-empty string."
+    )
+    E061 = Code(
+        "velt.E061",
+        "`PERMISSION_PROVIDER_TOKEN` has whitespace or control characters at its ends "
+        "or inside, or is longer than 4,096 characters: no `Authorization` header "
+        "could carry it.",
+    )
+    E062 = Code(
+        "velt.E062",
+        "`PERMISSION_PROVIDER_TTL` is neither `None` nor a positive integer.",
+    )
+    E063 = Code(
+        "velt.E063", "`PERMISSION_PROVIDER_MAX_BATCH` is not a positive integer."
+    )
+    W060 = Code(
+        "velt.W060", "`PERMISSION_PROVIDER_TOKEN` is shorter than 16 characters."
+    )
+
+
 #: The sections in the order of docs/checks.md.
 SECTIONS: tuple[type[Section], ...] = (
     Core,
@@ -336,6 +360,7 @@ SECTIONS: tuple[type[Section], ...] = (
     Client,
     Webhooks,
     Files,
+    Permissions,
 )
 
 

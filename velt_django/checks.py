@@ -16,6 +16,7 @@ from .conf import DEFAULTS, IMPORT_STRINGS, SETTINGS, velt_settings
 from .directory.checks import check_user_directory
 from .exceptions import VeltConfigurationError
 from .files.checks import check_files
+from .permissions.checks import check_permission_provider
 from .repository.connection import acknowledged_write_concern
 from .throttling import is_valid_rate
 from .tokens.checks import check_resolver_token
@@ -117,6 +118,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     messages.extend(check_files(raw))
     messages.extend(check_webhooks(raw))
     messages.extend(check_rest_api(raw))
+    messages.extend(check_permission_provider(raw))
     if "rest_framework" not in settings.INSTALLED_APPS:
         messages.append(Core.E006('"rest_framework" must be in INSTALLED_APPS.'))
     for key in sorted(set(raw) - set(DEFAULTS)):

@@ -401,6 +401,7 @@ USERS = "User directory"
 WEBHOOKS = "Webhooks"
 FILES = "Files"
 REST_API = "Velt REST API"
+PERMISSION_PROVIDER = "Permission provider"
 
 
 class VeltSettings:
@@ -1011,6 +1012,38 @@ class VeltSettings:
         check="velt.E032",
         doc="Retries of an idempotent REST call after a connection error, timeout, "
         "429 or 5xx, with exponential backoff (check `velt.E032`).",
+    )
+
+    # Velt's Real-time Permission Provider (velt_django.permissions)
+    PERMISSION_PROVIDER_TOKEN = Setting(
+        None,
+        _nonempty_str,
+        group=PERMISSION_PROVIDER,
+        kind=OPTIONAL_STRING,
+        check="velt.E060",
+        doc="The auth token entered with the permission provider URL in Velt's "
+        "console, sent as `Authorization: Bearer <token>`; `permissions/check` "
+        "answers 404 until it is set. See [Permission provider]"
+        "(permission-provider.md) (checks `velt.E060`, `E061`, `W060`).",
+    )
+    PERMISSION_PROVIDER_TTL = Setting(
+        600,
+        _optional_int,
+        group=PERMISSION_PROVIDER,
+        kind=OPTIONAL_POSITIVE_INT,
+        check="velt.E062",
+        doc="Seconds a granted permission lasts when the policy gives no expiry: "
+        "`expiresAt` is now plus this, so a change in Django reaches Velt within it; "
+        "`None` sends no `expiresAt` (Velt keeps the answer until its own cache "
+        "ends) (check `velt.E062`).",
+    )
+    PERMISSION_PROVIDER_MAX_BATCH = Setting(
+        500,
+        _int,
+        group=PERMISSION_PROVIDER,
+        kind=POSITIVE_INT,
+        check="velt.E063",
+        doc="Most permission questions in one call; more → 413 (check `velt.E063`).",
     )
 
     # Files: the per-scope keys by scope name

@@ -75,8 +75,9 @@ def _response(body: dict[str, Any], status: int) -> HttpResponse:
     return response
 
 
-def success(data: dict[str, Any] | None = None) -> HttpResponse:
-    """A 200 success envelope; ``data`` is included only when given (reads and uploads)."""
+def success(data: dict[str, Any] | list[Any] | None = None) -> HttpResponse:
+    """A 200 success envelope; ``data`` is included only when given (reads, uploads,
+    and the permission provider's list of results)."""
     body: dict[str, Any] = {}
     if data is not None:
         body["data"] = data

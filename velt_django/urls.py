@@ -23,6 +23,7 @@ from .views.files import (
     UploadRecordingFileView,
 )
 from .views.notifications import DeleteNotificationsView, GetNotificationsView
+from .views.permissions import PermissionCheckView
 from .views.reactions import DeleteReactionsView, GetReactionsView, SaveReactionsView
 from .views.recordings import (
     DeleteRecordingsView,
@@ -110,6 +111,12 @@ token_patterns += [_route("velt-token", VeltUserTokenView, "velt-token")]
 # Velt's webhook deliveries (server to server): the URL to paste into Velt's console.
 webhook_patterns = [_route("webhooks/velt", VeltWebhookView, "webhooks-velt")]
 
+# Velt's Real-time Permission Provider (server to server): off (404) until
+# VELT["PERMISSION_PROVIDER_TOKEN"] is set; see docs/permission-provider.md.
+permission_patterns = [
+    _route("permissions/check", PermissionCheckView, "permissions-check")
+]
+
 urlpatterns = comments_patterns + reactions_patterns + recordings_patterns
 urlpatterns += notifications_patterns
 urlpatterns += users_patterns
@@ -117,3 +124,4 @@ urlpatterns += activities_patterns
 urlpatterns += files_patterns
 urlpatterns += token_patterns
 urlpatterns += webhook_patterns
+urlpatterns += permission_patterns

@@ -202,6 +202,12 @@ TRIGGERS: dict[str, Trigger] = {
             },
         }
     ),
+    # Permission provider
+    "velt.E060": Trigger({"PERMISSION_PROVIDER_TOKEN": " "}),
+    "velt.E061": Trigger({"PERMISSION_PROVIDER_TOKEN": "a long token with spaces"}),
+    "velt.E062": Trigger({"PERMISSION_PROVIDER_TTL": 0}),
+    "velt.E063": Trigger({"PERMISSION_PROVIDER_MAX_BATCH": "500"}),
+    "velt.W060": Trigger({"PERMISSION_PROVIDER_TOKEN": "short"}),
 }
 
 

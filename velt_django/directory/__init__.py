@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..conf import velt_settings
 from ..exceptions import VeltConfigurationError
-from .base import User, UserDirectory
+from .base import Member, User, UserDirectory
 from .model import DjangoUserDirectory
 from .mongo import MongoUserDirectory
 
@@ -25,6 +25,7 @@ def get_directory() -> UserDirectory:
 
 __all__ = [
     "DjangoUserDirectory",
+    "Member",
     "MongoUserDirectory",
     "User",
     "UserDirectory",

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from ..exceptions import VeltConfigurationError
 from ..repository.users import UserWrite
 
 User = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Member:
+    """A user the directory knows, as the permission provider needs it: the Django user
+    behind the Velt id (``None`` when there is none) and the organizations the
+    directory lists for it."""
+
+    user: Any
+    organization_ids: tuple[str, ...]
 
 
 class UserDirectory(ABC):
@@ -61,3 +73,31 @@ class UserDirectory(ABC):
     @abstractmethod
     def delete(self, user_ids: Sequence[str]) -> int:
         """Remove users by id; missing ids are ignored. Returns how many went."""
+
+    def members(self, user_ids: Sequence[str]) -> dict[str, Member]:
+        """``userId → Member`` for the ids the directory knows; unknown ids are absent.
+
+        The default reads the users with :meth:`get_users` (their ``organizationIds``,
+        or ``organizationId``, are the organizations) and the Django users whose
+        ``USER_FIELDS["userId"]`` field holds the id, one query each. The shipped
+        directories override it: the Django one reads both in a single query.
+        """
+        found = self.get_users(user_ids, None)
+        if not found:
+            return {}
+        from .model import django_users  # the model module imports this one
+
+        try:
+            accounts = django_users(list(found))
+        except VeltConfigurationError:
+            accounts = {}  # no Django user model to read (a directory of its own)
+        members: dict[str, Member] = {}
+        for user_id, user in found.items():
+            orgs = user.get("organizationIds")
+            if not isinstance(orgs, list):
+                single = user.get("organizationId")
+                orgs = [single] if single else []
+            members[user_id] = Member(
+                accounts.get(user_id), tuple(str(o) for o in orgs if o)
+            )
+        return members

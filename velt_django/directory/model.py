@@ -18,7 +18,7 @@ from django.db import (
     models,
     transaction,
 )
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Lower, Trim
 from django.utils.module_loading import import_string
 
@@ -30,7 +30,7 @@ from ..exceptions import (
     VeltConfigurationError,
 )
 from ..repository.users import UserWrite
-from .base import User, UserDirectory
+from .base import Member, User, UserDirectory
 
 if TYPE_CHECKING:
     from ..models import VeltUserProfile
@@ -130,6 +130,36 @@ def sql_errors(operation: str) -> Iterator[None]:
     except DatabaseError as err:
         logger.error("user database %s failed: %s", operation, type(err).__name__)
         raise RepositoryError("user database operation failed") from err
+
+
+def django_users(user_ids: Sequence[str]) -> dict[str, Any]:
+    """``userId → instance`` of the user model (``VELT["USER_MODEL"]``, else
+    ``AUTH_USER_MODEL``) whose ``USER_FIELDS["userId"]`` field holds the id, in one
+    query; unknown ids, and ids the column cannot hold, are absent.
+
+    Raises :class:`VeltConfigurationError` when the model cannot be loaded or the
+    mapping names no concrete field of it.
+    """
+    model = user_model()
+    spec = velt_settings.USER_FIELDS.get("userId") or ""
+    field = concrete_field(model, spec)
+    if field is None:
+        raise VeltConfigurationError(
+            f'VELT["USER_FIELDS"]["userId"] must be a concrete field of '
+            f"{model._meta.label}"
+        )
+    lookup = "pk" if spec == "pk" else spec
+    values: list[Any] = []
+    for user_id in dict.fromkeys(user_ids):
+        try:
+            values.append(field.to_python(user_id))
+        except (ValidationError, ValueError, TypeError):
+            continue
+    if not values:
+        return {}
+    queryset = model._default_manager.filter(**{f"{lookup}__in": values})
+    with sql_errors("get users"):
+        return {str(getattr(instance, lookup)): instance for instance in queryset}
 
 
 def _text(value: Any) -> str | None:
@@ -250,6 +280,33 @@ class DjangoUserDirectory(UserDirectory):
                 user["organizationId"] = requested_organization
             found[user_id] = user
         return found
+
+    def members(self, user_ids: Sequence[str]) -> dict[str, Member]:
+        """The model's instances and their organizations (``USER_FIELDS
+        ["organizations"]``; none without that mapping) in one query: a row per
+        membership, joined with ``LEFT OUTER JOIN`` so users without one are found."""
+        values = self._ids(list(dict.fromkeys(user_ids)))
+        if not values:
+            return {}
+        queryset = self.model._default_manager.filter(
+            **{f"{self.id_lookup}__in": values}
+        )
+        path = self.mapping.get("organizations")
+        if path:
+            queryset = queryset.annotate(velt_org=F(path))
+        rows: dict[str, tuple[Any, list[str]]] = {}
+        with sql_errors("get members"):
+            instances = list(queryset)
+        for instance in instances:
+            user_id = str(getattr(instance, self.id_lookup))
+            _, orgs = rows.setdefault(user_id, (instance, []))
+            org = getattr(instance, "velt_org", None) if path else None
+            if org is not None and str(org) and str(org) not in orgs:
+                orgs.append(str(org))
+        return {
+            user_id: Member(instance, tuple(orgs))
+            for user_id, (instance, orgs) in rows.items()
+        }
 
     def _profile_fields(self, instance: Any) -> User:
         """The stored profile fields of ``instance`` that the mapping reads from nowhere

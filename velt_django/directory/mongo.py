@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..exceptions import VeltConfigurationError
 from ..repository.users import UserRepository, UserWrite
-from .base import User, UserDirectory
+from .base import Member, User, UserDirectory
+from .model import django_users
 
 
 class MongoUserDirectory(UserDirectory):
@@ -37,6 +39,24 @@ class MongoUserDirectory(UserDirectory):
                 user["organizationId"] = requested_organization
             found[stored.user_id] = user
         return found
+
+    def members(self, user_ids: Sequence[str]) -> dict[str, Member]:
+        """The stored memberships (one ``find``) and the Django users whose
+        ``USER_FIELDS["userId"]`` field holds the ids (one SQL query, none when no user
+        model is installed)."""
+        stored = self.repository.get_many(list(dict.fromkeys(user_ids)))
+        if not stored:
+            return {}
+        try:
+            accounts = django_users([entry.user_id for entry in stored])
+        except VeltConfigurationError:
+            accounts = {}
+        return {
+            entry.user_id: Member(
+                accounts.get(entry.user_id), tuple(entry.organization_ids)
+            )
+            for entry in stored
+        }
 
     def match_emails(
         self, emails_lower: Sequence[str], organization_id: str | None
