@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from velt_django.exceptions import InvalidInput
-from velt_django.serializers.annotations import (
+from velt_django.validation.annotations import (
     COMMENTS,
     REACTIONS,
     AnnotationFamily,
@@ -15,7 +15,7 @@ from velt_django.serializers.annotations import (
     parse_get,
     parse_save,
 )
-from velt_django.serializers.base import event_value
+from velt_django.validation.base import event_value
 
 FAMILIES = pytest.mark.parametrize(
     "family", [COMMENTS, REACTIONS], ids=["comments", "reactions"]

@@ -23,8 +23,8 @@ from .exceptions import InvalidInput, InvalidRecordError
 from .jsonrecords import parse_json_records
 from .repository.base import RecordWrite
 from .repository.notifications import NotificationRepository
-from .serializers.base import id_list
-from .serializers.notifications import notification_payload, organization_value
+from .validation.base import id_list
+from .validation.notifications import notification_payload, organization_value
 
 logger = logging.getLogger(__name__)
 

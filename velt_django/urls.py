@@ -1,7 +1,8 @@
 """URLconf: ``path("velt/", include("velt_django.urls"))``.
 
 Each route answers with and without a trailing slash and never redirects (a redirected
-POST breaks the browser call). Hosts can mount single families, e.g. ``comments_patterns``.
+POST breaks the browser call). Hosts can mount single families, e.g. ``comments_patterns``
+(or ``family_patterns(family)`` for any declared annotation family).
 """
 
 from __future__ import annotations
@@ -9,17 +10,25 @@ from __future__ import annotations
 from django.urls import URLPattern, re_path
 from django.views.generic import View
 
+from .validation.annotations import (
+    ANNOTATION_FAMILIES,
+    COMMENTS,
+    REACTIONS,
+    RECORDINGS,
+    AnnotationFamily,
+)
 from .views.activities import (
     DeleteActivitiesView,
     GetActivitiesView,
     SaveActivitiesView,
 )
+from .views.annotations import FamilyViews, family_views
 from .views.comments import DeleteCommentsView, GetCommentsView, SaveCommentsView
 from .views.downloads import FileDownloadView
 from .views.files import (
     DeleteFileView,
     DeleteRecordingFileView,
-    UploadFileView,
+    UploadAttachmentView,
     UploadRecordingFileView,
 )
 from .views.notifications import DeleteNotificationsView, GetNotificationsView
@@ -41,23 +50,44 @@ def _route(path: str, view: type[View], name: str) -> URLPattern:
     return re_path(rf"^{path}/?$", view.as_view(), name=name)
 
 
-comments_patterns = [
-    _route("comments/get", GetCommentsView, "comments-get"),
-    _route("comments/save", SaveCommentsView, "comments-save"),
-    _route("comments/delete", DeleteCommentsView, "comments-delete"),
-]
+#: The annotation families whose views are classes of their own (public names to
+#: import and subclass); any other declared family is served by the shared views.
+FAMILY_VIEWS: dict[str, FamilyViews] = {
+    COMMENTS.name: family_views(
+        COMMENTS, get=GetCommentsView, save=SaveCommentsView, delete=DeleteCommentsView
+    ),
+    REACTIONS.name: family_views(
+        REACTIONS,
+        get=GetReactionsView,
+        save=SaveReactionsView,
+        delete=DeleteReactionsView,
+    ),
+    RECORDINGS.name: family_views(
+        RECORDINGS,
+        get=GetRecordingsView,
+        save=SaveRecordingsView,
+        delete=DeleteRecordingsView,
+    ),
+}
 
-reactions_patterns = [
-    _route("reactions/get", GetReactionsView, "reactions-get"),
-    _route("reactions/save", SaveReactionsView, "reactions-save"),
-    _route("reactions/delete", DeleteReactionsView, "reactions-delete"),
-]
 
-recordings_patterns = [
-    _route("recordings/get", GetRecordingsView, "recordings-get"),
-    _route("recordings/save", SaveRecordingsView, "recordings-save"),
-    _route("recordings/delete", DeleteRecordingsView, "recordings-delete"),
-]
+def family_patterns(family: AnnotationFamily) -> list[URLPattern]:
+    """``<name>/get``, ``<name>/save`` and ``<name>/delete`` of an annotation family,
+    named ``<name>-get``, ``<name>-save`` and ``<name>-delete``."""
+    views = FAMILY_VIEWS.get(family.name) or family_views(family)
+    return [
+        _route(f"{family.name}/{view.action}", view, f"{family.name}-{view.action}")
+        for view in views
+    ]
+
+
+#: The routes of every declared annotation family, by family name.
+annotation_patterns = {
+    family.name: family_patterns(family) for family in ANNOTATION_FAMILIES
+}
+comments_patterns = annotation_patterns[COMMENTS.name]
+reactions_patterns = annotation_patterns[REACTIONS.name]
+recordings_patterns = annotation_patterns[RECORDINGS.name]
 
 # No notifications/save: notification PII is written server-side (CONTRACT §13.5).
 notifications_patterns = [
@@ -83,7 +113,7 @@ users_patterns = [
 # Multipart uploads and JSON deletes of both file scopes (CONTRACT §9-§11), and the
 # stable private URL of every stored file (``f/<public id>/<name>``, §9.5).
 files_patterns = [
-    _route("attachments/save", UploadFileView, "attachments-save"),
+    _route("attachments/save", UploadAttachmentView, "attachments-save"),
     _route("attachments/delete", DeleteFileView, "attachments-delete"),
     _route("recordings/files/save", UploadRecordingFileView, "recording-files-save"),
     _route(
@@ -117,7 +147,7 @@ permission_patterns = [
     _route("permissions/check", PermissionCheckView, "permissions-check")
 ]
 
-urlpatterns = comments_patterns + reactions_patterns + recordings_patterns
+urlpatterns = [p for patterns in annotation_patterns.values() for p in patterns]
 urlpatterns += notifications_patterns
 urlpatterns += users_patterns
 urlpatterns += activities_patterns

@@ -12,7 +12,7 @@ from .directory import User, UserDirectory, get_directory
 from .exceptions import InvalidInput, InvalidRecordError
 from .jsonrecords import parse_json_records
 from .repository.users import UserWrite
-from .serializers.base import id_list, id_value
+from .validation.base import id_list, id_value
 
 logger = logging.getLogger(__name__)
 

@@ -174,10 +174,18 @@ class Family:
     repository: type[BaseRepository]
     roles: Roles
     erase: Eraser
+    #: How ``velt_gdpr export`` counts its records ("3 comment threads"); the name if unset.
+    label: str | None = None
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("comments", CommentRepository, comment_roles, erase_comment),
+    Family(
+        "comments",
+        CommentRepository,
+        comment_roles,
+        erase_comment,
+        label="comment threads",
+    ),
     Family("reactions", ReactionRepository, reaction_roles, _delete_if(reaction_roles)),
     Family(
         "recordings",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import InvalidInput, PayloadTooLarge
-from ..serializers.base import id_value
+from ..validation.base import id_value
 
 ORGANIZATION = "organization"
 FOLDER = "folder"

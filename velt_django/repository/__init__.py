@@ -16,17 +16,22 @@ from .recordings import RecordingRepository
 from .users import UserRepository
 from .webhooks import WebhookDeliveryRepository
 
-#: Every repository whose indexes ``velt_ensure_indexes`` creates.
-REPOSITORIES: tuple[type[BaseRepository], ...] = (
-    CommentRepository,
-    ReactionRepository,
-    RecordingRepository,
-    NotificationRepository,
-    ActivityRepository,
-    UserRepository,
-    WebhookDeliveryRepository,
-    FileRepository,
-)
+
+def _collections(base: type[BaseRepository]) -> list[type[BaseRepository]]:
+    """The subclasses of ``base`` that name a collection, in the order they were
+    defined (a subclass of one of them that keeps its collection is left out)."""
+    found: list[type[BaseRepository]] = []
+    for subclass in base.__subclasses__():
+        if "collection_suffix" in vars(subclass):
+            found.append(subclass)
+        found += _collections(subclass)
+    return found
+
+
+#: Every repository of this package, whose indexes ``velt_ensure_indexes`` creates and
+#: ``velt_check`` expects: each class the modules imported above define with a
+#: ``collection_suffix``. A new repository module only needs its import here.
+REPOSITORIES: tuple[type[BaseRepository], ...] = tuple(_collections(BaseRepository))
 
 
 def ensure_indexes(db: Database | None = None) -> dict[str, list[str]]:  # type: ignore[type-arg]

@@ -16,8 +16,8 @@ from ..repository.notifications import NotificationRepository
 from ..repository.reactions import ReactionRepository
 from ..repository.recordings import RecordingRepository
 from ..repository.velt_py import DEFAULT_COLLECTIONS
-from ..serializers.base import document_of, id_value, organization_of
-from ..serializers.files import attachment_id_value
+from ..validation.base import document_of, id_value, organization_of
+from ..validation.files import attachment_id_value
 
 #: Keys of Velt's ``User`` object (CONTRACT §3.4) taken from velt-py's users by default.
 #: Other columns of the integrator's user documents (password hashes, tokens …) are

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from .. import responses
 from ..exceptions import ResolverError
 from ..repository.activities import ActivityRepository, FoundActivity
-from ..serializers.activities import parse_get, parse_save
+from ..validation.activities import parse_get, parse_save
 from .base import ResolverView
 
 logger = logging.getLogger(__name__)

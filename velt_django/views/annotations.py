@@ -1,16 +1,18 @@
-"""Get/save/delete views shared by the annotation families (comments, reactions)."""
+"""Get/save/delete views shared by the annotation families (comments, reactions,
+recordings), bound to a family by its declaration
+(:class:`~velt_django.validation.annotations.AnnotationFamily`)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from django.http import HttpResponse
 from rest_framework.request import Request
 
 from .. import responses
 from ..repository.annotations import AnnotationRepository, PostMerge
-from ..serializers.annotations import (
+from ..validation.annotations import (
     AnnotationFamily,
     SaveRequest,
     parse_delete,
@@ -22,15 +24,18 @@ from .reads import RecordGetView
 
 logger = logging.getLogger(__name__)
 
+V = TypeVar("V", bound="AnnotationView")
+
 
 class AnnotationView(ResolverView):
-    """Binds a view to one family's wire names and repository."""
+    """Binds a view to one family's declaration: its wire names and repository."""
 
     family: ClassVar[AnnotationFamily]
-    repository_class: ClassVar[type[AnnotationRepository]]
+    #: Overrides the declaration's repository (``None``: ``family.repository``).
+    repository_class: ClassVar[type[AnnotationRepository] | None] = None
 
     def repository(self) -> AnnotationRepository:
-        return self.repository_class()
+        return (self.repository_class or self.family.repository)()
 
 
 class AnnotationGetView(AnnotationView, RecordGetView):
@@ -147,3 +152,36 @@ class AnnotationDeleteView(AnnotationView):
             deleted,
         )
         return responses.success()
+
+
+class FamilyViews(NamedTuple):
+    """The get, save and delete views of one annotation family."""
+
+    get: type[AnnotationGetView]
+    save: type[AnnotationSaveView]
+    delete: type[AnnotationDeleteView]
+
+
+def family_views(
+    family: AnnotationFamily,
+    *,
+    get: type[AnnotationGetView] | None = None,
+    save: type[AnnotationSaveView] | None = None,
+    delete: type[AnnotationDeleteView] | None = None,
+) -> FamilyViews:
+    """The views of ``family``: those given (a family's own subclasses, which must be
+    bound to it), the others the shared views bound to it, e.g. ``GetHuddlesView``."""
+    title = family.name.title().replace("-", "").replace("_", "")
+
+    def bound(view: type[V] | None, base: type[V], verb: str) -> type[V]:
+        if view is None:
+            view = type(f"{verb}{title}View", (base,), {"family": family})
+        if view.family != family:
+            raise ValueError(f"{view.__name__} is bound to {view.family.name}")
+        return view
+
+    return FamilyViews(
+        get=bound(get, AnnotationGetView, "Get"),
+        save=bound(save, AnnotationSaveView, "Save"),
+        delete=bound(delete, AnnotationDeleteView, "Delete"),
+    )

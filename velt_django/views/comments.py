@@ -6,8 +6,7 @@ import logging
 
 from ..repository.annotations import PostMerge
 from ..repository.comments import CommentRepository
-from ..serializers.annotations import SaveRequest
-from ..serializers.comments import COMMENTS, MESSAGE_DELETE_EVENT
+from ..validation.annotations import COMMENTS, MESSAGE_DELETE_EVENT, SaveRequest
 from .annotations import AnnotationDeleteView, AnnotationGetView, AnnotationSaveView
 
 logger = logging.getLogger(__name__)
@@ -17,7 +16,6 @@ class GetCommentsView(AnnotationGetView):
     """Private threads (a stored ``visibilityConfig``) reach only the users they allow."""
 
     family = COMMENTS
-    repository_class = CommentRepository
     private_threads = True
 
 
@@ -25,7 +23,6 @@ class SaveCommentsView(AnnotationSaveView):
     """Every event is an upsert; ``comment.delete`` then removes that one message."""
 
     family = COMMENTS
-    repository_class = CommentRepository
 
     def post_merge(self, save: SaveRequest) -> PostMerge | None:
         if save.event != MESSAGE_DELETE_EVENT:
@@ -42,4 +39,3 @@ class DeleteCommentsView(AnnotationDeleteView):
     """Removes the whole thread; files it references stay (A-26)."""
 
     family = COMMENTS
-    repository_class = CommentRepository

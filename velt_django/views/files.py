@@ -34,7 +34,7 @@ from ..files.signing import public_id_of_url
 from ..files.storage import remove_file, store
 from ..files.uploads import ParsedUpload, parse_upload
 from ..repository.files import UPLOADER_VELT_ID, FileRepository
-from ..serializers.files import parse_file_delete, parse_upload_request
+from ..validation.files import parse_file_delete, parse_upload_request
 from .base import ALLOWED_METHODS, ResolverView
 
 logger = logging.getLogger(__name__)
@@ -47,14 +47,14 @@ MAX_JSON_PART = 256 * 1024
 _STREAM_CHUNK = 256 * 1024
 
 
-class UploadFileView(ResolverView):
-    """``attachments/save`` and ``recordings/files/save``: store the ``file`` part and
-    answer ``{"url": …}`` (§9.2-§9.5)."""
+class FileUploadView(ResolverView):
+    """The upload of one file scope: store the ``file`` part and answer
+    ``{"url": …}`` (docs/files.md, docs/wire-protocol.md "Multipart uploads")."""
 
     action = "save"
-    scope: ClassVar[str] = "attachment"
+    scope: ClassVar[str]
     #: The ``family`` of the ``record_saved`` signal (:mod:`velt_django.signals`).
-    family: ClassVar[str] = "attachments"
+    family: ClassVar[str]
     upload: ParsedUpload | None = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -162,7 +162,20 @@ def files_too_large(limit: int) -> ResolverError:
     )
 
 
-class UploadRecordingFileView(UploadFileView):
+class UploadAttachmentView(FileUploadView):
+    """``attachments/save``: a comment attachment."""
+
+    scope = "attachment"
+    family = "attachments"
+
+
+#: The former name of :class:`UploadAttachmentView`, kept for hosts that import it.
+UploadFileView = UploadAttachmentView
+
+
+class UploadRecordingFileView(FileUploadView):
+    """``recordings/files/save``: a recording's media file."""
+
     scope = "recording"
     family = "recording-files"
 

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 
 from .. import responses
 from ..repository.notifications import NotificationRepository
-from ..serializers.notifications import parse_delete, parse_get
+from ..validation.notifications import parse_delete, parse_get
 from .base import ResolverView
 from .reads import RecordGetView
 

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from ..repository.recordings import RecordingRepository
-from ..serializers.recordings import RECORDINGS
+from ..validation.annotations import RECORDINGS
 from .annotations import AnnotationDeleteView, AnnotationGetView, AnnotationSaveView
 
 
@@ -12,18 +11,15 @@ class GetRecordingsView(AnnotationGetView):
     """Query modes as comments (§6.3); ``folderId`` + ``allDocuments`` honoured (A-25)."""
 
     family = RECORDINGS
-    repository_class = RecordingRepository
 
 
 class SaveRecordingsView(AnnotationSaveView):
     """Upserts only: no event deletes anything, and the answer has no ``data`` (A-23)."""
 
     family = RECORDINGS
-    repository_class = RecordingRepository
 
 
 class DeleteRecordingsView(AnnotationDeleteView):
     """Removes the recording annotation; its files stay (A-26)."""
 
     family = RECORDINGS
-    repository_class = RecordingRepository

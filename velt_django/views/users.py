@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from .. import responses, users
 from ..conf import velt_settings
 from ..exceptions import InvalidInput
-from ..serializers.users import parse_resolve, parse_users_get
+from ..validation.users import parse_resolve, parse_users_get
 from .base import ResolverView
 
 logger = logging.getLogger(__name__)

@@ -17,15 +17,10 @@ from velt_django.exceptions import (
     VeltError,
 )
 from velt_django.progress import Progress, command_progress
-from velt_django.serializers.base import id_value
+from velt_django.validation.base import id_value
 
-FAMILY_LABELS = {
-    "comments": "comment threads",
-    "reactions": "reactions",
-    "recordings": "recordings",
-    "activities": "activities",
-    "notifications": "notifications",
-}
+#: The record families of an export's summary, from the GDPR family declarations.
+FAMILY_LABELS = {family.name: family.label or family.name for family in gdpr.FAMILIES}
 
 
 def _open_private(path: str) -> TextIO:

@@ -1,4 +1,5 @@
-"""Request validation for the annotation families (comments, reactions, recordings)."""
+"""The annotation families (comments, reactions, recordings): their declarations and the
+validation of their requests."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import InvalidInput
+from ..repository.annotations import AnnotationRepository
 from ..repository.base import RecordWrite
+from ..repository.comments import CommentRepository
+from ..repository.reactions import ReactionRepository
+from ..repository.recordings import RecordingRepository
 from .base import (
     document_of,
     event_value,
@@ -24,12 +29,22 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class AnnotationFamily:
-    """The field names one provider uses on the wire."""
+    """One annotation-shaped resolver family (get by ids, documents and folder; save a
+    map of records; delete one by id): the field names its provider uses on the wire
+    and the repository of its collection.
+
+    ``name`` is the path prefix below the mount (``reactions`` for ``reactions/get``)
+    and the ``family`` of the write signals. The family's views
+    (:func:`velt_django.views.annotations.family_views`) and routes
+    (:func:`velt_django.urls.family_patterns`) are built from the declaration; a family
+    is served once it is in :data:`ANNOTATION_FAMILIES`.
+    """
 
     name: str
     ids_field: str
     save_field: str
     delete_field: str
+    repository: type[AnnotationRepository]
     id_key: str = "annotationId"
     #: Other names the save map is accepted under when ``save_field`` is absent.
     save_aliases: tuple[str, ...] = ()
@@ -145,19 +160,28 @@ COMMENTS = AnnotationFamily(
     ids_field="commentAnnotationIds",
     save_field="commentAnnotation",
     delete_field="commentAnnotationId",
+    repository=CommentRepository,
 )
+#: The comment save event that removes one message (``commentId``) from a stored thread.
+MESSAGE_DELETE_EVENT = "comment.delete"
+
 REACTIONS = AnnotationFamily(
     name="reactions",
     ids_field="reactionAnnotationIds",
     save_field="reactionAnnotation",
     delete_field="reactionAnnotationId",
+    repository=ReactionRepository,
 )
 RECORDINGS = AnnotationFamily(
     name="recordings",
     ids_field="recorderAnnotationIds",
     save_field="recorderAnnotation",
     delete_field="recorderAnnotationId",
+    repository=RecordingRepository,
     # The documented request key is singular (CONTRACT §8.4); hand-written callbacks that
     # mirror the plural get selector send `recorderAnnotations`, accepted as an alias.
     save_aliases=("recorderAnnotations",),
 )
+
+#: Every annotation family velt_django serves, in the order of its routes.
+ANNOTATION_FAMILIES: tuple[AnnotationFamily, ...] = (COMMENTS, REACTIONS, RECORDINGS)
