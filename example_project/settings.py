@@ -21,6 +21,8 @@ Environment variables:
 - ``VELT_WEBHOOK_AUTH_TOKEN`` / ``VELT_WEBHOOK_SIGNING_SECRET``: the auth token of
   Velt's basic webhooks / the Svix secret of its advanced webhooks; the receiver
   ``/velt/webhooks/velt`` refuses every delivery until one is set.
+- ``VELT_PERMISSION_PROVIDER_TOKEN``: the auth token of Velt's permission provider
+  (``/velt/permissions/check``); with DEBUG on it defaults to a development token.
 - ``VELT_WEBHOOK_PRIVATE_KEY_FILE``: PEM file of the RSA key for encrypted deliveries.
 - ``VELT_WEBHOOK_EMAILS`` (default: on with DEBUG once a webhook secret is set):
   send the notification e-mails through ``DJANGO_EMAIL_BACKEND`` (default: the
@@ -230,6 +232,14 @@ if _token_secret:
         "velt_django.authentication.ResolverTokenAuthentication"
     ]
 
+# Velt's Real-time Permission Provider at /velt/permissions/check: the auth token to
+# enter with that URL in Velt's console (docs/permission-provider.md); with DEBUG on a
+# development token is used unless one is set, with DEBUG off the endpoint stays off
+# (404) until one is. Replay a sample: manage.py velt_replay_permissions.
+VELT["PERMISSION_PROVIDER_TOKEN"] = os.environ.get(
+    "VELT_PERMISSION_PROVIDER_TOKEN"
+) or ("velt-example-permission-token-dev-only" if DEBUG else None)
+
 if os.environ.get("VELT_API_KEY") and os.environ.get("VELT_AUTH_TOKEN"):
     # POST /velt/velt-token: Velt's user token for the signed-in user, for the same
     # organizations as /velt/token (the user's groups); see docs/velt-user-tokens.md.
@@ -240,7 +250,9 @@ if EXAMPLE_OPEN_ACCESS:
     VELT.update(
         AUTHENTICATION_CLASSES=[],
         PERMISSION_CLASSES=["rest_framework.permissions.AllowAny"],
-        ORGANIZATION_ACCESS="velt_django.access.allow_all",
+        # Like allow_all for the resolvers; Velt's permission provider is answered
+        # by the user's groups (example_project/access.py).
+        ORGANIZATION_ACCESS="example_project.access.open_resolvers_group_permissions",
     )
     # The serving process warns about allow_all once (example_project.devdb); without
     # this every manage.py command would repeat it as velt.W002.
