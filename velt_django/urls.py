@@ -89,14 +89,15 @@ comments_patterns = annotation_patterns[COMMENTS.name]
 reactions_patterns = annotation_patterns[REACTIONS.name]
 recordings_patterns = annotation_patterns[RECORDINGS.name]
 
-# No notifications/save: notification PII is written server-side (CONTRACT §13.5).
+# No notifications/save: notification PII is written server-side
+# (docs/notifications.md).
 notifications_patterns = [
     _route("notifications/get", GetNotificationsView, "notifications-get"),
     _route("notifications/delete", DeleteNotificationsView, "notifications-delete"),
 ]
 
-# No activities/delete in Velt (activity is append-only, CONTRACT §1.3): the path is
-# routed anyway so that every call of it answers 405 in the envelope.
+# No activities/delete in Velt (activity is append-only, docs/activities.md): the path
+# is routed anyway so that every call of it answers 405 in the envelope.
 activities_patterns = [
     _route("activities/get", GetActivitiesView, "activities-get"),
     _route("activities/save", SaveActivitiesView, "activities-save"),
@@ -110,8 +111,8 @@ users_patterns = [
     ),
 ]
 
-# Multipart uploads and JSON deletes of both file scopes (CONTRACT §9-§11), and the
-# stable private URL of every stored file (``f/<public id>/<name>``, §9.5).
+# Multipart uploads and JSON deletes of both file scopes (docs/files.md), and the
+# stable private URL of every stored file (``f/<public id>/<name>``).
 files_patterns = [
     _route("attachments/save", UploadAttachmentView, "attachments-save"),
     _route("attachments/delete", DeleteFileView, "attachments-delete"),

@@ -1,4 +1,4 @@
-"""Request validation for ``activities/get|save`` (CONTRACT §12)."""
+"""Request validation for ``activities/get|save`` (docs/activities.md)."""
 
 from __future__ import annotations
 
@@ -20,14 +20,15 @@ from .base import (
 
 logger = logging.getLogger(__name__)
 
-#: The id key inside an activity payload (CONTRACT §12.2).
+#: The id key inside an activity payload.
 ID_KEY = "id"
 SAVE_FIELD = "activity"
 
 
 @dataclass
 class ActivityQuery:
-    """An ``activities/get``: ``organization_id`` may be ``None`` (A-16)."""
+    """An ``activities/get``: ``organization_id`` may be ``None`` (the get then spans the
+    organizations the caller may read)."""
 
     organization_id: str | None
     ids: list[str] = field(default_factory=list)
@@ -45,7 +46,7 @@ class ActivitySave:
 
 
 def parse_get(body: dict[str, Any]) -> ActivityQuery:
-    """``{organizationId?, activityIds?, documentIds?}``: every field optional (§12.3)."""
+    """``{organizationId?, activityIds?, documentIds?}``: every field optional."""
     return ActivityQuery(
         organization_id=id_value(body.get("organizationId"), "organizationId"),
         ids=id_list(body.get("activityIds"), "activityIds"),
@@ -54,11 +55,12 @@ def parse_get(body: dict[str, Any]) -> ActivityQuery:
 
 
 def parse_save(body: dict[str, Any]) -> ActivitySave:
-    """``{activity, event, metadata, organizationId}`` (CONTRACT §12.4).
+    """``{activity, event, metadata, organizationId}`` (docs/activities.md).
 
     A record's organization comes from its own metadata, then the request's metadata,
-    then the top-level ``organizationId`` (§2.5, A-17); a record with none fails the
-    whole request. The map key is the record id and wins over the payload's ``id`` (A-35).
+    then the top-level ``organizationId`` (docs/wire-protocol.md, "The organization of a
+    request"); a record with none fails the whole request. The map key is the record id
+    and wins over the payload's ``id``.
     """
     records_map = body.get(SAVE_FIELD)
     if records_map is None:

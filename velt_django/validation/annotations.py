@@ -52,7 +52,8 @@ class AnnotationFamily:
 
 @dataclass
 class GetRequest:
-    #: ``None``: an org-less get by ids (CONTRACT §2.5).
+    #: ``None``: an org-less get by ids (docs/wire-protocol.md, "Requests without an
+    #: organization").
     organization_id: str | None
     ids: list[str] = field(default_factory=list)
     document_ids: list[str] = field(default_factory=list)
@@ -75,7 +76,8 @@ class DeleteRequest:
 
 
 def parse_get(body: dict[str, Any], family: AnnotationFamily) -> GetRequest:
-    """``{organizationId, <ids>, documentIds, folderId, allDocuments}`` (CONTRACT §6.3).
+    """``{organizationId, <ids>, documentIds, folderId, allDocuments}``
+    (docs/wire-protocol.md, "Gets").
 
     With ``organizationId`` missing, ``null`` or blank, only a get by ids is accepted
     (the SDK fetches threads by id that way); by documents or folder it is ``400``.
@@ -86,7 +88,7 @@ def parse_get(body: dict[str, Any], family: AnnotationFamily) -> GetRequest:
         organization_id=org,
         ids=id_list(body.get(family.ids_field), family.ids_field),
         document_ids=id_list(body.get("documentIds"), "documentIds"),
-        # The folder selects only together with `allDocuments: true` (A-4).
+        # The folder selects only together with `allDocuments: true`.
         folder_id=folder if body.get("allDocuments") is True else None,
     )
     if org is None and (
@@ -101,21 +103,22 @@ def parse_get(body: dict[str, Any], family: AnnotationFamily) -> GetRequest:
 
 def _request_metadata(body: dict[str, Any]) -> dict[str, Any]:
     if body.get("metadata") is None and isinstance(body.get("context"), dict):
-        # A-3: hand-written callbacks send request metadata as `context`.
+        # Hand-written callbacks send the request metadata as `context`.
         return optional_object(body.get("context"), "context")
     return optional_object(body.get("metadata"), "metadata")
 
 
 def parse_save(body: dict[str, Any], family: AnnotationFamily) -> SaveRequest:
-    """``{<save map>, event, metadata, commentId, targetComment}`` (CONTRACT §6.4, §7.4).
+    """``{<save map>, event, metadata, commentId, targetComment}`` (docs/wire-protocol.md,
+    "Saves").
 
     Every record gets its organization from its own metadata, then from the request's
-    (§2.5); a record with none fails the whole request.
+    ("The organization of a request"); a record with none fails the whole request.
     """
     records_map = body.get(family.save_field)
     source = family.save_field
     # Tolerated aliases, only when the canonical field is absent: the family's own, then
-    # `annotations` from Velt's example backend code (A-3).
+    # `annotations` from Velt's example backend code.
     for alias in (*family.save_aliases, "annotations"):
         if records_map is None and body.get(alias) is not None:
             records_map, source = body.get(alias), alias
@@ -139,10 +142,11 @@ def parse_save(body: dict[str, Any], family: AnnotationFamily) -> SaveRequest:
 
 
 def parse_delete(body: dict[str, Any], family: AnnotationFamily) -> DeleteRequest:
-    """``{<delete id>, metadata, event}`` with the ``annotationId`` alias (CONTRACT §6.5)."""
+    """``{<delete id>, metadata, event}`` with the ``annotationId`` alias
+    (docs/wire-protocol.md, "Deletes")."""
     record_id = id_value(body.get(family.delete_field), family.delete_field)
     if record_id is None:
-        record_id = id_value(body.get("annotationId"), "annotationId")  # A-3 alias
+        record_id = id_value(body.get("annotationId"), "annotationId")  # alias
     if record_id is None:
         raise InvalidInput(f"{family.delete_field} is required")
     md = optional_object(body.get("metadata"), "metadata")
@@ -150,7 +154,8 @@ def parse_delete(body: dict[str, Any], family: AnnotationFamily) -> DeleteReques
         record_id=record_id,
         organization_id=organization_of(md, "metadata"),
         document_id=document_of(md, "metadata"),
-        # Informational on deletes (§4, A-8): a malformed one is ignored, not refused.
+        # Informational on deletes: a malformed one is ignored, not refused (a refusal
+        # would leave the record undeletable).
         event=event_value(body.get("event"), strict=False),
     )
 
@@ -178,7 +183,7 @@ RECORDINGS = AnnotationFamily(
     save_field="recorderAnnotation",
     delete_field="recorderAnnotationId",
     repository=RecordingRepository,
-    # The documented request key is singular (CONTRACT §8.4); hand-written callbacks that
+    # Velt's documented request key is singular; hand-written callbacks that
     # mirror the plural get selector send `recorderAnnotations`, accepted as an alias.
     save_aliases=("recorderAnnotations",),
 )

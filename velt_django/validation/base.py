@@ -99,7 +99,8 @@ def optional_string(value: Any, field: str) -> str | None:
     return value
 
 
-#: Longest ``event`` kept; Velt's own values (CONTRACT §4) are under 40 characters.
+#: Longest ``event`` kept; Velt's own values (docs/wire-protocol.md, "Event values") are
+#: under 40 characters.
 MAX_EVENT_LENGTH = 100
 _EVENT_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
 
@@ -107,11 +108,11 @@ _EVENT_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
 def event_value(value: Any, *, strict: bool = True) -> str | None:
     """The ``event`` of a save or delete, made safe to log and store.
 
-    ``event`` is free-form client text (§4: unknown values must be accepted), so it is cut
+    ``event`` is free-form client text (unknown values must be accepted), so it is cut
     to :data:`MAX_EVENT_LENGTH` characters and every character outside ``A-Z a-z 0-9 _ . :
     -`` becomes ``_``; Velt's values pass unchanged. A non-string is refused when
     ``strict`` (saves, where the event selects behaviour), otherwise ignored (deletes, where
-    it is informational: refusing would leave the record undeletable, A-8).
+    it is informational: refusing would leave the record undeletable).
     """
     if value is None:
         return None
@@ -133,12 +134,12 @@ def _first_id(
 
 
 def organization_of(metadata: Mapping[str, Any], field: str) -> str | None:
-    """The organization named by a metadata object, ``clientOrganizationId`` first (A-27)."""
+    """The organization named by a metadata object, ``clientOrganizationId`` first."""
     return _first_id(metadata, field, ("clientOrganizationId", "organizationId"))
 
 
 def document_of(metadata: Mapping[str, Any], field: str) -> str | None:
-    """The document named by a metadata object, ``clientDocumentId`` first (A-27)."""
+    """The document named by a metadata object, ``clientDocumentId`` first."""
     return _first_id(metadata, field, ("clientDocumentId", "documentId"))
 
 
@@ -154,11 +155,11 @@ def record_writes(
     with_folder: bool = True,
 ) -> list[RecordWrite]:
     """The records of a save map (``<id> → payload``), each with its organization,
-    document and folder (CONTRACT §2.5).
+    document and folder (docs/wire-protocol.md, "The organization of a request").
 
     The map must be an object of at most ``MAX_RECORDS_PER_SAVE`` objects. The map key is
-    the record id and wins over the payload's ``id_key`` (A-35). A record's organization
-    and document come from its own metadata (``client…`` first, A-27), then from the
+    the record id and wins over the payload's ``id_key``. A record's organization
+    and document come from its own metadata (``client…`` first), then from the
     request's; a record with no organization fails the whole request.
     """
     if not isinstance(records_map, dict):

@@ -1,5 +1,5 @@
-"""Requests of the file endpoints: the JSON part of an upload (CONTRACT §9.2, §9.3) and
-the JSON body of a file delete (§9.6)."""
+"""Requests of the file endpoints: the JSON part of an upload and the JSON body of a file
+delete (docs/wire-protocol.md, "Multipart uploads" and "File deletes")."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ MAX_URL_LENGTH = 2048
 
 
 def attachment_id_value(value: Any, field_name: str) -> AttachmentId | None:
-    """§9.3 step 4: integers and integral floats stay integers, digit strings become
+    """An attachment id: integers and integral floats stay integers, digit strings become
     integers, other non-empty strings stay strings; ``None`` when absent. Objects,
     arrays, booleans and fractions are refused."""
     if value is None:
@@ -74,7 +74,7 @@ def parse_upload_request(
     request_json: dict[str, Any] | None, metadata_json: dict[str, Any] | None
 ) -> UploadRequest:
     """Build the upload from the ``request`` part, or from the ``metadata`` part of a
-    hand-written callback when there is no ``request`` part (§9.3 step 3, A-12)."""
+    hand-written callback when there is no ``request`` part."""
     if request_json is not None:
         body = request_json
         attachment = optional_object(body.get("attachment"), "attachment")
@@ -111,7 +111,7 @@ def parse_upload_request(
         name=optional_string(attachment.get("name"), "attachment.name"),
         mime_type=optional_string(attachment.get("mimeType"), "attachment.mimeType"),
         event=event_value(body.get("event"), strict=False),
-        # Extra keys of the attachment (e.g. additionalFields, A-38), kept as sent.
+        # Extra keys of the attachment (e.g. additionalFields), kept as sent.
         extra={k: v for k, v in attachment.items() if k not in known},
         body=body,
     )
@@ -119,8 +119,8 @@ def parse_upload_request(
 
 @dataclass
 class FileDelete:
-    """A file delete (§9.6): which file(s) of which organization (``None``: the
-    org-less delete of §2.5, by attachment id)."""
+    """A file delete: which file(s) of which organization (``None``: the org-less
+    delete, by attachment id)."""
 
     organization_id: str | None
     attachment_id: AttachmentId | None
@@ -131,7 +131,7 @@ class FileDelete:
 
 def parse_file_delete(body: dict[str, Any]) -> FileDelete:
     """``attachmentId`` (normalized like uploads) and/or ``url`` select. Without an
-    organization the delete is org-less (§2.5) and needs the attachment id: a URL alone
+    organization the delete is org-less and needs the attachment id: a URL alone
     would have to be looked up across every organization."""
     metadata = optional_object(body.get("metadata"), "metadata")
     attachment_id = attachment_id_value(body.get("attachmentId"), "attachmentId")

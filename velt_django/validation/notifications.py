@@ -16,14 +16,15 @@ from .base import (
     organization_of,
 )
 
-#: The id key of a notification payload (CONTRACT §13.2).
+#: The id key of a notification payload.
 ID_KEY = "notificationId"
 IDS_FIELD = "notificationIds"
 
 
 @dataclass
 class GetNotificationsRequest:
-    #: ``None``: an org-less get by ids (CONTRACT §2.5).
+    #: ``None``: an org-less get by ids (docs/wire-protocol.md, "Requests without an
+    #: organization").
     organization_id: str | None
     notification_ids: list[str]
 
@@ -43,12 +44,12 @@ def organization_value(value: Any, field: str = "organizationId") -> str:
 
 
 def parse_get(body: dict[str, Any]) -> GetNotificationsRequest:
-    """``{organizationId, notificationIds}`` (CONTRACT §13.3).
+    """``{organizationId, notificationIds}`` (docs/notifications.md).
 
-    Missing, ``null`` or empty ``notificationIds`` select nothing (A-18); they are not
+    Missing, ``null`` or empty ``notificationIds`` select nothing; they are not
     an error, because the type declares them required and Velt may still send none.
     Without an organization (missing, ``null`` or blank) the ids are required: that is
-    the org-less get by ids (§2.5).
+    the org-less get by ids.
     """
     org = optional_organization(body.get("organizationId"), "organizationId")
     ids = id_list(body.get(IDS_FIELD), IDS_FIELD)
@@ -60,10 +61,10 @@ def parse_get(body: dict[str, Any]) -> GetNotificationsRequest:
 
 
 def parse_delete(body: dict[str, Any]) -> DeleteNotificationRequest:
-    """``{notificationId, organizationId}`` at top level (CONTRACT §13.4, A-19).
+    """``{notificationId, organizationId}`` at top level (docs/notifications.md).
 
     The organization falls back to ``metadata`` (``clientOrganizationId`` first, as
-    everywhere else, A-27); with neither, the view applies the org-less rule (§2.5).
+    everywhere else); with neither, the view applies the org-less rule.
     """
     notification_id = id_value(body.get(ID_KEY), ID_KEY, required=True)
     assert notification_id is not None
@@ -74,7 +75,7 @@ def parse_delete(body: dict[str, Any]) -> DeleteNotificationRequest:
     return DeleteNotificationRequest(
         notification_id=notification_id,
         organization_id=org,
-        # Informational only (A-19): a malformed event is ignored, never refused.
+        # Informational only: a malformed event is ignored, never refused.
         event=event_value(body.get("event"), strict=False),
     )
 
@@ -82,8 +83,9 @@ def parse_delete(body: dict[str, Any]) -> DeleteNotificationRequest:
 def notification_payload(
     value: Any, organization_id: str, field: str = "notification"
 ) -> tuple[str, dict[str, Any]]:
-    """One notification for the server-side write path (CONTRACT §13.5): its id and a
-    copy of the payload to store.
+    """One notification for the server-side write path (docs/notifications.md,
+    "Storing notification texts from your backend"): its id and a copy of the payload
+    to store.
 
     The payload must be a JSON object with a ``notificationId``; numbers are written as
     strings like every id. An ``organizationId`` inside the payload (Velt's REST API

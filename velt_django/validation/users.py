@@ -1,4 +1,4 @@
-"""Validation of ``users/get`` and ``anonymous-users/resolve`` requests (CONTRACT §14, §15)."""
+"""Validation of ``users/get`` and ``anonymous-users/resolve`` requests (docs/users.md)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .base import id_list, id_value
 
 @dataclass(frozen=True)
 class UsersQuery:
-    """A ``users/get``: the organization is optional (§2.5)."""
+    """A ``users/get``: the organization is optional."""
 
     organization_id: str | None
     user_ids: list[str]
@@ -37,7 +37,7 @@ def parse_users_get(body: dict[str, Any]) -> UsersQuery:
 
 def email_list(value: Any, field: str = "emails") -> list[str]:
     """The e-mails of a resolve request: must be an array (``null``/missing mean empty);
-    non-strings and blank entries are dropped, exact repeats removed (§15.2). Entries
+    non-strings and blank entries are dropped, exact repeats removed. Entries
     longer than ``MAX_ID_LENGTH`` can be no address and are dropped too."""
     if value is None:
         return []
@@ -60,7 +60,7 @@ def email_list(value: Any, field: str = "emails") -> list[str]:
 
 def parse_resolve(body: dict[str, Any]) -> ResolveQuery:
     """``{organizationId, documentId?, folderId?, emails}``; the organization is
-    required (§2.5, §15.2)."""
+    required."""
     org = id_value(body.get("organizationId"), "organizationId", required=True)
     assert org is not None
     return ResolveQuery(

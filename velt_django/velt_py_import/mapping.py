@@ -19,7 +19,7 @@ from ..repository.velt_py import DEFAULT_COLLECTIONS
 from ..validation.base import document_of, id_value, organization_of
 from ..validation.files import attachment_id_value
 
-#: Keys of Velt's ``User`` object (CONTRACT §3.4) taken from velt-py's users by default.
+#: Keys of Velt's ``User`` object (docs/users.md) taken from velt-py's users by default.
 #: Other columns of the integrator's user documents (password hashes, tokens …) are
 #: never imported: whatever a directory stores can be answered to browsers.
 USER_KEYS = (
@@ -51,7 +51,7 @@ class RecordFamily:
     id_key: str
     with_folder: bool = True
     #: A top-level ``organizationId`` wins over the metadata (notifications keep it
-    #: there, §13); elsewhere it is only the fallback.
+    #: there); elsewhere it is only the fallback.
     top_level_org_first: bool = False
 
 

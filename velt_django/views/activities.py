@@ -1,4 +1,5 @@
-"""``activities/get|save`` (CONTRACT §12); ``activities/delete`` always answers 405."""
+"""``activities/get|save`` (docs/activities.md); ``activities/delete`` always answers
+405."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ FAMILY = "activities"
 
 
 class GetActivitiesView(ResolverView):
-    """Activities by ids ∪ documents, of one organization or, without ``organizationId``
-    (A-16), of every organization the policy allows."""
+    """Activities by ids ∪ documents, of one organization or, without ``organizationId``,
+    of every organization the policy allows."""
 
     action = "get"
 
@@ -32,7 +33,7 @@ class GetActivitiesView(ResolverView):
         if org is not None:
             self.authorize(request, org, query.document_ids)
         elif not query.has_selector:
-            # A-16: never an unfiltered dump of every organization.
+            # Without an organization or a selector: never a dump of every organization.
             return responses.success({})
         found = ActivityRepository().find(org, query.ids, query.document_ids)
         by_org: dict[str, list[FoundActivity]] = defaultdict(list)
@@ -93,10 +94,10 @@ class SaveActivitiesView(ResolverView):
 
 
 class DeleteActivitiesView(ResolverView):
-    """``activities/delete`` does not exist (activity is append-only, CONTRACT §1.3):
-    every method answers 405 in the envelope, before authentication, so a client
-    configured with a delete URL learns that at once. ``OPTIONS`` stays a CORS
-    preflight so a browser can read that answer."""
+    """``activities/delete`` does not exist (activity is append-only, see
+    docs/activities.md): every method answers 405 in the envelope, before
+    authentication, so a client configured with a delete URL learns that at once.
+    ``OPTIONS`` stays a CORS preflight so a browser can read that answer."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if request.method != "OPTIONS":

@@ -40,7 +40,8 @@ class AnnotationView(ResolverView):
 
 class AnnotationGetView(AnnotationView, RecordGetView):
     """``<family>/get``: payloads of one organization by ids ∪ documents ∪ folder, or
-    by ids alone in the caller's organizations when the request names none (§2.5)."""
+    by ids alone in the caller's organizations when the request names none
+    (docs/wire-protocol.md, "Requests without an organization")."""
 
     action = "get"
 
@@ -72,12 +73,13 @@ class AnnotationGetView(AnnotationView, RecordGetView):
 
 
 class AnnotationSaveView(AnnotationView):
-    """``<family>/save``: upsert every record with the merge rule (CONTRACT §5.3)."""
+    """``<family>/save``: upsert every record with the merge rule (docs/wire-protocol.md,
+    "Merge rule")."""
 
     action = "save"
 
     def post_merge(self, save: SaveRequest) -> PostMerge | None:
-        """The family's event step for this save (CONTRACT §5.3 step 4), if any."""
+        """The family's event step for this save, run after the merge, if any."""
         return None
 
     def handle(self, request: Request, body: Any) -> HttpResponse:
@@ -126,7 +128,7 @@ class AnnotationDeleteView(AnnotationView):
             deleted = repo.delete(org, record_id, only_in_document=only_in)
             deleted_in = [org] if deleted else []
         else:
-            # Org-less delete (§2.5): only in organizations (and, for a document-scoped
+            # Org-less delete: only in organizations (and, for a document-scoped
             # policy, documents) this caller may delete from; the delete names the
             # document each decision was made for, so a record moved meanwhile stays.
             checked = {

@@ -58,9 +58,9 @@ def read_raw_body(request: Request) -> bytes:
 
 
 class CorsNoStoreMixin(APIView):
-    """CORS for velt_django's URLs (CONTRACT §16.6): ``OPTIONS`` is a preflight answered
-    without authentication, and every answer repeats an allowed origin and is never
-    cached (each carries organization data or says who may see it)."""
+    """CORS for velt_django's URLs (docs/cookie-mode.md): ``OPTIONS`` is a preflight
+    answered without authentication, and every answer repeats an allowed origin and is
+    never cached (each carries organization data or says who may see it)."""
 
     def options(  # type: ignore[override]
         self, request: Request, *args: Any, **kwargs: Any
@@ -125,10 +125,10 @@ class ResolverView(CorsNoStoreMixin):
         if request.method not in ALLOWED_METHODS:
             raise drf_exceptions.MethodNotAllowed(request.method or "")
         if request.method == "OPTIONS":
-            return  # preflight: no authentication (CONTRACT §1.3)
+            return  # preflight: no authentication
         if not cors.cookie_origin_allowed(request._request):
-            # Cookie mode's strict Origin allowlist (CONTRACT §16.6), before anything
-            # reads the body or the session.
+            # Cookie mode's strict Origin allowlist (docs/cookie-mode.md), before
+            # anything reads the body or the session.
             logger.info("request with a session cookie from a disallowed origin")
             raise Forbidden("Origin not allowed.")
         # Bytes first (size-limited; CSRF checks may read them), authentication and
@@ -170,7 +170,7 @@ class ResolverView(CorsNoStoreMixin):
         records: Sequence[RecordWrite],
         repository: BaseRepository,
     ) -> list[str]:
-        """Authorize a save before anything is written (CONTRACT §2.5, §16.5): the
+        """Authorize a save before anything is written (docs/organization-access.md): the
         policy is asked once per organization, with the documents the records are saved
         under and, for a document-scoped policy, the documents they are stored under now
         (a save may move a record out of a document). Returns the organizations."""
@@ -192,10 +192,10 @@ class ResolverView(CorsNoStoreMixin):
         found: list[InDocument],
         checked: Sequence[str],
     ) -> list[InDocument]:
-        """The authorization post-filter of reads (CONTRACT §16.5): ask the policy once
-        per further document the records are stored under (``checked`` were allowed
-        already), and drop the records of the documents it refuses. Records stored
-        under no document were allowed with the organization."""
+        """The authorization post-filter of reads (docs/organization-access.md): ask
+        the policy once per further document the records are stored under
+        (``checked`` were allowed already), and drop the records of the documents it
+        refuses. Records stored under no document were allowed with the organization."""
         decisions: dict[str, bool] = {doc: True for doc in checked}
         kept: list[InDocument] = []
         for record in found:
@@ -220,8 +220,9 @@ class ResolverView(CorsNoStoreMixin):
         organization_id: str,
         data: dict[str, Any],
     ) -> dict[str, Any]:
-        """``data`` after the optional ``READ_FILTER`` hook (CONTRACT §16.5), which sees
-        the candidate records of one organization before the answer is built."""
+        """``data`` after the optional ``READ_FILTER`` hook (docs/organization-access.md,
+        "Read filter"), which sees the candidate records of one organization before the
+        answer is built."""
         read_filter = velt_settings.READ_FILTER
         if read_filter is None or not data:
             return data

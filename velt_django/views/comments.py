@@ -1,4 +1,4 @@
-"""``comments/get|save|delete`` (CONTRACT §6)."""
+"""``comments/get|save|delete`` (docs/comments.md)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,6 @@ class SaveCommentsView(AnnotationSaveView):
 
 
 class DeleteCommentsView(AnnotationDeleteView):
-    """Removes the whole thread; files it references stay (A-26)."""
+    """Removes the whole thread; files it references stay."""
 
     family = COMMENTS

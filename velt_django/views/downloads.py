@@ -1,4 +1,5 @@
-"""The stable private URL of a stored file (CONTRACT §9.5): ``f/<public id>/<name>``."""
+"""The stable private URL of a stored file (docs/files.md, "The URL handed to Velt"):
+``f/<public id>/<name>``."""
 
 from __future__ import annotations
 
@@ -86,7 +87,7 @@ def _chunks(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
 
 
 class FileDownloadView(CorsNoStoreMixin):
-    """The stable private URL of a file (§9.5): ``<prefix>f/<public id>/<name>``.
+    """The stable private URL of a file: ``<prefix>f/<public id>/<name>``.
 
     Access is decided per request, by ``VELT["FILE_ACCESS"]``: ``"signature"`` admits
     the URL's ``sig`` parameter when it is the HMAC of this file and its organization;
@@ -130,7 +131,8 @@ class FileDownloadView(CorsNoStoreMixin):
     ) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
         # The path holds the capability and the file's name: Django's request logger
-        # must not write it (§16.7); failures were logged here without it.
+        # must not write it (no capability in the logs); failures were logged here
+        # without it.
         response._has_been_logged = True
         if response.status_code in (200, 206, 304):
             response["Cache-Control"] = "private, max-age=3600"

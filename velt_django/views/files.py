@@ -1,4 +1,4 @@
-"""File endpoints (CONTRACT §9-§11): multipart uploads and JSON deletes for the
+"""File endpoints (docs/files.md): multipart uploads and JSON deletes for the
 ``attachment`` and ``recording`` scopes (the stable URL they hand out is served by
 :mod:`velt_django.views.downloads`).
 
@@ -181,10 +181,11 @@ class UploadRecordingFileView(FileUploadView):
 
 
 class DeleteFileView(ResolverView):
-    """``attachments/delete`` and ``recordings/files/delete`` (§9.6): the object and its
+    """``attachments/delete`` and ``recordings/files/delete``: the object and its
     record, within one organization the caller may delete from, or, without one, among
     the files of the organizations and documents the caller may delete from (the org-less
-    delete of §2.5); an ambiguous id deletes nothing (§11.1)."""
+    delete); an ambiguous id deletes nothing (docs/files.md, "Colliding ids and
+    deletes")."""
 
     action = "delete"
     scope: ClassVar[str] = "attachment"
@@ -200,7 +201,7 @@ class DeleteFileView(ResolverView):
         repo = FileRepository()
         # A URL only ever narrows a lookup inside this organization (or, org-less, the
         # attachment id's files) and scope; no file is chosen by where a client says it
-        # is (A-13).
+        # is.
         found = repo.candidates(
             org,
             self.scope,

@@ -1,5 +1,5 @@
-"""``notifications/get|delete`` (CONTRACT §13). There is no save route: notification
-PII is written server-side through :mod:`velt_django.notifications` (§13.5, A-20)."""
+"""``notifications/get|delete`` (docs/notifications.md). There is no save route:
+notification PII is written server-side through :mod:`velt_django.notifications`."""
 
 from __future__ import annotations
 
@@ -23,10 +23,11 @@ FAMILY = "notifications"
 class GetNotificationsView(RecordGetView):
     """Payloads of one organization by ``notificationIds``.
 
-    Velt asks once per organization for the "For You" feed (§13.1), so the organization
+    Velt asks once per organization for the "For You" feed, so the organization
     of the request is the organization of every record returned: the policy is asked
     for it before the read, and the read is confined to it. A request with ids and no
-    organization is the org-less get (§2.5).
+    organization is the org-less get (docs/wire-protocol.md, "Requests without an
+    organization").
     """
 
     action = "get"
@@ -55,7 +56,7 @@ class GetNotificationsView(RecordGetView):
 
 
 class DeleteNotificationsView(ResolverView):
-    """Removes one notification; missing records and retries answer 200 (A-8)."""
+    """Removes one notification; missing records and retries answer 200."""
 
     action = "delete"
 
@@ -68,7 +69,7 @@ class DeleteNotificationsView(ResolverView):
             deleted = repo.delete(delete.organization_id, notification_id)
             deleted_in = [delete.organization_id] if deleted else []
         else:
-            # Org-less delete (§2.5): only in organizations this caller may delete from.
+            # Org-less delete: only in organizations this caller may delete from.
             allowed = [
                 org
                 for org, _doc in repo.locate(notification_id)

@@ -1,4 +1,4 @@
-"""``reactions/get|save|delete`` (CONTRACT §7)."""
+"""``reactions/get|save|delete`` (docs/reactions.md)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ class GetReactionsView(AnnotationGetView):
 
 
 class SaveReactionsView(AnnotationSaveView):
-    """No event deletes anything here, not even ``reaction.delete`` (A-33)."""
+    """No event deletes anything here, not even ``reaction.delete``."""
 
     family = REACTIONS
 

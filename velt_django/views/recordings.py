@@ -1,5 +1,5 @@
-"""``recordings/get|save|delete`` (CONTRACT §8). The media files are a separate provider
-(``recorder.storage``); nothing here touches them."""
+"""``recordings/get|save|delete`` (docs/recordings.md). The media files are a separate
+provider (``recorder.storage``); nothing here touches them."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from .annotations import AnnotationDeleteView, AnnotationGetView, AnnotationSave
 
 
 class GetRecordingsView(AnnotationGetView):
-    """Query modes as comments (§6.3); ``folderId`` + ``allDocuments`` honoured (A-25)."""
+    """Query modes as comments; ``folderId`` + ``allDocuments`` honoured."""
 
     family = RECORDINGS
 
 
 class SaveRecordingsView(AnnotationSaveView):
-    """Upserts only: no event deletes anything, and the answer has no ``data`` (A-23)."""
+    """Upserts only: no event deletes anything, and the answer has no ``data``."""
 
     family = RECORDINGS
 
 
 class DeleteRecordingsView(AnnotationDeleteView):
-    """Removes the recording annotation; its files stay (A-26)."""
+    """Removes the recording annotation; its files stay."""
 
     family = RECORDINGS

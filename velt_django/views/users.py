@@ -1,4 +1,4 @@
-"""``users/get`` and ``anonymous-users/resolve`` (CONTRACT §14, §15)."""
+"""``users/get`` and ``anonymous-users/resolve`` (docs/users.md)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class GetUsersView(ResolverView):
         if org is None and velt_settings.USER_ORGANIZATION_SCOPED:
             raise InvalidInput("organizationId is required when users are scoped")
         # A request naming no organization (a hand-written callback forwarding only
-        # userIds, §14.2) is authorized as NO_ORGANIZATION: refused unless the policy
+        # userIds) is authorized as NO_ORGANIZATION: refused unless the policy
         # allows that value explicitly, never allowed by default.
         self.authorize(request, users.NO_ORGANIZATION if org is None else org)
         data = users.get_many(query.user_ids, org) if query.user_ids else {}
@@ -43,7 +43,7 @@ class GetUsersView(ResolverView):
 
 
 class ResolveAnonymousUsersView(ResolverView):
-    """``anonymous-users/resolve``: e-mails to user ids; nothing is stored (§15)."""
+    """``anonymous-users/resolve``: e-mails to user ids; nothing is stored."""
 
     action = "resolve"
 
