@@ -1382,3 +1382,25 @@ def test_preflight_of_the_file_url_allows_get_with_a_bearer_header(
     served = client.get(path, HTTP_ORIGIN=origin, **principal("u_9", ORG))
     assert served.status_code == 200
     assert served["Access-Control-Allow-Origin"] == origin
+
+
+def test_the_attachment_upload_view_keeps_its_former_name() -> None:
+    from django.urls import resolve
+
+    from velt_django.views.files import (
+        UploadAttachmentView,
+        UploadFileView,
+        UploadRecordingFileView,
+    )
+
+    assert UploadFileView is UploadAttachmentView
+    assert (UploadAttachmentView.scope, UploadAttachmentView.family) == (
+        "attachment",
+        "attachments",
+    )
+    assert resolve("/velt/attachments/save").url_name == "attachments-save"
+    assert resolve("/velt/attachments/save").func.view_class is UploadAttachmentView  # type: ignore[attr-defined]
+    assert resolve("/velt/recordings/files/save").url_name == "recording-files-save"
+    view = resolve("/velt/recordings/files/save").func.view_class  # type: ignore[attr-defined]
+    assert view is UploadRecordingFileView
+    assert not issubclass(view, UploadAttachmentView)
