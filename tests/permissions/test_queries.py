@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -11,6 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from velt_django import users
+from velt_django.directory import MongoUserDirectory, UserDirectory
+from velt_django.permissions import load_principals
 
 from .helpers import ACME, GLOBEX, MODULE, batch, configure, granted, post, question
 
@@ -68,3 +71,43 @@ def test_mongo_directory_reads_django_users_in_one_sql_query(
         response = post(client, body)
     assert len(queries) == 1
     assert granted(response) == [True] * 100
+
+
+class ListedDirectory(MongoUserDirectory):
+    """A directory of its own: only ``get_users``, whose users list their
+    organizations, so the base class's ``members`` applies."""
+
+    members = UserDirectory.members  # type: ignore[assignment]
+
+    def get_users(
+        self,
+        user_ids: Sequence[str],
+        organization_id: str | None,
+        requested_organization: str | None = None,
+    ) -> dict[str, Any]:
+        known = {
+            "u1": {"userId": "u1", "organizationIds": [ACME, GLOBEX]},
+            "u2": {"userId": "u2", "organizationId": GLOBEX},
+        }
+        return {i: known[i] for i in user_ids if i in known}
+
+
+def test_a_custom_directory_uses_its_users_organizations(
+    client: Client, settings: Any
+) -> None:
+    configure(
+        settings,
+        USER_DIRECTORY_CLASS=f"{__name__}.ListedDirectory",
+        ORGANIZATION_ACCESS=f"{MODULE}.claim_access",
+    )
+    User.objects.create(username="u1")
+    body = batch(
+        question("u1", "organization", GLOBEX, GLOBEX),
+        question("u2", "organization", GLOBEX, GLOBEX),
+        question("u2", "organization", ACME),
+        question("u3", "organization", ACME),
+    )
+    assert granted(post(client, body)) == [True, True, False, False]
+    principals = load_principals(["u1", "u2"])
+    assert principals["u1"].user.username == "u1"
+    assert not principals["u2"].user.is_authenticated
