@@ -11,6 +11,8 @@ from typing import Any
 import mongomock
 import mongomock.collection
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import Client
 
 from velt_django.repository import connection, ensure_indexes
@@ -144,3 +146,19 @@ def media(settings: Any, tmp_path: Any) -> Any:
         },
     }
     return root
+
+
+@pytest.fixture
+def rsa_pem() -> tuple[bytes, str]:
+    """A fresh 2048-bit RSA key pair: the private key as PKCS#8 PEM bytes, the public
+    key as SubjectPublicKeyInfo PEM text."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public.decode()

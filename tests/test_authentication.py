@@ -10,8 +10,6 @@ from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from velt_django.authentication import ResolverTokenAuthentication, verify_token
 from velt_django.exceptions import ResolverTokenRefused
@@ -58,20 +56,6 @@ def _post(client: Any, token: str | None, body: Any = GET) -> Any:
         content_type="application/json",
         **headers,
     )
-
-
-@pytest.fixture
-def rsa_pem() -> tuple[bytes, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return private, public.decode()
 
 
 def _assert_refused(response: Any, code: str) -> None:

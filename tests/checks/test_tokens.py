@@ -6,27 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from velt_django.checks import check_settings
 
 SECRET = "a-test-only-resolver-secret-" + "x" * 40
 TOKEN_CLASS = "velt_django.authentication.ResolverTokenAuthentication"
-
-
-@pytest.fixture
-def rsa_pem() -> tuple[bytes, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return private, public.decode()
 
 
 GOOD = {
