@@ -61,6 +61,24 @@ def token_organizations(user: Any) -> list[str]:
     return list(organizations)
 
 
+def _refuse_or_preflight(request: Request, *, enabled: bool, view: str) -> bool:
+    """The checks both token views make before authentication: 404 while the view is
+    off, 403 for a session cookie sent from an origin not allowed (the same strict
+    Origin allowlist as the resolvers' cookie mode, so a page elsewhere cannot obtain
+    the user's tokens with the user's session). True for a CORS preflight, which
+    carries no credential and is answered by ``options()``."""
+    if not enabled:
+        raise ResolverError(
+            f"The {view} is not enabled.", status_code=404, error_code="NOT_FOUND"
+        )
+    if request.method == "OPTIONS":
+        return True
+    if not cors.cookie_origin_allowed(request._request):
+        logger.info("%s request with a session cookie from a disallowed origin", view)
+        raise Forbidden("Origin not allowed.")
+    return False
+
+
 class ResolverTokenView(CorsNoStoreMixin):
     """POST (or GET) ``token``: ``{"token": "...", "expiresAt": <ms>}`` for the user of
     the Django session, opening the organizations ``VELT["TOKEN_ORGANIZATIONS"]``
@@ -81,19 +99,9 @@ class ResolverTokenView(CorsNoStoreMixin):
         return resolver_exception_handler
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        if velt_settings.get("TOKEN_ORGANIZATIONS") is None:
-            raise ResolverError(
-                "The token view is not enabled.",
-                status_code=404,
-                error_code="NOT_FOUND",
-            )
-        if request.method == "OPTIONS":
-            return  # a CORS preflight carries no credential (answered by options())
-        if not cors.cookie_origin_allowed(request._request):
-            # The same strict Origin allowlist as the resolvers' cookie mode: a page on
-            # an origin not listed cannot mint tokens with the user's session.
-            logger.info("token request with a session cookie from a disallowed origin")
-            raise Forbidden("Origin not allowed.")
+        enabled = velt_settings.get("TOKEN_ORGANIZATIONS") is not None
+        if _refuse_or_preflight(request, enabled=enabled, view="token view"):
+            return
         super().initial(request, *args, **kwargs)
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -163,19 +171,9 @@ class VeltUserTokenView(CorsNoStoreMixin):
         return resolver_exception_handler
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        if not velt_settings.USER_TOKEN_VIEW:
-            raise ResolverError(
-                "The Velt user token view is not enabled.",
-                status_code=404,
-                error_code="NOT_FOUND",
-            )
-        if request.method == "OPTIONS":
-            return  # a CORS preflight carries no credential (answered by options())
-        if not cors.cookie_origin_allowed(request._request):
-            # The resolver token view's rule: a page on an origin not listed cannot
-            # obtain the user's token with the user's session.
-            logger.info("Velt token request with a session cookie from a bad origin")
-            raise Forbidden("Origin not allowed.")
+        enabled = velt_settings.USER_TOKEN_VIEW
+        if _refuse_or_preflight(request, enabled=enabled, view="Velt user token view"):
+            return
         if declared_length(request._request) > USER_TOKEN_MAX_BODY:
             raise PayloadTooLarge(f"request body exceeds {USER_TOKEN_MAX_BODY} bytes")
         super().initial(request, *args, **kwargs)
