@@ -18,7 +18,7 @@ from django.test import Client
 from velt_django.repository import connection, ensure_indexes
 
 from .families import Family
-from .wire import FamilyClient, PostJson, json_poster
+from .wire import FamilyClient, OutageServer, PostJson, json_poster
 
 # mongomock 4.3 predates pymongo's `sort` argument on bulk UpdateOne/ReplaceOne; accept
 # and ignore it so bulk_write works in the unit tier (the wire tier uses real pymongo).
@@ -98,6 +98,18 @@ def wire_db(settings: Any, mongo_server_uri: str) -> Iterator[Any]:
     finally:
         connection.get_client().drop_database(name)
         connection.close_client()
+
+
+@pytest.fixture
+def outage_server(tmp_path: Any) -> Iterator[OutageServer]:
+    """A SecantusDB server of the test's own, not started yet, for outage tests: start()
+    returns its URI, stop() is the outage; closed and stopped at the end."""
+    server = OutageServer(tmp_path / "data")
+    try:
+        yield server
+    finally:
+        connection.close_client()
+        server.stop()
 
 
 @pytest.fixture

@@ -1,11 +1,13 @@
 """Request helpers shared by the wire-tier tests: JSON posts, a family-bound client that
-saves, gets and deletes through the endpoints, and a barrier for concurrent requests."""
+saves, gets and deletes through the endpoints, a barrier for concurrent requests, and a
+server to stop and start again for outages."""
 
 from __future__ import annotations
 
 import json
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.test import Client
@@ -133,3 +135,28 @@ def run_together(workers: list[Callable[[Client], None]]) -> list[BaseException]
         thread.join(timeout=300)
     assert not any(thread.is_alive() for thread in threads), "a worker did not finish"
     return errors
+
+
+class OutageServer:
+    """A dedicated SecantusDB server that can be stopped and started again on the same
+    port and data directory (a stopped instance cannot restart, so each start is new)."""
+
+    def __init__(self, storage_path: Path) -> None:
+        self.storage_path = str(storage_path)
+        self.port = 0
+        self.instance: Any = None
+
+    def start(self) -> str:
+        from secantus import SecantusDBServer
+
+        self.instance = SecantusDBServer(
+            host="127.0.0.1", port=self.port, storage_path=self.storage_path
+        )
+        self.instance.start()
+        self.port = self.instance.address[1]
+        return str(self.instance.uri)
+
+    def stop(self) -> None:
+        if self.instance is not None:
+            self.instance.stop()
+            self.instance = None

@@ -5,8 +5,7 @@ database the policy itself reads."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -14,9 +13,9 @@ from django.db import OperationalError
 from django.test import Client
 
 from velt_django import users
-from velt_django.repository import connection, ensure_indexes
+from velt_django.repository import ensure_indexes
 
-from ..views.test_outage import Server
+from ..wire import OutageServer
 from .helpers import ACME, batch, configure, failure, granted, post, question
 
 TIMEOUT_MS = 500
@@ -25,24 +24,14 @@ MARGIN_S = 3.0
 BODY = batch(question("u_8841", "organization", ACME))
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    srv = Server(tmp_path / "data")
-    try:
-        yield srv
-    finally:
-        connection.close_client()
-        srv.stop()
-
-
 @pytest.mark.mongo
 @pytest.mark.django_db
 def test_mongo_directory_outage_is_503_quickly_and_recovers(
-    server: Server, client: Client, settings: Any
+    outage_server: OutageServer, client: Client, settings: Any
 ) -> None:
     configure(
         settings,
-        MONGODB_URI=server.start(),
+        MONGODB_URI=outage_server.start(),
         DATABASE_NAME="velt_permissions_outage",
         SERVER_SELECTION_TIMEOUT_MS=TIMEOUT_MS,
         USER_DIRECTORY_CLASS="velt_django.directory.MongoUserDirectory",
@@ -52,7 +41,7 @@ def test_mongo_directory_outage_is_503_quickly_and_recovers(
     users.upsert([{"userId": "u_8841"}], ACME)
     assert granted(post(client, BODY)) == [True]
 
-    server.stop()
+    outage_server.stop()
     started = time.monotonic()
     response = post(client, BODY)
     elapsed = time.monotonic() - started
@@ -60,7 +49,7 @@ def test_mongo_directory_outage_is_503_quickly_and_recovers(
     assert "data" not in body
     assert elapsed < TIMEOUT_MS / 1000 + MARGIN_S
 
-    server.start()  # same port and data: the same process recovers by itself
+    outage_server.start()  # same port and data: the same process recovers by itself
     assert granted(post(client, BODY)) == [True]
 
 

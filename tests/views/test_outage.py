@@ -4,8 +4,6 @@ same process recovers by itself once the server is back (CONTRACT §2.2, §2.3).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from velt_django.repository import connection, ensure_indexes
 
 from ..families import COMMENTS
+from ..wire import OutageServer
 
 pytestmark = pytest.mark.mongo
 
@@ -26,41 +25,6 @@ THREAD = COMMENTS.record(
     comments={"1": {"commentId": 1, "commentText": "written before the outage"}},
     **{"from": {"userId": "u_1"}},
 )
-
-
-class Server:
-    """A dedicated SecantusDB server that can be stopped and started again on the same
-    port and data directory (a stopped instance cannot restart, so each start is new)."""
-
-    def __init__(self, storage_path: Path) -> None:
-        self.storage_path = str(storage_path)
-        self.port = 0
-        self.instance: Any = None
-
-    def start(self) -> str:
-        from secantus import SecantusDBServer
-
-        self.instance = SecantusDBServer(
-            host="127.0.0.1", port=self.port, storage_path=self.storage_path
-        )
-        self.instance.start()
-        self.port = self.instance.address[1]
-        return str(self.instance.uri)
-
-    def stop(self) -> None:
-        if self.instance is not None:
-            self.instance.stop()
-            self.instance = None
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    srv = Server(tmp_path / "data")
-    try:
-        yield srv
-    finally:
-        connection.close_client()
-        srv.stop()
 
 
 def configure(settings: Any, uri: str) -> None:
@@ -98,16 +62,16 @@ def save_body(comment_id: str, text: str) -> dict[str, Any]:
 
 
 def test_outage_answers_503_quickly_and_recovers(
-    server: Server, settings: Any, post_json: Any
+    outage_server: OutageServer, settings: Any, post_json: Any
 ) -> None:
-    configure(settings, server.start())
+    configure(settings, outage_server.start())
     ensure_indexes()
     response = post_json(
         "comments/save", COMMENTS.save_body(THREAD, event="comment.add")
     )
     assert response.status_code == 200, response.content
 
-    server.stop()
+    outage_server.stop()
 
     response, elapsed = timed(lambda: post_json(*GET))
     assert_database_error(response, elapsed)
@@ -126,7 +90,7 @@ def test_outage_answers_503_quickly_and_recovers(
     )
     assert_database_error(response, elapsed)
 
-    server.start()  # same port and data directory; nothing else is restarted
+    outage_server.start()  # same port and data directory; nothing else is restarted
 
     response = post_json(*GET)
     assert response.status_code == 200, response.content
@@ -141,13 +105,13 @@ def test_outage_answers_503_quickly_and_recovers(
 
 
 def test_outage_on_first_request_answers_503(
-    server: Server, settings: Any, post_json: Any
+    outage_server: OutageServer, settings: Any, post_json: Any
 ) -> None:
-    # The process has never reached the server: the lazily created client must still
+    # The process has never reached the outage_server: the lazily created client must still
     # give up after the selection timeout, and work once the server appears.
-    server.start()
-    uri = server.instance.uri
-    server.stop()
+    outage_server.start()
+    uri = outage_server.instance.uri
+    outage_server.stop()
     configure(settings, uri)
     connection.close_client()
 
@@ -156,7 +120,7 @@ def test_outage_on_first_request_answers_503(
     )
     assert_database_error(response, elapsed)
 
-    server.start()
+    outage_server.start()
     response = post_json("comments/save", save_body("1", "first"))
     assert response.status_code == 200, response.content
     assert list(post_json(*GET).json()["data"]) == ["ann-outage"]
