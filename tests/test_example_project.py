@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
 import signal
@@ -10,7 +11,10 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +171,67 @@ class ExampleServer:
             time.sleep(0.1)
         self._reader.join(timeout=5)
         return self.proc.returncode
+
+
+ALICE_PASSWORD = "a-long-test-password-1"
+
+
+@contextmanager
+def _serving_with_alice(env: dict[str, str], tmp_path: Path) -> Iterator[ExampleServer]:
+    """The example server (``--noreload``, on a free port, with ``env``) once it listens,
+    with the superuser alice (alice@acme.example, ``ALICE_PASSWORD``) and her Velt user
+    record (name Alice, organization acme-corp) loaded; stopped on exit."""
+    server = ExampleServer(
+        _free_port(), Path(env["VELT_EXAMPLE_DATA_DIR"]), "--noreload", env=env
+    )
+    try:
+        server.wait_until_serving()
+        created = _manage(
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "alice",
+            "--email",
+            "alice@acme.example",
+            env={**env, "DJANGO_SUPERUSER_PASSWORD": ALICE_PASSWORD},
+        )
+        assert created.returncode == 0, created.stderr
+        users = tmp_path / "users.jsonl"
+        users.write_text('{"userId": "alice", "name": "Alice"}\n', encoding="utf-8")
+        loaded = _manage(
+            "velt_load_users", str(users), "--organization", "acme-corp", env=env
+        )
+        assert loaded.returncode == 0, loaded.stderr
+        yield server
+    finally:
+        server.stop()
+
+
+def _sign_in_alice(
+    base: str,
+) -> tuple[urllib.request.OpenerDirector, http.cookiejar.CookieJar]:
+    """A cookie-keeping opener signed in as alice through the login form, and its
+    cookies (the CSRF token the login rotated among them)."""
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(jar)
+    )
+    with browser.open(f"{base}/accounts/login/", timeout=60) as page:
+        assert page.status == 200
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    form = {
+        "username": "alice",
+        "password": ALICE_PASSWORD,
+        "csrfmiddlewaretoken": csrf,
+    }
+    data = urllib.parse.urlencode(form).encode()
+    with browser.open(f"{base}/accounts/login/", data=data, timeout=60) as page:
+        assert page.status == 200  # redirected to the index page
+    return browser, jar
+
+
+def _csrf_token(jar: http.cookiejar.CookieJar) -> str:
+    return next(c.value for c in jar if c.name == "csrftoken")
 
 
 THREAD = {

@@ -11,7 +11,16 @@ from typing import Any
 
 import pytest
 
-from .test_example_project import ExampleServer, _env, _free_port, _manage, _opener
+from .test_example_project import (
+    ExampleServer,
+    _csrf_token,
+    _env,
+    _free_port,
+    _manage,
+    _opener,
+    _serving_with_alice,
+    _sign_in_alice,
+)
 
 SECRET = "example-token-mode-secret-" + "q" * 40
 
@@ -97,50 +106,14 @@ def test_example_token_mode_curl_round_trip(tmp_path: Path, debug: str) -> None:
 @pytest.mark.mongo
 def test_example_token_mode_token_view_for_a_signed_in_user(tmp_path: Path) -> None:
     """The frontend recipe in the example: sign in, POST /velt/token, use the token."""
-    import http.cookiejar
-
     data_dir = tmp_path / "data"
     env = _env(VELT_EXAMPLE_DATA_DIR=str(data_dir), VELT_RESOLVER_TOKEN_SECRET=SECRET)
-    port = _free_port()
-    server = ExampleServer(port, data_dir, "--noreload", env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        server.wait_until_serving()
-        created = _manage(
-            "createsuperuser",
-            "--noinput",
-            "--username",
-            "alice",
-            "--email",
-            "alice@acme.example",
-            env={**env, "DJANGO_SUPERUSER_PASSWORD": "a-long-test-password-1"},
-        )
-        assert created.returncode == 0, created.stderr
-        users = tmp_path / "users.jsonl"
-        users.write_text('{"userId": "alice", "name": "Alice"}\n', encoding="utf-8")
-        loaded = _manage(
-            "velt_load_users", str(users), "--organization", "acme-corp", env=env
-        )
-        assert loaded.returncode == 0, loaded.stderr
-
-        jar = http.cookiejar.CookieJar()
-        browser = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(jar)
-        )
-        with browser.open(f"{base}/accounts/login/", timeout=60) as page:
-            assert page.status == 200
-        csrf = next(c.value for c in jar if c.name == "csrftoken")
-        form = urllib.parse.urlencode(
-            {
-                "username": "alice",
-                "password": "a-long-test-password-1",
-                "csrfmiddlewaretoken": csrf,
-            }
-        ).encode()
-        with browser.open(f"{base}/accounts/login/", data=form, timeout=60) as page:
-            assert page.status == 200  # redirected to the index page
+    with _serving_with_alice(env, tmp_path) as server:
+        port = server.port
+        base = f"http://127.0.0.1:{port}"
+        browser, jar = _sign_in_alice(base)
         assert any(c.name == "sessionid" for c in jar)
-        csrf = next(c.value for c in jar if c.name == "csrftoken")
+        csrf = _csrf_token(jar)
 
         request = urllib.request.Request(
             f"{base}/velt/token", data=b"", headers={"X-CSRFToken": csrf}, method="POST"
@@ -156,8 +129,6 @@ def test_example_token_mode_token_view_for_a_signed_in_user(tmp_path: Path) -> N
         assert status == 200, body
         status, body = _post(port, "reactions/get", {"organizationId": "other"}, token)
         assert status == 403, body
-    finally:
-        server.stop()
     assert token not in server.output and SECRET not in server.output
 
 

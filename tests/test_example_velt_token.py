@@ -4,7 +4,6 @@ credentials in the environment, a signed-in user's index page offers the token a
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import urllib.error
 import urllib.parse
@@ -14,27 +13,17 @@ from pathlib import Path
 import pytest
 
 from .fake_velt import FakeVelt
-from .test_example_project import ExampleServer, _env, _free_port, _manage
+from .test_example_project import (
+    ExampleServer,
+    _csrf_token,
+    _env,
+    _free_port,
+    _serving_with_alice,
+    _sign_in_alice,
+)
 
 KEY = "example-velt-api-key"
 SECRET = "example-velt-auth-token-" + "s" * 20
-PASSWORD = "a-long-test-password-1"
-
-
-def _sign_in(base: str) -> tuple[urllib.request.OpenerDirector, str]:
-    """A cookie-keeping opener signed in as alice, and its CSRF token."""
-    jar = http.cookiejar.CookieJar()
-    browser = urllib.request.build_opener(
-        urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(jar)
-    )
-    with browser.open(f"{base}/accounts/login/", timeout=60) as page:
-        assert page.status == 200
-    csrf = next(c.value for c in jar if c.name == "csrftoken")
-    form = {"username": "alice", "password": PASSWORD, "csrfmiddlewaretoken": csrf}
-    data = urllib.parse.urlencode(form).encode()
-    with browser.open(f"{base}/accounts/login/", data=data, timeout=60) as page:
-        assert page.status == 200  # redirected to the index page
-    return browser, next(c.value for c in jar if c.name == "csrftoken")
 
 
 def _mint(
@@ -63,32 +52,13 @@ def test_example_velt_token_for_a_signed_in_user(tmp_path: Path) -> None:
             VELT_AUTH_TOKEN=SECRET,
             VELT_API_BASE_URL=velt.url,
         )
-        port = _free_port()
-        server = ExampleServer(port, data_dir, "--noreload", env=env)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            server.wait_until_serving()
-            created = _manage(
-                "createsuperuser",
-                "--noinput",
-                "--username",
-                "alice",
-                "--email",
-                "alice@acme.example",
-                env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
-            )
-            assert created.returncode == 0, created.stderr
-            users = tmp_path / "users.jsonl"
-            users.write_text('{"userId": "alice", "name": "Alice"}\n', "utf-8")
-            loaded = _manage(
-                "velt_load_users", str(users), "--organization", "acme-corp", env=env
-            )
-            assert loaded.returncode == 0, loaded.stderr
-
+        with _serving_with_alice(env, tmp_path) as server:
+            base = f"http://127.0.0.1:{server.port}"
             _, _, anonymous_page = server.get("/")
             assert "velt-token" in anonymous_page  # the route is listed
             assert "fetchVeltToken" not in anonymous_page
-            browser, csrf = _sign_in(base)
+            browser, jar = _sign_in_alice(base)
+            csrf = _csrf_token(jar)
             with browser.open(f"{base}/", timeout=60) as page:
                 signed_in_page = page.read().decode()
             assert "fetchVeltToken" in signed_in_page
@@ -107,8 +77,6 @@ def test_example_velt_token_for_a_signed_in_user(tmp_path: Path) -> None:
             assert headers["x-velt-api-key"] == KEY
             status, body = _mint(browser, base, csrf, {"organizationId": "other"})
             assert status == 403 and body["errorCode"] == "FORBIDDEN"
-        finally:
-            server.stop()
     assert SECRET not in server.output and KEY not in server.output
 
 
