@@ -109,13 +109,29 @@ def mongo_server(uri: str | None) -> Iterator[tuple[str, str]]:
 # ---- Django -----------------------------------------------------------------------
 
 
-def configure_django(uri: str, database: str) -> None:
-    """Minimal in-process settings: DRF, velt_django mounted at ``velt/``, open access."""
+#: ``DATABASES`` for a benchmark whose users are Django's (``auth.User``).
+SQLITE_IN_MEMORY = {
+    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+}
+_COMMON_MIDDLEWARE = "django.middleware.common.CommonMiddleware"
+
+
+def configure_bench_django(
+    velt: dict[str, Any],
+    *,
+    debug: bool = False,
+    middleware: tuple[str, ...] = (_COMMON_MIDDLEWARE,),
+    databases: dict[str, Any] | None = None,
+    **extra: Any,
+) -> None:
+    """In-process settings for a benchmark: DRF and velt_django installed, ``velt`` as
+    ``VELT``, ``extra`` as further settings; then ``django.setup()`` and velt_django's
+    URLconf mounted at ``velt/``."""
     import django
     from django.conf import settings
 
     settings.configure(
-        DEBUG=True,
+        DEBUG=debug,
         SECRET_KEY="velt-bench-not-secret",
         ALLOWED_HOSTS=["*"],
         USE_TZ=True,
@@ -126,20 +142,10 @@ def configure_django(uri: str, database: str) -> None:
             "rest_framework",
             "velt_django",
         ],
-        MIDDLEWARE=[
-            "django.middleware.security.SecurityMiddleware",
-            "django.middleware.common.CommonMiddleware",
-        ],
-        DATABASES={},
-        VELT={
-            "MONGODB_URI": uri,
-            "DATABASE_NAME": database,
-            # Headroom for a slow server under profiling; the default is 10 s.
-            "SOCKET_TIMEOUT_MS": 120_000,
-            "AUTHENTICATION_CLASSES": [],
-            "PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-            "ORGANIZATION_ACCESS": "velt_django.access.allow_all",
-        },
+        MIDDLEWARE=list(middleware),
+        DATABASES=databases or {},
+        VELT=velt,
+        **extra,
     )
     django.setup()
     from django.urls import include, path
@@ -147,6 +153,32 @@ def configure_django(uri: str, database: str) -> None:
     urls = types.ModuleType("velt_bench_urls")
     urls.urlpatterns = [path("velt/", include("velt_django.urls"))]  # type: ignore[attr-defined]
     sys.modules["velt_bench_urls"] = urls
+
+
+def open_access(uri: str, database: str) -> dict[str, Any]:
+    """``VELT`` for the endpoint benchmarks: the database at ``uri``, no authentication,
+    every organization open."""
+    return {
+        "MONGODB_URI": uri,
+        "DATABASE_NAME": database,
+        # Headroom for a slow server under profiling; the default is 10 s.
+        "SOCKET_TIMEOUT_MS": 120_000,
+        "AUTHENTICATION_CLASSES": [],
+        "PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+        "ORGANIZATION_ACCESS": "velt_django.access.allow_all",
+    }
+
+
+def configure_django(uri: str, database: str) -> None:
+    """Minimal in-process settings: DRF, velt_django mounted at ``velt/``, open access."""
+    configure_bench_django(
+        open_access(uri, database),
+        debug=True,
+        middleware=(
+            "django.middleware.security.SecurityMiddleware",
+            _COMMON_MIDDLEWARE,
+        ),
+    )
 
 
 # ---- payloads ---------------------------------------------------------------------

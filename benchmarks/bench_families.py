@@ -33,11 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_endpoints import (  # noqa: E402
+    SQLITE_IN_MEMORY,
     Step,
     TestClientTransport,
+    configure_bench_django,
     machine,
     measure,
     mongo_server,
+    open_access,
 )
 from pymongo import monitoring  # noqa: E402
 
@@ -85,44 +88,14 @@ COMMANDS = CommandLog()
 
 def configure_django(uri: str, database: str, velt_extra: Document) -> None:
     """In-process settings: DRF, velt_django at ``velt/``, open access, the listener."""
-    import types
-
-    import django
-    from django.conf import settings
-
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY="velt-bench-not-secret",
-        ALLOWED_HOSTS=["*"],
-        USE_TZ=True,
-        ROOT_URLCONF="velt_bench_family_urls",
-        INSTALLED_APPS=[
-            "django.contrib.contenttypes",
-            "django.contrib.auth",
-            "rest_framework",
-            "velt_django",
-        ],
-        MIDDLEWARE=["django.middleware.common.CommonMiddleware"],
-        DATABASES={
-            "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
-        },
-        VELT={
-            "MONGODB_URI": uri,
-            "DATABASE_NAME": database,
-            "SOCKET_TIMEOUT_MS": 120_000,
-            "AUTHENTICATION_CLASSES": [],
-            "PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-            "ORGANIZATION_ACCESS": "velt_django.access.allow_all",
+    configure_bench_django(
+        {
+            **open_access(uri, database),
             "MONGO_CLIENT_OPTIONS": {"event_listeners": [COMMANDS]},
             **velt_extra,
         },
+        databases=SQLITE_IN_MEMORY,
     )
-    django.setup()
-    from django.urls import include, path
-
-    urls = types.ModuleType("velt_bench_family_urls")
-    urls.urlpatterns = [path("velt/", include("velt_django.urls"))]  # type: ignore[attr-defined]
-    sys.modules["velt_bench_family_urls"] = urls
 
 
 def _raw_replay(raw_db: Any, commands: list[Document]) -> Callable[[], None]:

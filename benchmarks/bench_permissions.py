@@ -23,7 +23,6 @@ import gc
 import json
 import sys
 import time
-import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,12 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(BENCH_DIR.parent))
 
-from bench_endpoints import machine, summarize  # noqa: E402
+from bench_endpoints import (  # noqa: E402
+    SQLITE_IN_MEMORY,
+    configure_bench_django,
+    machine,
+    summarize,
+)
 
 TOKEN = "velt-bench-permission-token-0123456789"
 USERS = 100
@@ -41,39 +45,16 @@ RESULTS = BENCH_DIR / "results" / "permissions.json"
 
 
 def configure_django(policy: str) -> None:
-    import django
-    from django.conf import settings
-
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY="velt-bench-not-secret",
-        ALLOWED_HOSTS=["*"],
-        USE_TZ=True,
-        ROOT_URLCONF="velt_bench_permission_urls",
-        INSTALLED_APPS=[
-            "django.contrib.contenttypes",
-            "django.contrib.auth",
-            "rest_framework",
-            "velt_django",
-        ],
-        MIDDLEWARE=["django.middleware.common.CommonMiddleware"],
-        DATABASES={
-            "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
-        },
-        VELT={
+    configure_bench_django(
+        {
             "MONGODB_URI": "mongodb://127.0.0.1:1/",  # never contacted
             "PERMISSION_PROVIDER_TOKEN": TOKEN,
             "USER_FIELDS": {"organizations": "groups__name"},
             "ORGANIZATION_ACCESS": policy,
         },
+        databases=SQLITE_IN_MEMORY,
         LOGGING={"version": 1, "disable_existing_loggers": False},
     )
-    django.setup()
-    from django.urls import include, path
-
-    urls = types.ModuleType("velt_bench_permission_urls")
-    urls.urlpatterns = [path("velt/", include("velt_django.urls"))]  # type: ignore[attr-defined]
-    sys.modules["velt_bench_permission_urls"] = urls
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, run_syncdb=True)
