@@ -1,5 +1,6 @@
 """Shared fixtures: mongomock for the unit tier, a real wire-protocol server for the
-``mongo`` tier, and a JSON-posting helper for Django's test client."""
+``mongo`` tier, a private PostgreSQL cluster for the ``postgres`` tier, and a JSON-posting
+helper for Django's test client."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.test import Client
 
 from velt_django.repository import connection, ensure_indexes
 
+from . import postgres
 from .families import Family
 from .wire import FamilyClient, OutageServer, PostJson, json_poster
 
@@ -110,6 +112,71 @@ def outage_server(tmp_path: Any) -> Iterator[OutageServer]:
     finally:
         connection.close_client()
         server.stop()
+
+
+def _uses_postgres(item: pytest.Item) -> bool:
+    if item.get_closest_marker("postgres") is not None:
+        return True
+    marker = item.get_closest_marker("django_db")
+    databases = marker.kwargs.get("databases") if marker is not None else None
+    return databases == "__all__" or (
+        databases is not None and postgres.ALIAS in databases
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[postgres.PostgresCluster | postgres.ExternalPostgres]:
+    """The PostgreSQL tier's server for the whole session: ``VELT_TEST_POSTGRES_URL``'s,
+    or a private cluster (``initdb``/``pg_ctl``, see tests/postgres.py) stopped and
+    removed at the end. Skips the test when neither is available."""
+    external = os.environ.get(postgres.EXTERNAL_URL_ENV)
+    if external:
+        yield postgres.ExternalPostgres(external)
+        return
+    bin_dir = postgres.find_bin_dir()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL (initdb, pg_ctl) is not installed; .ci/run installs it")
+    cluster = postgres.PostgresCluster(bin_dir)
+    try:
+        cluster.create()
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    request: pytest.FixtureRequest, django_db_modify_db_settings_parallel_suffix: None
+) -> None:
+    """pytest-django's hook before the test databases are created: when a collected test
+    uses the ``velt_pg`` alias (or is marked ``postgres``), start the server and point the
+    alias at it; otherwise the alias stays unconfigured and no server starts."""
+    if not any(_uses_postgres(item) for item in request.session.items):
+        return
+    from django.conf import settings
+
+    server = request.getfixturevalue("postgres_server")
+    postgres.configure_alias(settings.DATABASES, server)
+
+
+@pytest.fixture
+def pg_cluster(
+    postgres_server: postgres.PostgresCluster | postgres.ExternalPostgres,
+) -> Iterator[postgres.PostgresCluster | postgres.ExternalPostgres]:
+    """The session's PostgreSQL server for a test that stops and starts it (outage tests;
+    use a transactional ``django_db`` marker): skips on ``VELT_TEST_POSTGRES_URL``'s
+    server; at the end the server runs again and the alias's connection is closed, so
+    the next test connects afresh."""
+    if not postgres_server.can_restart:
+        pytest.skip(f"the server {postgres.EXTERNAL_URL_ENV} names cannot be restarted")
+    from django.db import connections
+
+    try:
+        yield postgres_server
+    finally:
+        if not postgres_server.running:
+            postgres_server.start()
+        connections[postgres.ALIAS].close()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Settings for the test suite: the app, DRF, and a VELT dict (MongoDB is patched in)."""
+"""Settings for the test suite: the app, DRF, a VELT dict (MongoDB is patched in), and a
+PostgreSQL alias for the PostgreSQL tier."""
 
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
@@ -17,7 +18,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
 ]
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+DATABASES = {
+    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
+    # The PostgreSQL tier's alias: tests/postgres.py fills in HOST, PORT and USER at
+    # session start (a private cluster, or VELT_TEST_POSTGRES_URL) when a collected test
+    # uses it; Django creates test_velt there. Tests name it: databases={"default", "velt_pg"}.
+    "velt_pg": {"ENGINE": "django.db.backends.postgresql", "NAME": "velt"},
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
