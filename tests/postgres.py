@@ -20,8 +20,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 #: The environment variable naming an existing server for the tier
-#: (``postgres://user:password@host:port/dbname``); the user needs CREATEDB, since Django
-#: creates (and drops) its ``test_<dbname>`` database there.
+#: (``postgres://user:password@host:port/``; a database in the path is ignored); the user
+#: needs CREATEDB, since Django creates (and drops) its
+#: ``test_velt`` database there.
 EXTERNAL_URL_ENV = "VELT_TEST_POSTGRES_URL"
 
 #: The unprivileged user the cluster runs as when the tests run as root.
@@ -195,8 +196,8 @@ def configure_alias(
     databases: dict[str, Any], server: PostgresCluster | ExternalPostgres
 ) -> None:
     """Point ``DATABASES[ALIAS]`` at ``server``, in place: Django's connection handler
-    keeps the same dict, so connections made later see the new values. The database
-    Django creates for the tests is ``test_<NAME>``."""
+    keeps the same dict, so connections made later see the new values. ``NAME`` stays
+    the settings' (``velt``): Django creates and drops ``test_velt`` on the server."""
     entry = databases[ALIAS]
     entry.update(
         {
@@ -206,5 +207,3 @@ def configure_alias(
             "PASSWORD": server.password,
         }
     )
-    if isinstance(server, ExternalPostgres) and server.dbname != "postgres":
-        entry["NAME"] = server.dbname
