@@ -52,7 +52,10 @@ class Section:
 class Core(Section):
     heading = "Core settings"
 
-    E001 = Code("velt.E001", '`VELT["MONGODB_URI"]` is not set.')
+    E001 = Code(
+        "velt.E001",
+        '`VELT["MONGODB_URI"]` is not set while the storage backend is MongoDB.',
+    )
     E002 = Code("velt.E002", "`VELT` is not a dict.")
     E003 = Code(
         "velt.E003",
@@ -351,9 +354,27 @@ class Permissions(Section):
     )
 
 
+class Storage(Section):
+    heading = "Storage backend"
+
+    E070 = Code(
+        "velt.E070", '`STORAGE_BACKEND` is neither `"mongodb"` nor `"postgresql"`.'
+    )
+    E071 = Code(
+        "velt.E071",
+        "`DATABASE_ALIAS` names no key of `DATABASES` (PostgreSQL backend).",
+    )
+    E072 = Code(
+        "velt.E072",
+        "The database of `DATABASE_ALIAS` is not PostgreSQL (`ENGINE` is not "
+        "`django.db.backends.postgresql`); SQLite, MySQL and others are not supported.",
+    )
+
+
 #: The sections in the order of docs/checks.md.
 SECTIONS: tuple[type[Section], ...] = (
     Core,
+    Storage,
     Directory,
     SharedSecret,
     Tokens,

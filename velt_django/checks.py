@@ -1,5 +1,5 @@
-"""System checks of the core settings (``velt.E001``–``E019``, ``velt.W001``–``W009``)
-and the entry point that runs every feature's checks. They inspect settings only (no
+"""System checks of the core settings (``velt.E001``–``E019``, ``velt.W001``–``W009``),
+of the storage backend (``velt.E070``–``E079``) and the entry point that runs every feature's checks. They inspect settings only (no
 I/O); every ID is defined in :mod:`velt_django.check_codes`."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage
 
-from .check_codes import Core, SharedSecret, misconfigured
+from .check_codes import Core, SharedSecret, Storage, misconfigured
 from .client.checks import check_rest_api
 from .conf import DEFAULTS, IMPORT_STRINGS, SETTINGS, velt_settings
 from .directory.checks import check_user_directory
@@ -63,6 +63,42 @@ def _check_throttle_and_shared_secret() -> list[CheckMessage]:
     return messages
 
 
+#: The Django database engines the PostgreSQL backend runs on (PostGIS is PostgreSQL's
+#: engine with geometry types added).
+POSTGRESQL_ENGINES = frozenset(
+    {"django.db.backends.postgresql", "django.contrib.gis.db.backends.postgis"}
+)
+
+
+def _check_storage_backend(raw: Mapping[str, Any]) -> list[CheckMessage]:
+    """With the PostgreSQL backend, ``DATABASE_ALIAS`` must name a PostgreSQL database
+    of ``DATABASES`` (the value of ``STORAGE_BACKEND`` itself is a declared check)."""
+    if raw.get("STORAGE_BACKEND") != "postgresql":
+        return []
+    alias = raw.get("DATABASE_ALIAS", DEFAULTS["DATABASE_ALIAS"])
+    databases = getattr(settings, "DATABASES", {})
+    if not isinstance(alias, str) or alias not in databases:
+        return [
+            Storage.E071(
+                f'VELT["DATABASE_ALIAS"] must name a key of DATABASES, got {alias!r}.',
+                hint="Add the PostgreSQL database to DATABASES, or point "
+                "DATABASE_ALIAS at the alias that has it.",
+            )
+        ]
+    engine = databases[alias].get("ENGINE")
+    if engine not in POSTGRESQL_ENGINES:
+        return [
+            Storage.E072(
+                f'DATABASES["{alias}"] uses ENGINE {engine!r}; the "postgresql" storage '
+                'backend needs "django.db.backends.postgresql".',
+                hint="SQLite, MySQL and other engines are not supported: the backend "
+                "relies on PostgreSQL's JSONB and row locks. Use MongoDB "
+                '(STORAGE_BACKEND "mongodb") or a PostgreSQL database.',
+            )
+        ]
+    return []
+
+
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Every check on the ``VELT`` dict."""
     raw = getattr(settings, "VELT", None)
@@ -71,7 +107,9 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if not isinstance(raw, Mapping):
         return [Core.E002("VELT must be a dict.")]
     messages: list[CheckMessage] = []
-    if not raw.get("MONGODB_URI"):
+    if raw.get("STORAGE_BACKEND", "mongodb") == "mongodb" and not raw.get(
+        "MONGODB_URI"
+    ):
         messages.append(
             Core.E001(
                 'VELT["MONGODB_URI"] is not set.',
@@ -104,6 +142,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     # The type checks every declaration's kind implies (positive integers, booleans,
     # optional strings, lists, …), each with its setting's own code.
     messages.extend(misconfigured(SETTINGS, raw))
+    messages.extend(_check_storage_backend(raw))
     if "WRITE_CONCERN" in raw and not acknowledged_write_concern(raw["WRITE_CONCERN"]):
         messages.append(
             Core.E007(

@@ -392,6 +392,7 @@ USER_FIELD_KEYS = (
 
 # ---- the settings ----------------------------------------------------------------------
 
+STORAGE = "Storage backend"
 MONGODB = "MongoDB"
 LIMITS = "Request limits"
 ACTIVITIES = "Activities"
@@ -450,12 +451,32 @@ class VeltSettings:
     def clear_cache(self) -> None:
         self._imports.clear()
 
+    # Storage backend
+    STORAGE_BACKEND = Setting(
+        "mongodb",
+        _str,
+        group=STORAGE,
+        kind=one_of("mongodb", "postgresql"),
+        check="velt.E070",
+        doc='Where the resolver data lives: `"mongodb"` (pymongo, the settings below) '
+        'or `"postgresql"` (Django\'s ORM on `DATABASE_ALIAS`; check `velt.E070`).',
+    )
+    DATABASE_ALIAS = Setting(
+        "default",
+        _str,
+        group=STORAGE,
+        doc='The key of `DATABASES` the `"postgresql"` backend stores in; it must '
+        "exist (check `velt.E071`) and use Django's PostgreSQL engine (check "
+        "`velt.E072`). Unused with MongoDB.",
+    )
+
     # MongoDB
     MONGODB_URI = Setting(
         None,
         _truthy_str,
         group=MONGODB,
-        doc="MongoDB connection string. Required (check `velt.E001`).",
+        doc="MongoDB connection string. Required with the MongoDB backend (check "
+        "`velt.E001`).",
     )
     DATABASE_NAME = Setting(
         "velt", _str, group=MONGODB, doc="Database holding the collections."

@@ -202,6 +202,10 @@ TRIGGERS: dict[str, Trigger] = {
             },
         }
     ),
+    # Storage backend
+    "velt.E070": Trigger({"STORAGE_BACKEND": "postgres"}),
+    "velt.E071": Trigger({"STORAGE_BACKEND": "postgresql", "DATABASE_ALIAS": "velt"}),
+    "velt.E072": Trigger({"STORAGE_BACKEND": "postgresql"}),
     # Permission provider
     "velt.E060": Trigger({"PERMISSION_PROVIDER_TOKEN": " "}),
     "velt.E061": Trigger({"PERMISSION_PROVIDER_TOKEN": "a long token with spaces"}),
