@@ -1,4 +1,5 @@
-"""velt_django's one Django model: the ``User`` fields a user model has no column for."""
+"""velt_django's Django models: the ``User`` fields a user model has no column for, and
+the PostgreSQL backend's annotation tables."""
 
 from __future__ import annotations
 
@@ -29,3 +30,88 @@ class VeltUserProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Velt user profile of {self.pk}"
+
+
+# ---- the PostgreSQL backend's annotation tables (velt_django.repository.sql) ----------
+# One table per family, named like its MongoDB collection with the default prefix
+# (docs/storage-model.md, "Collections"). The payload is stored as Velt sent it (JSONB
+# holds "$"/"." keys natively); the other columns are the envelope. The unique key and
+# the selector indexes lead with ``organization_id``; the plain ``annotation_id`` index
+# serves the gets and deletes that name no organization.
+
+
+class AnnotationRecord(models.Model):
+    """One annotation record (abstract): the columns every annotation family shares."""
+
+    id = models.BigAutoField(primary_key=True)
+    organization_id = models.TextField()
+    annotation_id = models.TextField()
+    document_id = models.TextField(null=True)
+    folder_id = models.TextField(null=True)
+    #: The record as Velt sent it, its ``annotationId`` included.
+    payload = models.JSONField(default=dict)
+    #: Incremented by every write; GDPR rewrites apply only while it is unchanged.
+    rev = models.BigIntegerField(default=1)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    last_event = models.TextField(null=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.annotation_id}"
+
+
+def _unique_key(short: str) -> list[models.BaseConstraint]:
+    """The unique (organization, annotation) key of one family's table (``short`` keeps
+    names within Django's 30 characters)."""
+    return [
+        models.UniqueConstraint(
+            fields=["organization_id", "annotation_id"],
+            name=f"velt_{short}_org_annotation_uq",
+        )
+    ]
+
+
+def _selector_indexes(short: str) -> list[models.Index]:
+    """The indexes of the get selectors (documents, folder) and of org-less lookups."""
+    return [
+        models.Index(
+            fields=["organization_id", "document_id"], name=f"velt_{short}_org_doc"
+        ),
+        models.Index(
+            fields=["organization_id", "folder_id"], name=f"velt_{short}_org_folder"
+        ),
+        models.Index(fields=["annotation_id"], name=f"velt_{short}_annotation"),
+    ]
+
+
+class CommentAnnotationRecord(AnnotationRecord):
+    """A comment thread (velt_django.repository.sql.comments)."""
+
+    class Meta:
+        db_table = "velt_comment_annotations"
+        constraints = _unique_key("cmt")
+        indexes = _selector_indexes("cmt")
+        verbose_name = "comment annotation"
+
+
+class ReactionAnnotationRecord(AnnotationRecord):
+    """A reaction annotation (velt_django.repository.sql.reactions)."""
+
+    class Meta:
+        db_table = "velt_reaction_annotations"
+        constraints = _unique_key("rxn")
+        indexes = _selector_indexes("rxn")
+        verbose_name = "reaction annotation"
+
+
+class RecordingAnnotationRecord(AnnotationRecord):
+    """A recording annotation (velt_django.repository.sql.recordings)."""
+
+    class Meta:
+        db_table = "velt_recorder_annotations"
+        constraints = _unique_key("rec")
+        indexes = _selector_indexes("rec")
+        verbose_name = "recording annotation"

@@ -121,13 +121,13 @@ def test_save_many_writes_several_records(repo: CommentRepository) -> None:
 
 def test_save_many_with_no_records_writes_nothing(repo: CommentRepository) -> None:
     repo.save_many([])
-    assert repo.collection.count_documents({}) == 0
+    assert repo.count_records() == 0
 
 
 def test_save_many_first_save_creates_one_document(repo: CommentRepository) -> None:
     repo.save_many([record(payload={"x": 1})])
     repo.save_many([record(payload={"y": 2})])
-    assert repo.collection.count_documents({}) == 1
+    assert repo.count_records() == 1
 
 
 # ---- merge rule ------------------------------------------------------------------------
@@ -300,7 +300,7 @@ def test_save_many_fallback_path_increments_rev(
     repo.save_many([record(payload={"comments": []})])
     repo.save_many([record(payload={"comments": {"1": {"commentId": 1}}})])
     assert raw()["rev"] == 2
-    assert repo.collection.count_documents({}) == 1
+    assert repo.count_records() == 1
 
 
 def _race_on_bulk_write(
@@ -565,7 +565,7 @@ def test_save_many_replaces_unsafe_key_value(repo: CommentRepository) -> None:
 def test_save_many_refuses_integer_outside_int64(repo: CommentRepository) -> None:
     with pytest.raises(InvalidRecordError):
         repo.save_many([record(payload={"n": 2**63})])
-    assert repo.collection.count_documents({}) == 0
+    assert repo.count_records() == 0
 
 
 # ---- JSON type fidelity -------------------------------------------------------------------
@@ -610,7 +610,7 @@ def test_save_many_refuses_record_above_max_record_size(
     settings.VELT = {**settings.VELT, "MAX_RECORD_SIZE": 200}
     with pytest.raises(RecordTooLargeError):
         repo.save_many([record(payload={"text": "x" * 500})])
-    assert repo.collection.count_documents({}) == 0
+    assert repo.count_records() == 0
 
 
 def test_save_many_accepts_record_below_max_record_size(
@@ -627,7 +627,7 @@ def test_save_many_oversized_record_blocks_whole_request(
     settings.VELT = {**settings.VELT, "MAX_RECORD_SIZE": 200}
     with pytest.raises(RecordTooLargeError):
         repo.save_many([record("A1", {"n": 1}), record("A2", {"text": "x" * 500})])
-    assert repo.collection.count_documents({}) == 0
+    assert repo.count_records() == 0
 
 
 # ---- get query modes ---------------------------------------------------------------------

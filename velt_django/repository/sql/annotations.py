@@ -1,0 +1,440 @@
+"""Annotation records (comments, reactions, recordings) on PostgreSQL, through Django's
+ORM: the same methods, and the same answers, as the MongoDB repositories
+(``repository.annotations``). One table per family (``velt_django.models``), the payload
+stored as Velt sent it in a JSONB column.
+
+Every operation is one ORM query except the save: the merge rule has no ORM expression
+(``bulk_create(update_conflicts=True)`` can only copy the new value), so
+:meth:`SqlAnnotationRepository.save_many` is this package's one hand-written SQL, an
+``INSERT … ON CONFLICT … DO UPDATE`` whose ``SET`` merges the stored and the sent JSONB.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, ClassVar
+
+from django.db import connections, transaction
+from django.db.models import F, Q, QuerySet
+
+from ...conf import velt_settings
+from ...exceptions import InvalidRecordError, RecordTooLargeError
+from ...models import AnnotationRecord
+from ..annotations import ORGLESS_CANDIDATE_LIMIT, FoundRecord, PostMerge
+from ..base import Document, RecordWrite, StoredRecord
+from ..keys import escape_payload
+from ..merge import merge_payload
+from .errors import translate_errors
+
+logger = logging.getLogger(__name__)
+
+#: Records per ``INSERT`` statement (9 parameters each, PostgreSQL allows 65,535); a
+#: larger save is several statements in one transaction.
+ROWS_PER_STATEMENT = 1000
+
+#: Rows a GDPR scan fetches per round trip.
+SCAN_CHUNK = 500
+
+
+def database_alias() -> str:
+    """The Django database alias of the PostgreSQL tables."""
+    # TODO: velt_settings.DATABASE_ALIAS once conf.py declares the setting.
+    alias = velt_settings.user_settings.get("DATABASE_ALIAS", "default")
+    return str(alias)
+
+
+def _dump(payload: Document) -> str:
+    try:
+        return json.dumps(payload, ensure_ascii=False, allow_nan=False)
+    except ValueError as err:
+        raise InvalidRecordError("a number is not finite") from err
+
+
+class SqlAnnotationRepository:
+    """Records keyed by (``organization_id``, ``annotation_id``) with document/folder
+    columns. Subclasses name their model and the payload keys that merge entry by entry.
+    """
+
+    model: ClassVar[type[AnnotationRecord]]
+    keyed_maps: ClassVar[tuple[str, ...]] = ()
+    #: The column every write changes (``rev``), as ``StoredRecord.version`` reports it.
+    version_field: ClassVar[str] = "rev"
+
+    def __init__(self, using: str | None = None) -> None:
+        self._using = using
+
+    @property
+    def using(self) -> str:
+        return self._using if self._using is not None else database_alias()
+
+    @property
+    def merged_keys(self) -> tuple[str, ...]:
+        return ("metadata", *self.keyed_maps)
+
+    def payload_merged_keys(self) -> tuple[str, ...]:
+        return self.merged_keys
+
+    def _records(self) -> QuerySet[AnnotationRecord]:
+        return self.model._default_manager.using(self.using)
+
+    def _key(self, organization_id: str, record_id: str) -> Q:
+        return Q(organization_id=organization_id, annotation_id=record_id)
+
+    @staticmethod
+    def _document_is(document_id: str | None) -> Q:
+        # MongoDB's {"documentId": null} matches a missing or null value alike.
+        if document_id is None:
+            return Q(document_id__isnull=True)
+        return Q(document_id=document_id)
+
+    # ---- reads -------------------------------------------------------------------
+
+    @staticmethod
+    def _payload(value: Any) -> Document:
+        return value if isinstance(value, dict) else {}
+
+    def find(
+        self,
+        organization_id: str,
+        ids: Sequence[str] = (),
+        document_ids: Sequence[str] = (),
+        folder_id: str | None = None,
+    ) -> list[FoundRecord]:
+        """Records of the organization matching ids OR documents OR folder; with no
+        selector, every record of the organization. One query."""
+        selectors = Q()
+        if ids:
+            selectors |= Q(annotation_id__in=list(ids))
+        if document_ids:
+            selectors |= Q(document_id__in=list(document_ids))
+        if folder_id is not None:
+            selectors |= Q(folder_id=folder_id)
+        rows = self._records().filter(Q(organization_id=organization_id) & selectors)
+        with translate_errors("find", self.using):
+            return [
+                FoundRecord(record_id, document_id, self._payload(payload))
+                for record_id, document_id, payload in rows.values_list(
+                    "annotation_id", "document_id", "payload"
+                )
+            ]
+
+    def find_in_any_organization(
+        self, ids: Sequence[str]
+    ) -> dict[str, list[FoundRecord]]:
+        """Records with one of ``ids`` in any organization, grouped by organization
+        (candidates the caller must authorize); at most ``ORGLESS_CANDIDATE_LIMIT``."""
+        if not ids:
+            return {}
+        rows = self._records().filter(annotation_id__in=list(ids))
+        grouped: dict[str, list[FoundRecord]] = {}
+        with translate_errors("find", self.using):
+            for org, record_id, document_id, payload in rows.values_list(
+                "organization_id", "annotation_id", "document_id", "payload"
+            )[:ORGLESS_CANDIDATE_LIMIT]:
+                grouped.setdefault(org, []).append(
+                    FoundRecord(record_id, document_id, self._payload(payload))
+                )
+        return grouped
+
+    def get_many(
+        self,
+        organization_id: str,
+        ids: Sequence[str] = (),
+        document_ids: Sequence[str] = (),
+        folder_id: str | None = None,
+    ) -> dict[str, Document]:
+        """:meth:`find` as the ``data`` map of a get: payloads keyed by record id."""
+        return {
+            record.record_id: record.payload
+            for record in self.find(organization_id, ids, document_ids, folder_id)
+        }
+
+    def locate(self, record_id: str) -> list[tuple[str, str | None]]:
+        """(organization, document) of every record with this id, in any organization."""
+        rows = self._records().filter(annotation_id=record_id)
+        with translate_errors("find", self.using):
+            pairs = set(rows.values_list("organization_id", "document_id")[:1000])
+        return sorted(pairs, key=lambda pair: (pair[0], pair[1] or ""))
+
+    def stored_documents(
+        self, organization_id: str, record_ids: Sequence[str]
+    ) -> dict[str, str | None]:
+        """The document each existing record is stored under (absent ids: not stored)."""
+        if not record_ids:
+            return {}
+        rows = self._records().filter(
+            organization_id=organization_id, annotation_id__in=list(record_ids)
+        )
+        with translate_errors("find", self.using):
+            return dict(rows.values_list("annotation_id", "document_id"))
+
+    # ---- writes ------------------------------------------------------------------
+
+    def _prepare(self, payload: Document) -> str:
+        """Validate a payload as the MongoDB backend does (integer range, text, depth,
+        ``MAX_RECORD_SIZE`` measured the same way, so both refuse the same records)
+        and return its JSON text."""
+        escaped = escape_payload(
+            payload, velt_settings.MAX_PAYLOAD_DEPTH, self.merged_keys
+        )
+        if escaped.size > velt_settings.MAX_RECORD_SIZE:
+            raise RecordTooLargeError("a record exceeds the configured size limit")
+        return _dump(payload)
+
+    def _merge_sql(self) -> tuple[str, list[str]]:
+        """The ``SET payload = …`` expression of the merge rule, and its parameters:
+        the stored object (``{}`` when it is not one) with every sent key replaced,
+        then each merged key sent as an object merged entry by entry into the stored
+        value (``{}`` when that is missing or not an object)."""
+        sql = (
+            "CASE WHEN jsonb_typeof(s.payload) = 'object' THEN s.payload"
+            " ELSE '{}'::jsonb END || EXCLUDED.payload"
+        )
+        params: list[str] = []
+        for key in self.merged_keys:
+            sql += (
+                " || CASE WHEN jsonb_typeof(EXCLUDED.payload -> %s) = 'object'"
+                " THEN jsonb_build_object(%s::text,"
+                " CASE WHEN jsonb_typeof(s.payload -> %s) = 'object'"
+                " THEN s.payload -> %s ELSE '{}'::jsonb END"
+                " || (EXCLUDED.payload -> %s))"
+                " ELSE '{}'::jsonb END"
+            )
+            params += [key] * 5
+        return sql, params
+
+    def _upsert(
+        self,
+        rows: Sequence[tuple[RecordWrite, str]],
+        event: str | None,
+        now: datetime.datetime,
+        returning: bool = False,
+    ) -> list[tuple[Any, ...]]:
+        """One ``INSERT … ON CONFLICT DO UPDATE`` of ``rows`` (record, payload JSON).
+
+        The conflicting row is locked by the statement and the ``SET`` reads its latest
+        committed version, so concurrent saves of one record serialize on its row and
+        each merges into what the other wrote: no lost message, no retry loop.
+        """
+        table = connections[self.using].ops.quote_name(self.model._meta.db_table)
+        merge, merge_params = self._merge_sql()
+        values: list[Any] = []
+        for record, payload in rows:
+            values += [
+                record.organization_id,
+                record.record_id,
+                record.document_id,
+                record.folder_id,
+                payload,
+                now,
+                now,
+                event,
+            ]
+        placeholders = ", ".join(
+            ["(%s, %s, %s, %s, %s::jsonb, 1, %s, %s, %s)"] * len(rows)
+        )
+        sql = (
+            f"INSERT INTO {table} AS s (organization_id, annotation_id, document_id,"
+            " folder_id, payload, rev, created_at, updated_at, last_event)"
+            f" VALUES {placeholders}"
+            " ON CONFLICT (organization_id, annotation_id) DO UPDATE SET"
+            f" payload = {merge},"
+            " document_id = COALESCE(EXCLUDED.document_id, s.document_id),"
+            " folder_id = COALESCE(EXCLUDED.folder_id, s.folder_id),"
+            " rev = s.rev + 1,"
+            " updated_at = EXCLUDED.updated_at,"
+            " last_event = EXCLUDED.last_event"
+        )
+        if returning:
+            sql += " RETURNING id, payload"
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, [*values, *merge_params])
+            return list(cursor.fetchall()) if returning else []
+
+    def save_many(
+        self,
+        records: Sequence[RecordWrite],
+        event: str | None = None,
+        post_merge: PostMerge | None = None,
+    ) -> None:
+        """Upsert every record with the merge rule: one statement for up to
+        ``ROWS_PER_STATEMENT`` records, all or nothing.
+
+        ``post_merge`` (``comment.delete``) runs in Python on each merged payload: the
+        upsert returns it with the row still locked, and the result is written back in
+        the same transaction.
+        Raises :class:`RecordTooLargeError`, :class:`InvalidRecordError`,
+        :class:`DatabaseUnavailableError` or :class:`RepositoryError`.
+        """
+        now = datetime.datetime.now(datetime.timezone.utc)
+        # Validate every record before writing any of them.
+        prepared = [(record, self._prepare(record.payload)) for record in records]
+        if not prepared:
+            return
+        # One statement may not touch a row twice: fold repeats of one key in order
+        # (the merge rule is associative), and lock rows in key order, so concurrent
+        # multi-record saves cannot deadlock.
+        folded: dict[tuple[str, str], RecordWrite] = {}
+        for record, _payload in prepared:
+            key = (record.organization_id, record.record_id)
+            earlier = folded.get(key)
+            if earlier is not None:
+                record = RecordWrite(
+                    record.organization_id,
+                    record.record_id,
+                    merge_payload(earlier.payload, record.payload, self.merged_keys),
+                    record.document_id or earlier.document_id,
+                    record.folder_id or earlier.folder_id,
+                )
+            folded[key] = record
+        if len(folded) != len(prepared):
+            prepared = [(r, self._prepare(r.payload)) for r in folded.values()]
+        rows = sorted(
+            prepared, key=lambda row: (row[0].organization_id, row[0].record_id)
+        )
+        chunks = [
+            rows[i : i + ROWS_PER_STATEMENT]
+            for i in range(0, len(rows), ROWS_PER_STATEMENT)
+        ]
+        with translate_errors("save", self.using):
+            if post_merge is None and len(chunks) == 1:
+                with self._savepoint_if_nested():
+                    self._upsert(chunks[0], event, now)
+                return
+            with transaction.atomic(using=self.using):
+                for chunk in chunks:
+                    returned = self._upsert(chunk, event, now, post_merge is not None)
+                    if post_merge is not None:
+                        self._apply_post_merge(returned, post_merge)
+
+    def _savepoint_if_nested(self) -> AbstractContextManager[Any]:
+        """A savepoint when the caller holds a transaction (``ATOMIC_REQUESTS``, a
+        test), so a refused save leaves that transaction usable; nothing otherwise,
+        keeping the save one round trip in autocommit mode."""
+        if connections[self.using].in_atomic_block:
+            return transaction.atomic(using=self.using)
+        return nullcontext()
+
+    def _apply_post_merge(
+        self, returned: Sequence[tuple[Any, ...]], post_merge: PostMerge
+    ) -> None:
+        for row_id, stored in returned:
+            merged = json.loads(stored) if isinstance(stored, str) else stored
+            payload = self._payload(merged)
+            before = dict(payload)
+            post_merge(payload)
+            self._prepare(payload)
+            if payload != before:
+                # The row is still locked by the upsert; ``rev`` already moved.
+                self._records().filter(pk=row_id).update(payload=payload)
+
+    def delete(
+        self,
+        organization_id: str,
+        record_id: str,
+        *,
+        only_in_document: tuple[str | None] | None = None,
+    ) -> int:
+        """Delete one record of one organization; returns how many were deleted (0 or 1).
+
+        ``only_in_document=(doc,)`` deletes it only while it is still stored under
+        ``doc``.
+        """
+        query = self._key(organization_id, record_id)
+        if only_in_document is not None:
+            query &= self._document_is(only_in_document[0])
+        with translate_errors("delete", self.using):
+            deleted, _ = self._records().filter(query).delete()
+        return deleted
+
+    def delete_in_organizations(
+        self,
+        record_id: str,
+        organization_ids: Sequence[str],
+        *,
+        documents: Mapping[str, str | None] | None = None,
+    ) -> int:
+        """Delete the record with this id in each of the given organizations (each only
+        while still stored under ``documents[org]``, when given)."""
+        if not organization_ids:
+            return 0
+        if documents is None:
+            query = Q(organization_id__in=list(organization_ids))
+        else:
+            query = Q()
+            for org in organization_ids:
+                query |= Q(organization_id=org) & self._document_is(documents.get(org))
+        with translate_errors("delete", self.using):
+            deleted, _ = self._records().filter(query, annotation_id=record_id).delete()
+        return deleted
+
+    # ---- GDPR: scans and guarded rewrites (manage.py velt_gdpr) -------------------
+
+    def _organization(self, organization_id: str | None) -> QuerySet[AnnotationRecord]:
+        records = self._records()
+        if organization_id is None:
+            return records
+        return records.filter(organization_id=organization_id)
+
+    def count_records(self, organization_id: str | None = None) -> int:
+        """How many records a :meth:`scan` of the same scope reads."""
+        with translate_errors("count", self.using):
+            return self._organization(organization_id).count()
+
+    def scan(self, organization_id: str | None = None) -> Iterator[StoredRecord]:
+        """Every record (of one organization, when given), by (organization, id)."""
+        rows = (
+            self._organization(organization_id)
+            .order_by("organization_id", "annotation_id")
+            .values_list(
+                "organization_id", "annotation_id", "document_id", "payload", "rev"
+            )
+        )
+        with translate_errors("scan", self.using):
+            for org, record_id, document_id, payload, rev in rows.iterator(
+                chunk_size=SCAN_CHUNK
+            ):
+                yield StoredRecord(
+                    org, record_id, document_id, self._payload(payload), rev
+                )
+
+    def read_record(self, organization_id: str, record_id: str) -> StoredRecord | None:
+        """One record as :meth:`scan` reads it, or ``None`` when it is not stored."""
+        rows = self._records().filter(self._key(organization_id, record_id))
+        with translate_errors("find", self.using):
+            row = rows.values_list("document_id", "payload", "rev").first()
+        if row is None:
+            return None
+        document_id, payload, rev = row
+        return StoredRecord(
+            organization_id, record_id, document_id, self._payload(payload), rev
+        )
+
+    def rewrite_if_unchanged(
+        self, record: StoredRecord, payload: Document | None, event: str
+    ) -> bool:
+        """Replace the payload of ``record`` (or delete it when ``payload`` is
+        ``None``) only while its ``rev`` is still the one read; returns whether it
+        applied."""
+        rows = self._records().filter(
+            self._key(record.organization_id, record.record_id), rev=record.version
+        )
+        if payload is None:
+            with translate_errors("delete", self.using):
+                deleted, _ = rows.delete()
+            return bool(deleted)
+        self._prepare(payload)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        with translate_errors("update", self.using):
+            return bool(
+                rows.update(
+                    payload=payload,
+                    updated_at=now,
+                    last_event=event,
+                    rev=F("rev") + 1,
+                )
+            )
