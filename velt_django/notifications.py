@@ -21,6 +21,7 @@ from contextlib import contextmanager
 
 from .exceptions import InvalidInput, InvalidRecordError
 from .jsonrecords import parse_json_records
+from .repository.backend import resolve
 from .repository.base import RecordWrite
 from .repository.notifications import NotificationRepository
 from .validation.base import id_list
@@ -91,7 +92,7 @@ def store(organization_id: str, notifications: Iterable[Mapping[str, object]]) -
     with the same notifications leaves the same data.
     """
     org = _organization(organization_id)
-    repo = NotificationRepository()
+    repo = resolve(NotificationRepository)()
     records = [
         _prepare(repo, org, item, f"notifications[{index}]")
         for index, item in enumerate(notifications)
@@ -102,7 +103,7 @@ def store(organization_id: str, notifications: Iterable[Mapping[str, object]]) -
 def store_one(organization_id: str, notification: Mapping[str, object]) -> str:
     """:func:`store` for one notification; returns its ``notificationId``."""
     org = _organization(organization_id)
-    repo = NotificationRepository()
+    repo = resolve(NotificationRepository)()
     record = _prepare(repo, org, notification, "notification")
     _store(org, [record], repo)
     return record.record_id
@@ -115,7 +116,9 @@ def get(
     ids → ``{}``): what ``notifications/get`` answers for them."""
     org = _organization(organization_id)
     ids = _ids(notification_ids)
-    found: dict[str, dict[str, object]] = NotificationRepository().get_by_ids(org, ids)
+    found: dict[str, dict[str, object]] = resolve(NotificationRepository)().get_by_ids(
+        org, ids
+    )
     return found
 
 
@@ -124,7 +127,7 @@ def delete(organization_id: str, notification_ids: str | Iterable[object]) -> in
     Deleting a missing one is not an error."""
     org = _organization(organization_id)
     ids = _ids(notification_ids)
-    repo = NotificationRepository()
+    repo = resolve(NotificationRepository)()
     deleted = sum(repo.delete(org, notification_id) for notification_id in ids)
     logger.info("notifications deleted org=%s records=%d", org, deleted)
     return deleted
@@ -145,7 +148,7 @@ def load(organization_id: str, text: str) -> int:
     (never its content), or the database errors of :func:`store`.
     """
     org = _organization(organization_id)
-    repo = NotificationRepository()
+    repo = resolve(NotificationRepository)()
     records = [
         _prepare(repo, org, value, "notification", prefix=f"line {line}: ")
         for line, value in parse_notifications(text)

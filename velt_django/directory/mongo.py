@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..exceptions import VeltConfigurationError
+from ..repository.backend import resolve
 from ..repository.users import UserRepository, UserWrite
 from .base import Member, User, UserDirectory
 from .model import django_users
@@ -21,7 +22,7 @@ class MongoUserDirectory(UserDirectory):
     """
 
     def __init__(self, repository: UserRepository | None = None) -> None:
-        self.repository = repository or UserRepository()
+        self.repository = repository or resolve(UserRepository)()
 
     def get_users(
         self,

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 
 from ..conf import velt_settings
 from ..exceptions import DuplicateRecordError, StorageError, VeltConfigurationError
+from ..repository.backend import resolve
 from ..repository.files import AttachmentId, FileRepository
 from .content_types import stored_content_type
 from .keys import new_public_id, new_storage_key
@@ -86,7 +87,7 @@ def store(
     cannot be written, the object is removed again, so no record points at a missing
     object and no object outlives a failed request.
     """
-    repo = FileRepository()
+    repo = resolve(FileRepository)()
     org = str(record["organizationId"])
     doc = record.get("documentId")
     attachment_id: AttachmentId = record["attachmentId"]
@@ -174,7 +175,7 @@ def remove_file(record: Mapping[str, Any]) -> None:
                 type(err).__name__,
             )
             raise StorageError("storage delete failed") from err
-    FileRepository().delete(str(record["storageKey"]), org)
+    resolve(FileRepository)().delete(str(record["storageKey"]), org)
 
 
 def external_record(

@@ -24,6 +24,7 @@ from django.core.files.storage import Storage
 from django.utils import timezone
 
 from ..conf import velt_settings
+from ..repository.backend import resolve
 from ..repository.files import FileRepository
 from .keys import SCOPES, is_storage_key
 from .storage import get_storage
@@ -123,7 +124,7 @@ def _sweep_batch(
 ) -> None:
     if not keys:
         return
-    stored = FileRepository().stored_keys(keys)
+    stored = resolve(FileRepository)().stored_keys(keys)
     result.recorded += len(stored)
     for key in keys:
         if key in stored:

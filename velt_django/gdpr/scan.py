@@ -12,6 +12,7 @@ from ..conf import velt_settings
 from ..directory.model import concrete_field, user_model
 from ..exceptions import VeltConfigurationError
 from ..progress import Progress
+from ..repository.backend import resolve
 from ..repository.base import Document, StoredRecord
 from ..repository.files import FileRepository
 from .families import FAMILIES, Family
@@ -68,7 +69,7 @@ def _pk_users(user_id: str) -> tuple[list[str], bool]:
 
 def _files(user_id: str, organization_id: str | None) -> list[Document]:
     legacy_ids, pk_of_other = _pk_users(user_id)
-    records = FileRepository().find_by_uploader(
+    records = resolve(FileRepository)().find_by_uploader(
         user_id, legacy_ids, legacy_self=not pk_of_other
     )
     return [

@@ -12,6 +12,7 @@ from ..exceptions import InvalidInput, InvalidRecordError, RecordTooLargeError
 from ..progress import Progress
 from ..repository.activities import ActivityRepository
 from ..repository.annotations import AnnotationRepository
+from ..repository.backend import resolve
 from ..repository.base import Document, RecordWrite
 from ..repository.files import FileRepository
 from ..repository.merge import merge_payload
@@ -286,7 +287,7 @@ class Importer:
     # ---- attachments -------------------------------------------------------------
 
     def _import_attachments(self, counts: Counts) -> None:
-        repo = FileRepository()
+        repo = resolve(FileRepository)()
         for doc, dropped in self._documents(counts):
             try:
                 record = attachment_record(doc)

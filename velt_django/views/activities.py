@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from .. import responses
 from ..exceptions import ResolverError
 from ..repository.activities import ActivityRepository, FoundActivity
+from ..repository.backend import resolve
 from ..validation.activities import parse_get, parse_save
 from .base import ResolverView
 
@@ -35,7 +36,7 @@ class GetActivitiesView(ResolverView):
         elif not query.has_selector:
             # Without an organization or a selector: never a dump of every organization.
             return responses.success({})
-        found = ActivityRepository().find(org, query.ids, query.document_ids)
+        found = resolve(ActivityRepository)().find(org, query.ids, query.document_ids)
         by_org: dict[str, list[FoundActivity]] = defaultdict(list)
         for record in found:
             by_org[record.organization_id].append(record)
@@ -75,7 +76,7 @@ class SaveActivitiesView(ResolverView):
 
     def handle(self, request: Request, body: Any) -> HttpResponse:
         save = parse_save(body)
-        repo = ActivityRepository()
+        repo = resolve(ActivityRepository)()
         # A save adds keys to the stored record, which keeps its document: a
         # document-scoped policy sees that document too.
         orgs = self.authorize_records(request, save.records, repo)

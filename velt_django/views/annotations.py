@@ -12,6 +12,7 @@ from rest_framework.request import Request
 
 from .. import responses
 from ..repository.annotations import AnnotationRepository, PostMerge
+from ..repository.backend import resolve
 from ..validation.annotations import (
     AnnotationFamily,
     SaveRequest,
@@ -35,7 +36,7 @@ class AnnotationView(ResolverView):
     repository_class: ClassVar[type[AnnotationRepository] | None] = None
 
     def repository(self) -> AnnotationRepository:
-        return (self.repository_class or self.family.repository)()
+        return resolve(self.repository_class or self.family.repository)()
 
 
 class AnnotationGetView(AnnotationView, RecordGetView):

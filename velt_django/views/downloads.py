@@ -29,6 +29,7 @@ from ..files.downloads import presigned_url
 from ..files.keys import is_public_id
 from ..files.signing import signature_valid
 from ..files.storage import storage_of
+from ..repository.backend import resolve
 from ..repository.files import FileRepository
 from .base import CorsNoStoreMixin, ResolverView
 
@@ -140,7 +141,7 @@ class FileDownloadView(CorsNoStoreMixin):
 
     def get(self, request: Request, public_id: str, name: str = "") -> HttpResponseBase:
         record = (
-            FileRepository().by_public_id(public_id)
+            resolve(FileRepository)().by_public_id(public_id)
             if is_public_id(public_id)
             else None
         )

@@ -33,6 +33,7 @@ from ..files.keys import clean_name
 from ..files.signing import public_id_of_url
 from ..files.storage import remove_file, store
 from ..files.uploads import ParsedUpload, parse_upload
+from ..repository.backend import resolve
 from ..repository.files import UPLOADER_VELT_ID, FileRepository
 from ..validation.files import parse_file_delete, parse_upload_request
 from .base import ALLOWED_METHODS, ResolverView
@@ -198,7 +199,7 @@ class DeleteFileView(ResolverView):
             self.authorize(
                 request, org, [delete.document_id] if delete.document_id else []
             )
-        repo = FileRepository()
+        repo = resolve(FileRepository)()
         # A URL only ever narrows a lookup inside this organization (or, org-less, the
         # attachment id's files) and scope; no file is chosen by where a client says it
         # is.

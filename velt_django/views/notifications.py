@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from rest_framework.request import Request
 
 from .. import responses
+from ..repository.backend import resolve
 from ..repository.notifications import NotificationRepository
 from ..validation.notifications import parse_delete, parse_get
 from .base import ResolverView
@@ -35,7 +36,7 @@ class GetNotificationsView(RecordGetView):
     def handle(self, request: Request, body: Any) -> HttpResponse:
         query = parse_get(body)
         org = query.organization_id
-        repo = NotificationRepository()
+        repo = resolve(NotificationRepository)()
         if org is None:
             data = self.orgless_get(request, repo, query.notification_ids, FAMILY)
         else:
@@ -62,7 +63,7 @@ class DeleteNotificationsView(ResolverView):
 
     def handle(self, request: Request, body: Any) -> HttpResponse:
         delete = parse_delete(body)
-        repo = NotificationRepository()
+        repo = resolve(NotificationRepository)()
         notification_id = delete.notification_id
         if delete.organization_id is not None:
             self.authorize(request, delete.organization_id)

@@ -11,6 +11,7 @@ from contextlib import suppress
 from typing import Any
 
 from ..conf import velt_settings
+from ..repository.backend import resolve
 from ..repository.webhooks import BUSY, DONE, Claim, WebhookDeliveryRepository
 from ..signals import send_safely, webhook_received
 from .delivery import Delivery
@@ -35,7 +36,7 @@ def handle(delivery: Delivery, sender: Any, deadline: float | None = None) -> st
 
     Raises :class:`DatabaseUnavailableError` or :class:`RepositoryError`.
     """
-    repository = WebhookDeliveryRepository()
+    repository = resolve(WebhookDeliveryRepository)()
     claim = repository.claim(delivery.webhook_id)
     if claim.status == DONE:
         logger.info("velt webhook %s: already processed", delivery.webhook_id)

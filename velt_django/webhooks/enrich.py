@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import users, visibility
+from ..repository.backend import resolve
 from ..repository.comments import CommentRepository
 from .delivery import ADVANCED, Delivery
 from .events import (
@@ -158,7 +159,11 @@ def _stored_thread(org: str | None, annotation_id: str | None) -> Obj | None:
     if org is None or annotation_id is None:
         return None
     try:
-        return CommentRepository().get_many(org, [annotation_id]).get(annotation_id)
+        return (
+            resolve(CommentRepository)()
+            .get_many(org, [annotation_id])
+            .get(annotation_id)
+        )
     except Exception as err:  # an event is always built, with what is known
         logger.warning(
             "velt webhook: stored thread unavailable (%s)", type(err).__name__

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from velt_django.exceptions import VeltConfigurationError, VeltError
 from velt_django.repository.activities import ActivityRepository
+from velt_django.repository.backend import resolve
 
 
 def _positive_int(text: str) -> int:
@@ -57,7 +58,7 @@ class Command(BaseCommand):
             older_than = now - datetime.timedelta(days=days)
         dry_run = bool(options["dry_run"])
         try:
-            count = ActivityRepository().purge(
+            count = resolve(ActivityRepository)().purge(
                 organization, options["document"], older_than, dry_run=dry_run
             )
         except (VeltError, VeltConfigurationError) as err:
