@@ -6,6 +6,7 @@ organizations."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -41,13 +42,20 @@ def groups(settings: Any) -> None:
     helpers.CALLS.clear()
 
 
-def ask(
-    client: Client, settings: Any, policy: str, *questions: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """The answers to ``questions``, asked in one batch, with ``policy`` (a function of
-    tests.permissions.helpers) as ``ORGANIZATION_ACCESS``."""
-    configure(settings, ORGANIZATION_ACCESS=f"{MODULE}.{policy}")
-    return answers(post(client, batch(*questions)))
+Ask = Callable[..., list[dict[str, Any]]]
+
+
+@pytest.fixture
+def ask(groups: None, client: Client, settings: Any) -> Ask:
+    """``ask(policy, *questions)``: the answers to ``questions``, asked in one batch,
+    with ``policy`` (a function of tests.permissions.helpers) as
+    ``ORGANIZATION_ACCESS``."""
+
+    def answer(policy: str, *questions: dict[str, Any]) -> list[dict[str, Any]]:
+        configure(settings, ORGANIZATION_ACCESS=f"{MODULE}.{policy}")
+        return answers(post(client, batch(*questions)))
+
+    return answer
 
 
 def test_mixed_batch_follows_the_groups(groups: None, client: Client) -> None:
@@ -153,12 +161,8 @@ def test_ttl_setting_and_none(groups: None, client: Client, settings: Any) -> No
     assert result["hasAccess"] is True and "expiresAt" not in result
 
 
-def test_roles_and_expiry_pass_through(
-    groups: None, client: Client, settings: Any
-) -> None:
+def test_roles_and_expiry_pass_through(ask: Ask) -> None:
     results = ask(
-        client,
-        settings,
         "roles_and_expiry",
         question("ann", "document", "draft-1"),
         question("ann", "document", "spec-q3"),
@@ -182,12 +186,10 @@ def test_roles_and_expiry_pass_through(
 
 
 def test_invalid_role_and_expiry_are_dropped_and_logged(
-    groups: None, client: Client, settings: Any, caplog: pytest.LogCaptureFixture
+    ask: Ask, caplog: pytest.LogCaptureFixture
 ) -> None:
     before = int(time.time() * 1000)
     bad_role, bad_expiry = ask(
-        client,
-        settings,
         "roles_and_expiry",
         question("ann", "document", "bad-role"),
         question("ann", "document", "bad-expiry"),
@@ -201,12 +203,10 @@ def test_invalid_role_and_expiry_are_dropped_and_logged(
 
 
 def test_a_policy_that_raises_refuses_that_question_only(
-    groups: None, client: Client, settings: Any, caplog: pytest.LogCaptureFixture
+    ask: Ask, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level("INFO", logger="velt_django")
     results = ask(
-        client,
-        settings,
         "raises_on_secret",
         question("ann", "document", "spec-q3"),
         question("ann", "document", "secret-doc"),
