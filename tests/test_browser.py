@@ -26,7 +26,7 @@ from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.db import connections
 
 from .families import COMMENTS
-from .urls_browser import COOKIE_MODE_SETTINGS, COOKIE_MODE_VELT
+from .urls_browser import use_cookie_mode
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -201,15 +201,7 @@ def api(
 ) -> Iterator[str]:
     """The test URLconf on another port in cookie mode, allowing the first page."""
     allowed, _ = page_origins
-    for key, value in COOKIE_MODE_SETTINGS.items():
-        setattr(settings, key, value)
-    settings.CSRF_TRUSTED_ORIGINS = [allowed]
-    settings.VELT = {
-        **settings.VELT,
-        **COOKIE_MODE_VELT,
-        "CORS_ALLOWED_ORIGINS": [allowed],
-        "CORS_ALLOW_CREDENTIALS": True,
-    }
+    use_cookie_mode(settings, allowed)
     # The in-memory SQLite database (Django users) is shared with the server threads,
     # as Django's LiveServerTestCase does; mongomock is patched in process-wide.
     shared = {

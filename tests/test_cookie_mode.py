@@ -14,7 +14,7 @@ from django.utils.crypto import get_random_string
 
 from .auth import principal
 from .families import COMMENTS
-from .urls_browser import COOKIE_MODE_SETTINGS, COOKIE_MODE_VELT
+from .urls_browser import use_cookie_mode
 
 PAGE = "https://app.example.com"
 FOREIGN = "https://evil.example.net"
@@ -26,15 +26,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def cookie_mode(settings: Any, mongo_db: Any) -> Any:
-    for key, value in COOKIE_MODE_SETTINGS.items():
-        setattr(settings, key, value)
-    settings.CSRF_TRUSTED_ORIGINS = [PAGE]
-    settings.VELT = {
-        **settings.VELT,
-        **COOKIE_MODE_VELT,
-        "CORS_ALLOWED_ORIGINS": [PAGE],
-        "CORS_ALLOW_CREDENTIALS": True,
-    }
+    use_cookie_mode(settings, PAGE)
     return mongo_db
 
 

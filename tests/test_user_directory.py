@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.db import OperationalError
 
+from tests.commands import command_output
 from tests.contracts import assert_failure
 from tests.userapp import directories
 from tests.userapp.directories import MEMBER_FIELDS, Directory, configure
@@ -232,12 +232,7 @@ USERS = [
 
 
 def _load(*args: str, stdin: str | None = None) -> str:
-    out = io.StringIO()
-    extra: dict[str, Any] = {"stdout": out}
-    if stdin is not None:
-        extra["stdin"] = io.StringIO(stdin)
-    call_command("velt_load_users", *args, **extra)
-    return out.getvalue()
+    return command_output("velt_load_users", *args, stdin=stdin)
 
 
 def test_load_users_json_array_file_idempotent(

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
-from .urls_browser import COOKIE_MODE_SETTINGS, COOKIE_MODE_VELT
+from .urls_browser import use_cookie_mode
 
 URL = "https://api.velt.dev/v2/auth/generate_token"
 KEY = "velt-key-5b17"
@@ -37,19 +37,14 @@ def answer(token: str) -> dict[str, Any]:
 def enabled(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.delenv("VELT_API_KEY", raising=False)
     monkeypatch.delenv("VELT_AUTH_TOKEN", raising=False)
-    for key, value in COOKIE_MODE_SETTINGS.items():
-        setattr(settings, key, value)
-    settings.CSRF_TRUSTED_ORIGINS = [PAGE]
-    settings.VELT = {
-        **settings.VELT,
-        **COOKIE_MODE_VELT,
-        "CORS_ALLOWED_ORIGINS": [PAGE],
-        "CORS_ALLOW_CREDENTIALS": True,
-        "USER_TOKEN_VIEW": True,
-        "API_KEY": KEY,
-        "AUTH_TOKEN": SECRET,
-        "API_RETRIES": 0,
-    }
+    use_cookie_mode(
+        settings,
+        PAGE,
+        USER_TOKEN_VIEW=True,
+        API_KEY=KEY,
+        AUTH_TOKEN=SECRET,
+        API_RETRIES=0,
+    )
     return settings
 
 
@@ -57,6 +52,13 @@ def enabled(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 def api() -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock() as mock:
         yield mock
+
+
+@pytest.fixture
+def alice(enabled: Any, api: responses.RequestsMock) -> Client:
+    """Alice's browser, Velt's API answering one token request (``velt-jwt``)."""
+    api.post(URL, json=answer("velt-jwt"))
+    return browser("alice")
 
 
 def browser(username: str) -> Client:
@@ -170,14 +172,12 @@ def test_every_call_asks_velt_again(enabled: Any, api: responses.RequestsMock) -
 
 
 def test_the_requested_organization_must_be_the_users(
-    enabled: Any, api: responses.RequestsMock
+    alice: Client, api: responses.RequestsMock
 ) -> None:
-    api.post(URL, json=answer("velt-jwt"))
-    client = browser("alice")
-    response = mint(client, {"organizationId": "acme"})
+    response = mint(alice, {"organizationId": "acme"})
     assert response.status_code == 200, response.content
     assert response.json()["user"]["organizationId"] == "acme"
-    assert_envelope(mint(client, {"organizationId": "globex"}), 403, "FORBIDDEN")
+    assert_envelope(mint(alice, {"organizationId": "globex"}), 403, "FORBIDDEN")
     assert len(api.calls) == 1
 
 
@@ -275,11 +275,9 @@ def test_an_origin_trusted_by_csrf_alone_is_refused(
 
 
 def test_the_allowed_origin_gets_cors_headers(
-    enabled: Any, api: responses.RequestsMock
+    alice: Client, api: responses.RequestsMock
 ) -> None:
-    api.post(URL, json=answer("velt-jwt"))
-    client = browser("alice")
-    preflight = client.options(
+    preflight = alice.options(
         reverse("velt:velt-token"),
         HTTP_ORIGIN=PAGE,
         HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
@@ -288,7 +286,7 @@ def test_the_allowed_origin_gets_cors_headers(
     assert preflight.status_code == 200
     assert preflight["Access-Control-Allow-Origin"] == PAGE
     assert "X-CSRFToken" in preflight["Access-Control-Allow-Headers"]
-    response = mint(client, HTTP_ORIGIN=PAGE, HTTP_REFERER=f"{PAGE}/")
+    response = mint(alice, HTTP_ORIGIN=PAGE, HTTP_REFERER=f"{PAGE}/")
     assert response.status_code == 200, response.content
     assert response["Access-Control-Allow-Origin"] == PAGE
     assert response["Access-Control-Allow-Credentials"] == "true"

@@ -50,6 +50,22 @@ COOKIE_MODE_VELT: dict[str, Any] = {
 }
 
 
+def use_cookie_mode(settings: Any, page: str, **velt: Any) -> None:
+    """Cookie mode in pytest-django's ``settings`` for a page on the origin ``page``:
+    Django's CSRF check trusts it and velt_django's CORS allows it with credentials;
+    ``velt`` adds or overrides ``VELT`` keys."""
+    for key, value in COOKIE_MODE_SETTINGS.items():
+        setattr(settings, key, value)
+    settings.CSRF_TRUSTED_ORIGINS = [page]
+    settings.VELT = {
+        **settings.VELT,
+        **COOKIE_MODE_VELT,
+        "CORS_ALLOWED_ORIGINS": [page],
+        "CORS_ALLOW_CREDENTIALS": True,
+        **velt,
+    }
+
+
 def organizations_of(user: Any) -> list[str]:
     """``VELT["TOKEN_ORGANIZATIONS"]`` of the tests: the user's memberships."""
     return list(MEMBERSHIPS.get(user.get_username(), []))

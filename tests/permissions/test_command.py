@@ -4,16 +4,15 @@ sample."""
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from ..commands import command_output
 from .helpers import ACME, GLOBEX, batch, configure, granted, post, question, user
 
 pytestmark = pytest.mark.django_db
@@ -31,12 +30,7 @@ def groups(settings: Any) -> None:
 
 
 def replay(*args: str, stdin: str | None = None) -> str:
-    out = io.StringIO()
-    kwargs: dict[str, Any] = {"stdout": out}
-    if stdin is not None:
-        kwargs["stdin"] = io.StringIO(stdin)
-    call_command("velt_replay_permissions", *args, **kwargs)
-    return out.getvalue()
+    return command_output("velt_replay_permissions", *args, stdin=stdin)
 
 
 def test_builtin_sample(groups: None) -> None:

@@ -6,6 +6,7 @@ organizations."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -39,6 +40,22 @@ def groups(settings: Any) -> None:
     user("cat", ACME, GLOBEX)  # both
     user("dan")  # no group
     helpers.CALLS.clear()
+
+
+Ask = Callable[..., list[dict[str, Any]]]
+
+
+@pytest.fixture
+def ask(groups: None, client: Client, settings: Any) -> Ask:
+    """``ask(policy, *questions)``: the answers to ``questions``, asked in one batch,
+    with ``policy`` (a function of tests.permissions.helpers) as
+    ``ORGANIZATION_ACCESS``."""
+
+    def answer(policy: str, *questions: dict[str, Any]) -> list[dict[str, Any]]:
+        configure(settings, ORGANIZATION_ACCESS=f"{MODULE}.{policy}")
+        return answers(post(client, batch(*questions)))
+
+    return answer
 
 
 def test_mixed_batch_follows_the_groups(groups: None, client: Client) -> None:
@@ -144,21 +161,14 @@ def test_ttl_setting_and_none(groups: None, client: Client, settings: Any) -> No
     assert result["hasAccess"] is True and "expiresAt" not in result
 
 
-def test_roles_and_expiry_pass_through(
-    groups: None, client: Client, settings: Any
-) -> None:
-    configure(settings, ORGANIZATION_ACCESS=f"{MODULE}.roles_and_expiry")
-    results = answers(
-        post(
-            client,
-            batch(
-                question("ann", "document", "draft-1"),
-                question("ann", "document", "spec-q3"),
-                question("ann", "organization", ACME),
-                question("bob", "document", "draft-1"),
-                question("ann", "document", "as-mapping"),
-            ),
-        )
+def test_roles_and_expiry_pass_through(ask: Ask) -> None:
+    results = ask(
+        "roles_and_expiry",
+        question("ann", "document", "draft-1"),
+        question("ann", "document", "spec-q3"),
+        question("ann", "organization", ACME),
+        question("bob", "document", "draft-1"),
+        question("ann", "document", "as-mapping"),
     )
     assert results[0]["accessRole"] == "editor"
     assert results[0]["expiresAt"] == 1_900_000_000_000
@@ -176,18 +186,13 @@ def test_roles_and_expiry_pass_through(
 
 
 def test_invalid_role_and_expiry_are_dropped_and_logged(
-    groups: None, client: Client, settings: Any, caplog: pytest.LogCaptureFixture
+    ask: Ask, caplog: pytest.LogCaptureFixture
 ) -> None:
-    configure(settings, ORGANIZATION_ACCESS=f"{MODULE}.roles_and_expiry")
     before = int(time.time() * 1000)
-    bad_role, bad_expiry = answers(
-        post(
-            client,
-            batch(
-                question("ann", "document", "bad-role"),
-                question("ann", "document", "bad-expiry"),
-            ),
-        )
+    bad_role, bad_expiry = ask(
+        "roles_and_expiry",
+        question("ann", "document", "bad-role"),
+        question("ann", "document", "bad-expiry"),
     )
     assert bad_role["hasAccess"] is True and "accessRole" not in bad_role
     assert bad_expiry["accessRole"] == "viewer"
@@ -198,19 +203,14 @@ def test_invalid_role_and_expiry_are_dropped_and_logged(
 
 
 def test_a_policy_that_raises_refuses_that_question_only(
-    groups: None, client: Client, settings: Any, caplog: pytest.LogCaptureFixture
+    ask: Ask, caplog: pytest.LogCaptureFixture
 ) -> None:
-    configure(settings, ORGANIZATION_ACCESS=f"{MODULE}.raises_on_secret")
     caplog.set_level("INFO", logger="velt_django")
-    results = answers(
-        post(
-            client,
-            batch(
-                question("ann", "document", "spec-q3"),
-                question("ann", "document", "secret-doc"),
-                question("ann", "organization", ACME),
-            ),
-        )
+    results = ask(
+        "raises_on_secret",
+        question("ann", "document", "spec-q3"),
+        question("ann", "document", "secret-doc"),
+        question("ann", "organization", ACME),
     )
     assert [r["hasAccess"] for r in results] == [True, False, True]
     infos = [r for r in caplog.records if "RuntimeError" in r.getMessage()]

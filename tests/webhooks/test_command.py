@@ -3,17 +3,16 @@ authenticated like Velt, showing the signal and sending the e-mails."""
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from velt_django import users
 
+from ..commands import command_output
 from ..families import ORG
 from ..webhook_helpers import (
     PRIYA,
@@ -34,12 +33,7 @@ def db(mongo_db: Any, settings: Any) -> Any:
 
 
 def replay(*args: str, stdin: str | None = None) -> str:
-    out = io.StringIO()
-    kwargs: dict[str, Any] = {"stdout": out}
-    if stdin is not None:
-        kwargs["stdin"] = io.StringIO(stdin)
-    call_command("velt_replay_webhook", *args, **kwargs)
-    return out.getvalue()
+    return command_output("velt_replay_webhook", *args, stdin=stdin)
 
 
 def test_replay_file_shows_the_signal_and_sends_the_email(
