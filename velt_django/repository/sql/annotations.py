@@ -41,10 +41,8 @@ SCAN_CHUNK = 500
 
 
 def database_alias() -> str:
-    """The Django database alias of the PostgreSQL tables."""
-    # TODO: velt_settings.DATABASE_ALIAS once conf.py declares the setting.
-    alias = velt_settings.user_settings.get("DATABASE_ALIAS", "default")
-    return str(alias)
+    """The Django database alias of the PostgreSQL tables (``VELT["DATABASE_ALIAS"]``)."""
+    return velt_settings.DATABASE_ALIAS
 
 
 def _dump(payload: Document) -> str:
