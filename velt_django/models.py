@@ -4,6 +4,7 @@ the PostgreSQL backend's annotation tables."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 #: The reverse accessor of :class:`VeltUserProfile` on ``AUTH_USER_MODEL``.
@@ -115,3 +116,99 @@ class RecordingAnnotationRecord(AnnotationRecord):
         constraints = _unique_key("rec")
         indexes = _selector_indexes("rec")
         verbose_name = "recording annotation"
+
+
+# ---- the PostgreSQL backend's notification, activity and user tables -----------------
+
+
+class NotificationRecord(AnnotationRecord):
+    """A custom notification (velt_django.repository.sql.notifications): an annotation
+    record whose ``annotation_id`` holds the ``notificationId``; notifications belong to
+    no document or folder, so those columns stay empty and carry no index."""
+
+    class Meta:
+        db_table = "velt_notifications"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization_id", "annotation_id"],
+                name="velt_ntf_org_notification_uq",
+            )
+        ]
+        # The org-less delete looks the id up across organizations.
+        indexes = [models.Index(fields=["annotation_id"], name="velt_ntf_notification")]
+        verbose_name = "notification"
+
+
+class ActivityRecord(models.Model):
+    """An activity (velt_django.repository.sql.activities): append-only, so there is no
+    folder and no merge; ``created_at`` drives retention (``ACTIVITY_RETENTION_DAYS``)."""
+
+    id = models.BigAutoField(primary_key=True)
+    organization_id = models.TextField()
+    activity_id = models.TextField()
+    document_id = models.TextField(null=True)
+    #: The activity as first sent, plus the keys later saves added.
+    payload = models.JSONField(default=dict)
+    #: Incremented by every write; GDPR rewrites apply only while it is unchanged.
+    rev = models.BigIntegerField(default=1)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    last_event = models.TextField(null=True)
+
+    class Meta:
+        db_table = "velt_activities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization_id", "activity_id"],
+                name="velt_act_org_activity_uq",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization_id", "document_id"], name="velt_act_org_doc"
+            ),
+            models.Index(
+                fields=["organization_id", "created_at"], name="velt_act_org_created"
+            ),
+            # Gets without an organization select by ids or documents alone, and the
+            # retention purge by age alone.
+            models.Index(fields=["activity_id"], name="velt_act_activity"),
+            models.Index(fields=["document_id"], name="velt_act_document"),
+            models.Index(fields=["created_at"], name="velt_act_created"),
+        ]
+        verbose_name = "activity"
+        verbose_name_plural = "activities"
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.activity_id}"
+
+
+class VeltUserRecord(models.Model):
+    """An entry of the PostgreSQL user directory (velt_django.repository.sql.users): a
+    global ``userId``, the lower-cased e-mail it is found by, its organizations."""
+
+    id = models.BigAutoField(primary_key=True)
+    user_id = models.TextField(unique=True)
+    #: ``UserWrite.email_lower`` (stripped and lower-cased in Python, as on MongoDB).
+    email_lower = models.TextField(null=True)
+    #: The organization ids, a JSON array; matched with ``@>`` (the GIN index).
+    organization_ids = models.JSONField(default=list)
+    #: The ``User`` object, without membership; the only column ever returned.
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "velt_users"
+        indexes = [
+            models.Index(fields=["email_lower"], name="velt_usr_email_lower"),
+            GinIndex(
+                fields=["organization_ids"],
+                name="velt_usr_orgs_gin",
+                opclasses=["jsonb_path_ops"],
+            ),
+        ]
+        verbose_name = "Velt user"
+
+    def __str__(self) -> str:
+        return self.user_id

@@ -23,10 +23,13 @@ from django.utils.module_loading import import_string
 
 from ..conf import velt_settings
 from ..exceptions import VeltConfigurationError
+from .activities import ActivityRepository
 from .base import BaseRepository
 from .comments import CommentRepository
+from .notifications import NotificationRepository
 from .reactions import ReactionRepository
 from .recordings import RecordingRepository
+from .users import UserRepository
 
 R = TypeVar("R", bound=BaseRepository)
 
@@ -38,6 +41,9 @@ POSTGRESQL_TWINS: dict[type[BaseRepository], str] = {
     CommentRepository: "velt_django.repository.sql.SqlCommentRepository",
     ReactionRepository: "velt_django.repository.sql.SqlReactionRepository",
     RecordingRepository: "velt_django.repository.sql.SqlRecordingRepository",
+    NotificationRepository: "velt_django.repository.sql.SqlNotificationRepository",
+    ActivityRepository: "velt_django.repository.sql.SqlActivityRepository",
+    UserRepository: "velt_django.repository.sql.SqlUserRepository",
 }
 
 _imported: dict[str, type[Any]] = {}

@@ -3,15 +3,21 @@ repositories of ``velt_django.repository``, method for method."""
 
 from __future__ import annotations
 
+from .activities import SqlActivityRepository
 from .annotations import SqlAnnotationRepository, database_alias
 from .comments import SqlCommentRepository
+from .notifications import SqlNotificationRepository
 from .reactions import SqlReactionRepository
 from .recordings import SqlRecordingRepository
+from .users import SqlUserRepository
 
 __all__ = [
+    "SqlActivityRepository",
     "SqlAnnotationRepository",
     "SqlCommentRepository",
+    "SqlNotificationRepository",
     "SqlReactionRepository",
     "SqlRecordingRepository",
+    "SqlUserRepository",
     "database_alias",
 ]
