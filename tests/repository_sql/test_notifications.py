@@ -77,7 +77,9 @@ def test_store_same_key_twice_in_one_call_merges_in_order(
     assert repo.count_records() == 2
 
 
-def test_store_more_than_a_batch(repo: SqlNotificationRepository, settings: Any) -> None:
+def test_store_more_than_a_batch(
+    repo: SqlNotificationRepository, settings: Any
+) -> None:
     settings.VELT = {**settings.VELT, "MAX_RECORDS_PER_SAVE": 3}
     assert repo.store([record(f"n-{i}") for i in range(7)]) == 7
     assert repo.count_records() == 7
