@@ -14,8 +14,10 @@ from velt_django.repository import (
     ActivityRepository,
     CommentRepository,
     FileRepository,
+    NotificationRepository,
     ReactionRepository,
     RecordingRepository,
+    UserRepository,
     backend,
 )
 from velt_django.repository.backend import POSTGRESQL_TWINS, resolve
@@ -59,14 +61,20 @@ def test_mongodb_keeps_every_class(settings: Any, cls: type[Any]) -> None:
 @pytest.mark.usefixtures("on_postgresql")
 def test_postgresql_picks_the_registered_twins() -> None:
     from velt_django.repository.sql import (
+        SqlActivityRepository,
         SqlCommentRepository,
+        SqlNotificationRepository,
         SqlReactionRepository,
         SqlRecordingRepository,
+        SqlUserRepository,
     )
 
     assert resolve(CommentRepository) is SqlCommentRepository
     assert resolve(ReactionRepository) is SqlReactionRepository
     assert resolve(RecordingRepository) is SqlRecordingRepository
+    assert resolve(NotificationRepository) is SqlNotificationRepository
+    assert resolve(ActivityRepository) is SqlActivityRepository
+    assert resolve(UserRepository) is SqlUserRepository
 
 
 @pytest.mark.usefixtures("on_postgresql")
@@ -74,7 +82,7 @@ def test_postgresql_refuses_a_class_without_a_twin() -> None:
     class CustomComments(CommentRepository):
         pass
 
-    for cls in (ActivityRepository, CustomComments):
+    for cls in (FileRepository, CustomComments):
         with pytest.raises(VeltConfigurationError, match=cls.__qualname__):
             resolve(cls)
 
@@ -107,7 +115,8 @@ def test_a_repository_without_a_twin_answers_the_misconfigured_envelope(
 ) -> None:
     settings.VELT = {**settings.VELT, "STORAGE_BACKEND": "postgresql"}
     response = post_json(
-        "activities/get", {"organizationId": ORG, "documentIds": ["doc-1"]}
+        "attachments/delete",
+        {"attachmentId": 1, "metadata": {"organizationId": ORG, "documentId": "d-1"}},
     )
     assert response.status_code == 500
     body = response.json()
