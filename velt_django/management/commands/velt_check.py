@@ -1,5 +1,6 @@
-"""``manage.py velt_check``: configuration, MongoDB, indexes, storage and Velt credentials,
-one line each; exits non-zero on any failure (a deploy gate or container health check)."""
+"""``manage.py velt_check``: configuration, the database (MongoDB, or PostgreSQL with
+``STORAGE_BACKEND = "postgresql"``), indexes, storage and Velt credentials, one line
+each; exits non-zero on any failure (a deploy gate or container health check)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from ...files.checks import relative_location
 from ...progress import command_progress
 from ...repository import REPOSITORIES, ActivityRepository
 from ...repository.activities import TTL_INDEX
+from ...repository.backend import uses_postgresql
 from ...repository.connection import acknowledged_write_concern, get_database
 from ...repository.errors import translate_errors
 
@@ -43,8 +45,10 @@ def _ms(started: float) -> int:
 class Command(BaseCommand):
     help = (
         "Check velt_django's deployment: configuration (system checks tagged velt), "
-        "MongoDB reachability and write concern, indexes, file storages and the Velt "
-        "API credentials. Prints one line per check and exits non-zero on any failure."
+        "MongoDB reachability and write concern (PostgreSQL reachability and applied "
+        'migrations with STORAGE_BACKEND "postgresql"), indexes, file storages and the '
+        "Velt API credentials. Prints one line per check and exits non-zero on any "
+        "failure."
     )
     # The configuration is one of the checks: a system check error must be reported
     # on its line, not stop the command before any line is printed.
@@ -64,12 +68,22 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.db: Any = None
+        self.reachable = False
         # In order: the indexes check uses the database the mongodb check opened.
-        steps: list[Callable[[], Result]] = [
-            self.check_config,
+        database: list[Callable[[], Result]] = [
             self.check_mongodb,
             self.check_write_concern,
             self.check_indexes,
+        ]
+        if uses_postgresql():
+            database = [
+                self.check_postgresql,
+                self.check_sql_migrations,
+                self.check_sql_indexes,
+            ]
+        steps: list[Callable[[], Result]] = [
+            self.check_config,
+            *database,
             *[lambda scope=scope: self.check_storage(scope) for scope in FILE_SCOPES],
             lambda: self.check_velt_api(options["skip_network"]),
         ]
@@ -181,6 +195,66 @@ class Command(BaseCommand):
             "ok",
             f"{expected_count} present in {len(REPOSITORIES)} collections",
             _ms(started),
+        )
+
+    # ---- the PostgreSQL backend (velt_django.management.postgresql) --------------
+
+    def check_postgresql(self) -> Result:
+        from ...management import postgresql
+
+        started = time.perf_counter()
+        alias = postgresql.alias()
+        try:
+            postgresql.ping()
+        except VeltError as err:
+            # The message never holds the connection settings (nor the server's text).
+            detail = f"DATABASES[{alias!r}] unreachable: {err}"
+            return Result("postgresql", "fail", detail, _ms(started))
+        self.reachable = True
+        return Result(
+            "postgresql", "ok", f"DATABASES[{alias!r}] reachable", _ms(started)
+        )
+
+    def check_sql_migrations(self) -> Result:
+        from ...management import postgresql
+
+        if not self.reachable:
+            return Result("migrations", "skip", "PostgreSQL is not reachable")
+        started = time.perf_counter()
+        alias = postgresql.alias()
+        try:
+            pending = postgresql.unapplied_migrations()
+        except VeltError as err:
+            detail = f"could not read the applied migrations: {err}"
+            return Result("migrations", "fail", detail, _ms(started))
+        if pending:
+            detail = (
+                f"unapplied on {alias}: {', '.join(pending)} "
+                f"(run manage.py migrate --database {alias})"
+            )
+            return Result("migrations", "fail", detail, _ms(started))
+        count = len(postgresql.storage_migrations())
+        return Result(
+            "migrations", "ok", f"{count} storage migrations applied", _ms(started)
+        )
+
+    def check_sql_indexes(self) -> Result:
+        from ...management import postgresql
+
+        if not self.reachable:
+            return Result("indexes", "skip", "PostgreSQL is not reachable")
+        started = time.perf_counter()
+        try:
+            missing, expected = postgresql.missing_indexes()
+        except VeltError as err:
+            detail = f"could not list indexes: {err}"
+            return Result("indexes", "fail", detail, _ms(started))
+        if missing:
+            detail = f"missing {', '.join(missing)} (run manage.py migrate)"
+            return Result("indexes", "fail", detail, _ms(started))
+        tables = len(postgresql.expected_indexes())
+        return Result(
+            "indexes", "ok", f"{expected} present in {tables} tables", _ms(started)
         )
 
     def check_storage(self, scope: str) -> Result:
