@@ -17,7 +17,7 @@ import pytest
 from velt_django.repository import connection
 
 from .auth import principal
-from .families import Family
+from .families import MONGODB, Family, sql_envelopes
 
 ALLOWED_ORIGIN = "https://app.example.com"
 FOREIGN_ORIGIN = "https://evil.example.net"
@@ -116,7 +116,7 @@ class PreflightContract(EndpointContract):
     """``OPTIONS`` is a CORS preflight, answered without a credential (CONTRACT §16.6)."""
 
     @pytest.fixture
-    def cors(self, settings: Any, wire_db: Any) -> None:
+    def cors(self, settings: Any) -> None:
         settings.VELT = {**settings.VELT, "CORS_ALLOWED_ORIGINS": [ALLOWED_ORIGIN]}
 
     def preflight(self, client: Any, origin: str) -> Any:
@@ -293,14 +293,27 @@ class WriteEndpointContract(
 
 class FamilyEndpointContract(EndpointContract):
     """An endpoint of the ``family`` the test is parametrized with: path, collection and
-    bodies come from the family's declaration; subclasses set ``operation``."""
+    bodies come from the family's declaration; subclasses set ``operation``. Every test
+    runs on each storage backend (the ``backend`` fixture, tests/views/conftest.py)."""
 
     operation: ClassVar[str]
     family: Family
+    backend: str
+
+    @pytest.fixture(autouse=True)
+    def _wire(self, backend: str) -> None:
+        """A fresh wire-tier MongoDB database, or the PostgreSQL alias."""
+        self.backend = backend
 
     @pytest.fixture(autouse=True)
     def _family(self, family: Family) -> None:
         self.family = family
+
+    def stored_ids(self) -> list[tuple[str, str]]:
+        if self.backend == MONGODB:
+            return super().stored_ids()
+        rows = sql_envelopes(self.collection)
+        return sorted((r["organizationId"], r["annotationId"]) for r in rows)
 
     @property  # type: ignore[misc]
     def path(self) -> str:  # type: ignore[override]

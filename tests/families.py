@@ -15,6 +15,26 @@ from typing import Any
 import pytest
 
 from velt_django.repository.base import RecordWrite
+from velt_django.routers import is_storage_model
+
+from .postgres import ALIAS as POSTGRES_ALIAS
+
+#: The storage backends the shared contracts run on (``VELT["STORAGE_BACKEND"]``).
+MONGODB = "mongodb"
+POSTGRESQL = "postgresql"
+#: ``params`` of a fixture that runs a test on each backend: the PostgreSQL run uses the
+#: ``velt_pg`` alias (which starts the session's cluster) and the wire-tier MongoDB run
+#: the ``mongo`` marker's SecantusDB.
+BACKENDS = [
+    pytest.param(MONGODB, marks=pytest.mark.mongo),
+    pytest.param(
+        POSTGRESQL,
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.django_db(databases={"default", POSTGRES_ALIAS}),
+        ],
+    ),
+]
 
 ORG = "acme-corp"
 OTHER = "globex"
@@ -207,3 +227,51 @@ def record_write(
         document_id=document_id,
         folder_id=folder_id,
     )
+
+
+# ---- the PostgreSQL tables, read as MongoDB envelopes ----------------------------------
+
+#: Field of the stored MongoDB envelope (§5.2) → column of the PostgreSQL table.
+SQL_COLUMNS = {
+    "organizationId": "organization_id",
+    "annotationId": "annotation_id",
+    "documentId": "document_id",
+    "folderId": "folder_id",
+    "payload": "payload",
+    "rev": "rev",
+    "createdAt": "created_at",
+    "updatedAt": "updated_at",
+    "lastEvent": "last_event",
+}
+
+
+def storage_models() -> list[Any]:
+    """velt_django's models of the PostgreSQL backend (``velt_django.routers``)."""
+    from django.apps import apps
+
+    return [
+        model
+        for model in apps.get_app_config("velt_django").get_models()
+        if is_storage_model(model._meta.app_label, model._meta.model_name)
+    ]
+
+
+def sql_model(collection: str) -> Any | None:
+    """The model whose table stands for the MongoDB ``collection`` (the tables take
+    the collections' names), or ``None`` when the PostgreSQL backend has none yet."""
+    return next((m for m in storage_models() if m._meta.db_table == collection), None)
+
+
+def sql_envelopes(collection: str, **query: Any) -> list[dict[str, Any]]:
+    """The rows of ``collection``'s table matching ``query`` (envelope field names, as a
+    MongoDB filter of equalities), each as the MongoDB envelope of the same record,
+    ordered by organization then insertion."""
+    model = sql_model(collection)
+    assert model is not None, f"no PostgreSQL table for {collection}"
+    rows = model._default_manager.using(POSTGRES_ALIAS).filter(
+        **{SQL_COLUMNS[field]: value for field, value in query.items()}
+    )
+    return [
+        {field: row[column] for field, column in SQL_COLUMNS.items()}
+        for row in rows.order_by("organization_id", "pk").values(*SQL_COLUMNS.values())
+    ]

@@ -1,12 +1,12 @@
 """Appendix A checks every declared family owes (wire tier): transport contracts, query
 modes, round trips, the merge rule, organizations, deletes. Each test runs once per family
-in ``tests.families.FAMILIES`` that has the endpoints it needs; what only one family does
-lives in that family's own module."""
+in ``tests.families.FAMILIES`` that has the endpoints it needs, and once per storage
+backend (``backend``: MongoDB on the wire tier's server, PostgreSQL on ``velt_pg``); what
+only one family does lives in that family's own module."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from ..contracts import (
     assert_success,
 )
 from ..families import (
+    MONGODB,
     ORG,
     OTHER,
     THIRD,
@@ -28,16 +29,24 @@ from ..families import (
     for_families,
     other_family,
 )
-from ..wire import FamilyClient
-
-pytestmark = pytest.mark.mongo
+from ..wire import FamilyClient, PostJson
+from .backends import family_client
 
 
 @pytest.fixture
-def api(
-    family: Family, velt: Callable[[Family], FamilyClient], wire_db: Any
-) -> FamilyClient:
-    return velt(family)
+def api(family: Family, post_json: PostJson, backend: str) -> FamilyClient:
+    """The family's client on each storage backend (tests/views/conftest.py)."""
+    return family_client(family, post_json, backend)
+
+
+#: For a test that reads how MongoDB stores a record, not what the wire answers.
+mongodb_storage_only = pytest.mark.usefixtures("_mongodb_storage_only")
+
+
+@pytest.fixture
+def _mongodb_storage_only(backend: str) -> None:
+    if backend != MONGODB:
+        pytest.skip("checks MongoDB's stored form (§5.5 key escaping)")
 
 
 # ---- transport contracts -------------------------------------------------------------
@@ -328,6 +337,7 @@ class TestSaveUnsafeKeys:
         api.save(api.family.record("r-1", **{key: "new"}))
         assert api.get_one("r-1")[key] == "new"
 
+    @mongodb_storage_only
     def test_save_unsafe_key_stored_escaped(self, api: FamilyClient) -> None:
         api.save(api.family.record("r-1", **{"a.b": 1, "plain": 2}))
         doc = api.stored("r-1")

@@ -1,7 +1,8 @@
 """Tenant isolation matrix over every endpoint family (CONTRACT §2.5, §16.5): a principal
 of org B sends get, save and delete requests at org A's records, naming org A, naming
 its own org, or naming none. Every request is refused or answers nothing of org A, and
-every stored record is unchanged. Runs on mongomock and on the wire tier.
+every stored record is unchanged. Runs on mongomock, on the wire tier and on the
+PostgreSQL backend (the families it implements; the others are skipped there).
 
 (``test_isolation.py`` holds further annotation cases on the wire tier.)"""
 
@@ -15,9 +16,26 @@ from typing import Any
 import pytest
 
 from velt_django import notifications, users
-from velt_django.repository import connection
+from velt_django.conf import velt_settings
+from velt_django.repository import (
+    ActivityRepository,
+    CommentRepository,
+    NotificationRepository,
+    ReactionRepository,
+    RecordingRepository,
+    UserRepository,
+    connection,
+)
+from velt_django.repository.backend import POSTGRESQL_TWINS
 
-from ..families import FAMILIES, Family
+from ..families import (
+    BACKENDS,
+    FAMILIES,
+    POSTGRES_ALIAS,
+    POSTGRESQL,
+    Family,
+    storage_models,
+)
 
 ORG_A, ORG_B = "org-a", "org-b"
 A = ("u_a", ORG_A)
@@ -213,21 +231,50 @@ ATTACKS = [a for f in FAMILIES for a in annotation_attacks(f)]
 ATTACKS += ACTIVITY_ATTACKS + NOTIFICATION_ATTACKS + USER_ATTACKS
 
 
-def seed_org_a(post_json: Callable[..., Any]) -> None:
-    """Org A's records in every family, written as org A's backend and browser do."""
+#: The repository behind each endpoint family (the first part of an attack's path).
+REPOSITORIES: dict[str, type[Any]] = {
+    "comments": CommentRepository,
+    "reactions": ReactionRepository,
+    "recordings": RecordingRepository,
+    "activities": ActivityRepository,
+    "notifications": NotificationRepository,
+    "users": UserRepository,
+    "anonymous-users": UserRepository,
+}
+
+
+def on_postgresql(endpoint_family: str) -> bool:
+    """Whether the PostgreSQL backend implements ``endpoint_family`` yet (its repository
+    has a twin, ``velt_django.repository.backend.POSTGRESQL_TWINS``)."""
+    return REPOSITORIES[endpoint_family] in POSTGRESQL_TWINS
+
+
+def seed_org_a(post_json: Callable[..., Any], has: Callable[[str], bool]) -> None:
+    """Org A's records in every family ``has`` accepts, written as org A's backend and
+    browser do."""
     for f in FAMILIES:
         body = f.save_body(f.record("a-1", org=ORG_A, secret=SECRET))
         assert post_json(f.path("save"), body, as_=A).status_code == 200
-    act = {**activity(ORG_A), "secret": SECRET}
-    body = {"activity": {"act-1": act}, "event": "activity.save"}
-    assert post_json("activities/save", body, as_=A).status_code == 200
-    notifications.store(
-        ORG_A, [{"notificationId": "n-1", "displayBodyMessage": SECRET}]
-    )
-    users.upsert([{"userId": "u-a", "name": SECRET, "email": EMAIL}], ORG_A)
+    if has("activities"):
+        act = {**activity(ORG_A), "secret": SECRET}
+        body = {"activity": {"act-1": act}, "event": "activity.save"}
+        assert post_json("activities/save", body, as_=A).status_code == 200
+    if has("notifications"):
+        notifications.store(
+            ORG_A, [{"notificationId": "n-1", "displayBodyMessage": SECRET}]
+        )
+    if has("users"):
+        users.upsert([{"userId": "u-a", "name": SECRET, "email": EMAIL}], ORG_A)
 
 
 def snapshot() -> dict[str, list[Any]]:
+    if velt_settings.STORAGE_BACKEND == POSTGRESQL:
+        return {
+            model._meta.db_table: list(
+                model._default_manager.using(POSTGRES_ALIAS).order_by("pk").values()
+            )
+            for model in storage_models()
+        }
     db = connection.get_database()
     return {
         name: list(db[name].find({}, sort=[("_id", 1)]))
@@ -235,18 +282,38 @@ def snapshot() -> dict[str, list[Any]]:
     }
 
 
-@pytest.fixture(params=["mongo_db", pytest.param("wire_db", marks=pytest.mark.mongo)])
+@pytest.fixture(
+    params=[
+        "mongo_db",
+        pytest.param("wire_db", marks=pytest.mark.mongo),
+        # The PostgreSQL backend (BACKENDS' marks: the velt_pg alias).
+        pytest.param(POSTGRESQL, marks=BACKENDS[1].marks),
+    ]
+)
 def seeded(
     request: pytest.FixtureRequest, settings: Any, post_json: Callable[..., Any]
 ) -> dict[str, list[Any]]:
-    request.getfixturevalue(request.param)
-    settings.VELT = {
+    velt = {
         **settings.VELT,
         "USER_DIRECTORY_CLASS": "velt_django.directory.MongoUserDirectory",
         "USER_ORGANIZATION_SCOPED": True,
     }
-    seed_org_a(post_json)
-    return snapshot()
+    has: Callable[[str], bool] = lambda endpoint_family: True  # noqa: E731
+    if request.param == POSTGRESQL:
+        attack: Attack = request.node.callspec.params["attack"]
+        endpoint_family = attack.path.split("/")[0]
+        if not on_postgresql(endpoint_family):
+            pytest.skip(f"{endpoint_family} has no PostgreSQL twin yet")
+        velt.update(STORAGE_BACKEND=POSTGRESQL, DATABASE_ALIAS=POSTGRES_ALIAS)
+        has = on_postgresql
+    else:
+        request.getfixturevalue(request.param)
+    settings.VELT = velt
+    seed_org_a(post_json, has)
+    before = snapshot()
+    # Guards the comparisons below: the snapshot does hold org A's records.
+    assert SECRET in json.dumps(before, default=str)
+    return before
 
 
 def org_a_records(before: dict[str, list[Any]]) -> dict[str, list[Any]]:
