@@ -293,22 +293,24 @@ def snapshot() -> dict[str, list[Any]]:
 def seeded(
     request: pytest.FixtureRequest, settings: Any, post_json: Callable[..., Any]
 ) -> dict[str, list[Any]]:
-    velt = {
-        **settings.VELT,
-        "USER_DIRECTORY_CLASS": "velt_django.directory.MongoUserDirectory",
-        "USER_ORGANIZATION_SCOPED": True,
-    }
     has: Callable[[str], bool] = lambda endpoint_family: True  # noqa: E731
+    backend: dict[str, str] = {}
     if request.param == POSTGRESQL:
         attack: Attack = request.node.callspec.params["attack"]
         endpoint_family = attack.path.split("/")[0]
         if not on_postgresql(endpoint_family):
             pytest.skip(f"{endpoint_family} has no PostgreSQL twin yet")
-        velt.update(STORAGE_BACKEND=POSTGRESQL, DATABASE_ALIAS=POSTGRES_ALIAS)
+        backend = {"STORAGE_BACKEND": POSTGRESQL, "DATABASE_ALIAS": POSTGRES_ALIAS}
         has = on_postgresql
     else:
+        # Before VELT is read below: wire_db sets its MONGODB_URI there.
         request.getfixturevalue(request.param)
-    settings.VELT = velt
+    settings.VELT = {
+        **settings.VELT,
+        **backend,
+        "USER_DIRECTORY_CLASS": "velt_django.directory.MongoUserDirectory",
+        "USER_ORGANIZATION_SCOPED": True,
+    }
     seed_org_a(post_json, has)
     before = snapshot()
     # Guards the comparisons below: the snapshot does hold org A's records.
