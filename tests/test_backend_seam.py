@@ -18,6 +18,7 @@ from velt_django.repository import (
     ReactionRepository,
     RecordingRepository,
     UserRepository,
+    WebhookDeliveryRepository,
     backend,
 )
 from velt_django.repository.backend import POSTGRESQL_TWINS, resolve
@@ -63,10 +64,12 @@ def test_postgresql_picks_the_registered_twins() -> None:
     from velt_django.repository.sql import (
         SqlActivityRepository,
         SqlCommentRepository,
+        SqlFileRepository,
         SqlNotificationRepository,
         SqlReactionRepository,
         SqlRecordingRepository,
         SqlUserRepository,
+        SqlWebhookDeliveryRepository,
     )
 
     assert resolve(CommentRepository) is SqlCommentRepository
@@ -75,6 +78,8 @@ def test_postgresql_picks_the_registered_twins() -> None:
     assert resolve(NotificationRepository) is SqlNotificationRepository
     assert resolve(ActivityRepository) is SqlActivityRepository
     assert resolve(UserRepository) is SqlUserRepository
+    assert resolve(FileRepository) is SqlFileRepository
+    assert resolve(WebhookDeliveryRepository) is SqlWebhookDeliveryRepository
 
 
 @pytest.mark.usefixtures("on_postgresql")
@@ -82,7 +87,10 @@ def test_postgresql_refuses_a_class_without_a_twin() -> None:
     class CustomComments(CommentRepository):
         pass
 
-    for cls in (FileRepository, CustomComments):
+    class CustomUsers(UserRepository):
+        pass
+
+    for cls in (CustomUsers, CustomComments):
         with pytest.raises(VeltConfigurationError, match=cls.__qualname__):
             resolve(cls)
 
@@ -111,8 +119,10 @@ def test_the_comment_view_instantiates_the_twin_on_postgresql(
 
 @pytest.mark.usefixtures("mongo_db")
 def test_a_repository_without_a_twin_answers_the_misconfigured_envelope(
-    settings: Any, post_json: Any
+    settings: Any, post_json: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The file repository as if its twin were not registered.
+    monkeypatch.delitem(POSTGRESQL_TWINS, FileRepository)
     settings.VELT = {**settings.VELT, "STORAGE_BACKEND": "postgresql"}
     response = post_json(
         "attachments/delete",

@@ -212,3 +212,98 @@ class VeltUserRecord(models.Model):
 
     def __str__(self) -> str:
         return self.user_id
+
+
+# ---- the PostgreSQL backend's file and webhook delivery tables -----------------------
+
+
+class FileRecord(models.Model):
+    """A file record of either scope (velt_django.repository.sql.files): the record as
+    the views wrote it (``record``, its datetimes aside), and copies of the fields it
+    is looked up by as columns.
+
+    The storage key and the public id are unique across organizations, as on MongoDB:
+    they name an object in a shared storage and a URL path that carries no organization.
+    The retry key leads with the organization; a record without a document holds it in
+    a second, partial constraint (NULLs are distinct in a plain one)."""
+
+    id = models.BigAutoField(primary_key=True)
+    organization_id = models.TextField()
+    scope = models.TextField()
+    document_id = models.TextField(null=True)
+    #: ``attachmentId`` as stored (an integer or a string: JSON keeps them apart).
+    attachment_id = models.JSONField()
+    sha256 = models.TextField()
+    storage_key = models.TextField(unique=True)
+    public_id = models.TextField(unique=True)
+    url = models.TextField(null=True)
+    #: ``uploadedBy`` / ``uploadedByKind`` when they are strings (GDPR lookups).
+    uploaded_by = models.TextField(null=True)
+    uploaded_by_kind = models.TextField(null=True)
+    #: The record, without ``createdAt`` and ``deleteRequestedAt`` (the columns below).
+    record = models.JSONField(default=dict)
+    created_at = models.DateTimeField(null=True)
+    delete_requested_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "velt_files"
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "organization_id",
+                    "scope",
+                    "document_id",
+                    "attachment_id",
+                    "sha256",
+                ],
+                condition=models.Q(document_id__isnull=False),
+                name="velt_fil_org_retry_uq",
+            ),
+            models.UniqueConstraint(
+                fields=["organization_id", "scope", "attachment_id", "sha256"],
+                condition=models.Q(document_id__isnull=True),
+                name="velt_fil_org_retry_nodoc_uq",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization_id", "scope", "url"], name="velt_fil_org_url"
+            ),
+            # Org-less deletes look an attachment id up in every organization.
+            models.Index(fields=["attachment_id", "scope"], name="velt_fil_attachment"),
+            models.Index(fields=["uploaded_by"], name="velt_fil_uploaded_by"),
+        ]
+        verbose_name = "file record"
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.public_id}"
+
+
+class WebhookDeliveryRecord(models.Model):
+    """A webhook delivery id (velt_django.repository.sql.webhooks): its lease while a
+    worker processes it, and what already went out. Velt's delivery ids are global (a
+    delivery names no organization before it is parsed), so ``webhook_id`` alone is
+    unique. ``received_at`` drives ``WEBHOOK_DEDUP_DAYS``."""
+
+    id = models.BigAutoField(primary_key=True)
+    webhook_id = models.TextField(unique=True)
+    received_at = models.DateTimeField()
+    #: ``processing`` (until ``lease_until``) or ``done``.
+    state = models.TextField(null=True)
+    lease_until = models.DateTimeField(null=True)
+    claim = models.TextField(null=True)
+    attempts = models.IntegerField(default=0)
+    signalled = models.BooleanField(default=False)
+    #: User ids already e-mailed, a JSON array.
+    emailed = models.JSONField(default=list)
+    done_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "velt_webhook_deliveries"
+        # The purge of expired ids selects by age.
+        indexes = [models.Index(fields=["received_at"], name="velt_whk_received")]
+        verbose_name = "webhook delivery"
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return self.webhook_id

@@ -26,10 +26,12 @@ from ..exceptions import VeltConfigurationError
 from .activities import ActivityRepository
 from .base import BaseRepository
 from .comments import CommentRepository
+from .files import FileRepository
 from .notifications import NotificationRepository
 from .reactions import ReactionRepository
 from .recordings import RecordingRepository
 from .users import UserRepository
+from .webhooks import WebhookDeliveryRepository
 
 R = TypeVar("R", bound=BaseRepository)
 
@@ -44,6 +46,8 @@ POSTGRESQL_TWINS: dict[type[BaseRepository], str] = {
     NotificationRepository: "velt_django.repository.sql.SqlNotificationRepository",
     ActivityRepository: "velt_django.repository.sql.SqlActivityRepository",
     UserRepository: "velt_django.repository.sql.SqlUserRepository",
+    FileRepository: "velt_django.repository.sql.SqlFileRepository",
+    WebhookDeliveryRepository: "velt_django.repository.sql.SqlWebhookDeliveryRepository",
 }
 
 _imported: dict[str, type[Any]] = {}
