@@ -102,7 +102,7 @@ def _erase_one(change: Change, user_id: str) -> str | None:
     """Apply one change, re-reading and deciding again after a concurrent write.
     Returns ``"deleted"``, ``"anonymised"`` or ``None`` (nothing left to do)."""
     family = change.found.family
-    repo = family.repository()
+    repo = family.open()
     record, payload = change.found.record, change.payload
     for _attempt in range(ERASE_ATTEMPTS):
         if repo.rewrite_if_unchanged(record, payload, ERASE_EVENT):

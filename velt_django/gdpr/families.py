@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..repository.activities import ActivityRepository
+from ..repository.backend import resolve
 from ..repository.base import BaseRepository, Document
 from ..repository.comments import CommentRepository
 from ..repository.notifications import NotificationRepository
@@ -168,7 +169,10 @@ def _always_delete(payload: Document, user_id: str) -> Document | None:
 @dataclass(frozen=True)
 class Family:
     """A record family: its repository, how the user takes part, and how it is erased
-    (a new payload, or ``None`` to delete the record)."""
+    (a new payload, or ``None`` to delete the record).
+
+    ``repository`` is the MongoDB class, which names the family's collection and id
+    field; :meth:`open` gives the implementation of the configured storage backend."""
 
     name: str
     repository: type[BaseRepository]
@@ -176,6 +180,10 @@ class Family:
     erase: Eraser
     #: How ``velt_gdpr export`` counts its records ("3 comment threads"); the name if unset.
     label: str | None = None
+
+    def open(self) -> BaseRepository:
+        """The family's repository on the configured backend (``backend.resolve``)."""
+        return resolve(self.repository)()
 
 
 FAMILIES: tuple[Family, ...] = (

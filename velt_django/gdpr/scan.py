@@ -32,9 +32,10 @@ def _scan(
     user_id: str, organization_id: str | None, progress: Progress
 ) -> Iterable[Found]:
     for family in FAMILIES:
-        repo = family.repository()
+        repo = family.open()
         progress.start(
-            f"scanning {repo.collection_name()}", repo.count_records(organization_id)
+            f"scanning {family.repository.collection_name()}",
+            repo.count_records(organization_id),
         )
         for record in repo.scan(organization_id):
             progress.advance()
