@@ -6,6 +6,13 @@ Environment variables:
   serves requests starts an embedded SecantusDB server (``example_project.devdb``), and
   other commands use it while it runs.
 - ``VELT_DATABASE_NAME``: database name (default ``velt_example``).
+- ``VELT_DATABASE_URL`` (or ``DATABASE_URL``): a ``postgres://user:password@host:port/name``
+  URL puts everything in that PostgreSQL database instead: Django's users and
+  velt_django's records (``STORAGE_BACKEND`` ``"postgresql"`` on the ``default`` alias;
+  ``manage.py migrate`` creates the tables, a serving process with DEBUG on runs it
+  itself). Query parameters become connection options (``?sslmode=require``). A
+  ``DATABASE_URL`` of another kind is ignored; a ``VELT_DATABASE_URL`` of another kind is
+  an error.
 - ``VELT_CORS_ALLOWED_ORIGINS``: comma-separated page origins allowed to call ``/velt/``.
 - ``VELT_ORGANIZATION_ACCESS``: dotted path of the organization access policy.
 - ``VELT_AUTHENTICATION_CLASSES``: comma-separated dotted paths of DRF authentication classes.
@@ -50,6 +57,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -127,14 +135,51 @@ EXAMPLE_DATA_DIR = Path(os.environ.get("VELT_EXAMPLE_DATA_DIR") or BASE_DIR / ".
 
 # velt_django keeps its PII in MongoDB; the users that users/get and
 # anonymous-users/resolve answer with come from Django's user model (velt_django's
-# default user directory), kept in SQLite for the demo. A serving process with DEBUG on
-# applies the migrations itself (example_project.devdb).
+# default user directory), kept in SQLite for the demo. With a postgres:// URL in
+# VELT_DATABASE_URL (or DATABASE_URL) both live in that database instead. A serving
+# process with DEBUG on applies the migrations itself (example_project.devdb).
 DATABASES: dict[str, Any] = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": EXAMPLE_DATA_DIR / "example.sqlite3",
     }
 }
+
+POSTGRES_SCHEMES = ("postgres", "postgresql")
+
+
+def postgres_database(url: str) -> dict[str, Any]:
+    """The ``DATABASES`` entry of a ``postgres://`` URL (percent-escapes decoded, query
+    parameters as ``OPTIONS``)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError as err:
+        raise ImproperlyConfigured("the database URL has an invalid port") from err
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise ImproperlyConfigured("the database URL names no database (…/name)")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": unquote(parts.hostname or ""),
+        "PORT": str(port or ""),
+        "OPTIONS": dict(parse_qsl(parts.query)),
+    }
+
+
+_velt_database_url = os.environ.get("VELT_DATABASE_URL", "").strip()
+_database_url = _velt_database_url or os.environ.get("DATABASE_URL", "").strip()
+if _velt_database_url and urlsplit(_velt_database_url).scheme not in POSTGRES_SCHEMES:
+    raise ImproperlyConfigured(
+        "VELT_DATABASE_URL must be a postgres:// URL; unset it for the embedded MongoDB"
+    )
+#: True when the example stores everything in PostgreSQL (``VELT_DATABASE_URL``).
+EXAMPLE_POSTGRES = urlsplit(_database_url).scheme in POSTGRES_SCHEMES
+if EXAMPLE_POSTGRES:
+    DATABASES["default"] = postgres_database(_database_url)
 
 # Uploaded attachments and recordings (velt_django's file endpoints): local files in the
 # data directory, or an S3 bucket when VELT_S3_BUCKET is set.
@@ -182,6 +227,8 @@ VELT: dict[str, Any] = {
     "USER_FIELDS": {"organizations": "groups__name"},
     "FILE_URL_BASE": os.environ.get("VELT_FILE_URL_BASE") or None,
 }
+if EXAMPLE_POSTGRES:
+    VELT.update(STORAGE_BACKEND="postgresql", DATABASE_ALIAS="default")
 if os.environ.get("VELT_API_BASE_URL"):
     VELT["API_BASE_URL"] = os.environ["VELT_API_BASE_URL"]
 if _s3_bucket:
