@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from ..conf import velt_settings
 from ..directory import MongoUserDirectory, User, get_directory
@@ -132,7 +133,7 @@ class Importer:
     # ---- payload records ---------------------------------------------------------
 
     def _import_records(self, family: RecordFamily, counts: Counts) -> None:
-        repo = family.repository()
+        repo = family.open()
         batch: list[RecordWrite] = []
         keys: set[tuple[str, str]] = set()
         limit = velt_settings.MAX_RECORDS_PER_SAVE
@@ -149,11 +150,11 @@ class Importer:
             key = (record.organization_id, record.record_id)
             if key in keys or len(batch) >= limit:
                 # A repeated key goes into the next batch: it merges over the first.
-                self._flush(repo, batch, counts)
+                self._flush(family, repo, batch, counts)
                 batch, keys = [], set()
             batch.append(record)
             keys.add(key)
-        self._flush(repo, batch, counts)
+        self._flush(family, repo, batch, counts)
 
     def _stored(
         self,
@@ -171,15 +172,18 @@ class Importer:
 
     def _changes(
         self,
+        family: RecordFamily,
         repo: AnnotationRepository | ActivityRepository,
         stored: Document | None,
         payload: Document,
     ) -> bool:
         if stored is None:
             return True
-        if isinstance(repo, ActivityRepository):
+        if family.is_activity:
             return _adds_to_activity(stored, payload)
-        return merge_payload(stored, payload, repo.merged_keys) != stored
+        # Not an activity family: the repository (or its twin) is an annotation one.
+        merged = cast("AnnotationRepository", repo).merged_keys
+        return merge_payload(stored, payload, merged) != stored
 
     def _save(
         self,
@@ -190,6 +194,7 @@ class Importer:
 
     def _flush(
         self,
+        family: RecordFamily,
         repo: AnnotationRepository | ActivityRepository,
         batch: list[RecordWrite],
         counts: Counts,
@@ -201,6 +206,7 @@ class Importer:
             record
             for record in batch
             if self._changes(
+                family,
                 repo,
                 stored.get((record.organization_id, record.record_id)),
                 record.payload,

@@ -10,6 +10,7 @@ from ..exceptions import InvalidInput
 from ..files.storage import external_record
 from ..repository.activities import ActivityRepository
 from ..repository.annotations import AnnotationRepository
+from ..repository.backend import resolve
 from ..repository.base import Document, RecordWrite
 from ..repository.comments import CommentRepository
 from ..repository.notifications import NotificationRepository
@@ -53,6 +54,16 @@ class RecordFamily:
     #: A top-level ``organizationId`` wins over the metadata (notifications keep it
     #: there); elsewhere it is only the fallback.
     top_level_org_first: bool = False
+
+    @property
+    def is_activity(self) -> bool:
+        """Whether the records are activities (append-only: an import only adds)."""
+        return issubclass(self.repository, ActivityRepository)
+
+    def open(self) -> AnnotationRepository | ActivityRepository:
+        """The target repository on the configured backend (``backend.resolve``):
+        ``repository`` is the MongoDB class, which names the target collection."""
+        return resolve(self.repository)()
 
 
 RECORD_FAMILIES: tuple[RecordFamily, ...] = (

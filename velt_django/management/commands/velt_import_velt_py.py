@@ -1,5 +1,6 @@
 """``manage.py velt_import_velt_py``: move a database written by the velt-py SDK into
-velt_django's collections (idempotent)."""
+velt_django's collections, or its tables with ``STORAGE_BACKEND = "postgresql"``
+(idempotent)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from velt_django.conf import velt_settings
 from velt_django.exceptions import (
     DatabaseUnavailableError,
     VeltConfigurationError,
@@ -15,10 +17,18 @@ from velt_django.exceptions import (
 )
 from velt_django.progress import command_progress
 from velt_django.repository import velt_py
+from velt_django.repository.backend import uses_postgresql
 from velt_django.velt_py_import import Importer, collection_names
 
-#: velt_django's own database, where the import writes.
+#: velt_django's own database, where the import writes (MongoDB).
 TARGET = 'the target database (VELT["MONGODB_URI"])'
+
+
+def _target() -> str:
+    """velt_django's own database on the configured backend."""
+    if uses_postgresql():
+        return f'the target database (DATABASES["{velt_settings.DATABASE_ALIAS}"])'
+    return TARGET
 
 
 def _which(err: DatabaseUnavailableError) -> str:
@@ -26,8 +36,8 @@ def _which(err: DatabaseUnavailableError) -> str:
     if err.database != "the database":
         return str(err)  # the source (velt_py.SOURCE), or another named database
     if str(err) == "the database is unavailable":
-        return f"{TARGET} is unavailable"
-    return f"{TARGET}: {err}"
+        return f"{_target()} is unavailable"
+    return f"{_target()}: {err}"
 
 
 def _json_object(text: str, option: str) -> dict[str, Any]:
