@@ -99,6 +99,20 @@ def test_ensure_indexes_fails_while_a_storage_migration_is_unapplied() -> None:
     )
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(databases=DATABASES, transaction=True)
+@pytest.mark.usefixtures("on_postgresql")
+def test_ensure_indexes_on_postgresql_down_is_a_command_error(pg_cluster: Any) -> None:
+    pg_cluster.stop()
+    with pytest.raises(CommandError) as caught:
+        command_output("velt_ensure_indexes")
+    assert str(caught.value) == (
+        "could not read the applied migrations: the database is unavailable"
+    )
+    pg_cluster.start()
+    assert "Migrations are applied" in command_output("velt_ensure_indexes")
+
+
 # ---- velt_check --------------------------------------------------------------------
 
 
