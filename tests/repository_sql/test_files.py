@@ -400,3 +400,21 @@ def test_upload_of_another_document_is_its_own_file(
     assert sorted(
         FileRecord.objects.using(ALIAS).values_list("document_id", flat=True)
     ) == sorted([DOC, "doc-2"])
+
+
+def test_sweep_on_postgresql_keeps_recorded_files_and_deletes_orphans(
+    on_postgresql: Path, client: Client
+) -> None:
+    from django.core.files.base import ContentFile
+
+    from velt_django import files
+    from velt_django.files.sweep import sweep_orphans
+
+    assert_success(upload(client, "attachment"), read=True)
+    kept = FileRecord.objects.using(ALIAS).get().storage_key
+    key = files.new_storage_key("attachment", ORG, DOC)
+    orphan = files.get_storage("attachment").save(key, ContentFile(b"orphan"))
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+    (result,) = sweep_orphans(modified_before=later, delete=True)
+    assert (result.recorded, result.orphans) == (1, [orphan])
+    assert (on_postgresql / kept).exists() and not (on_postgresql / orphan).exists()
