@@ -1,8 +1,11 @@
 """The example project on PostgreSQL: ``VELT_DATABASE_URL`` names a database of the test
-cluster, and a comment saved over HTTP is read back over HTTP and found in its table."""
+cluster; a comment saved over HTTP is read back over HTTP and found in its table, an
+attachment uploaded over HTTP is served back and recorded in the file table, and no
+embedded SecantusDB server is started."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +16,15 @@ import psycopg
 import pytest
 
 from . import postgres
-from .test_example_project import THREAD, ExampleServer, _env, _free_port
+from .test_example_project import (
+    START_LINE,
+    THREAD,
+    ExampleServer,
+    _env,
+    _free_port,
+    _multipart,
+    _opener,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -41,16 +52,38 @@ def example_database(
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+ATTACHMENT = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 16
+
+
+def _attachment_upload() -> tuple[bytes, str]:
+    request_part = {
+        "attachment": {
+            "attachmentId": 284117,
+            "name": "a.png",
+            "mimeType": "image/png",
+        },
+        "metadata": {"organizationId": "example-org", "documentId": "example-doc"},
+        "event": "attachment.add",
+    }
+    return _multipart(
+        {
+            "file": ("a.png", "image/png", ATTACHMENT),
+            "request": (None, "", json.dumps(request_part).encode()),
+        }
+    )
+
+
 def test_example_project_round_trip_on_postgresql(
     tmp_path: Path, example_database: str
 ) -> None:
-    env = _env(
-        VELT_EXAMPLE_DATA_DIR=str(tmp_path / "data"),
-        VELT_DATABASE_URL=example_database,
-    )
-    server = ExampleServer(_free_port(), tmp_path / "data", "--noreload", env=env)
+    data_dir = tmp_path / "data"
+    env = _env(VELT_EXAMPLE_DATA_DIR=str(data_dir), VELT_DATABASE_URL=example_database)
+    server = ExampleServer(_free_port(), data_dir, "--noreload", env=env)
     try:
         server.wait_until_serving()
+        # No embedded SecantusDB: nothing advertised, no storage files in the data dir.
+        assert not (data_dir / "server.json").exists(), server.output
+        assert not (data_dir / "WiredTiger").exists(), server.output
         status, saved = server.post(
             "comments/save",
             {
@@ -65,11 +98,24 @@ def test_example_project_round_trip_on_postgresql(
         )
         assert status == 200
         assert got["data"] == {THREAD["annotationId"]: THREAD}
+
+        body, content_type = _attachment_upload()
+        url = server.upload("attachments/save", body, content_type)
+        with _opener.open(url, timeout=60) as response:
+            assert response.status == 200
+            assert response.read() == ATTACHMENT
     finally:
         server.stop()
+    assert START_LINE not in server.output
+    assert "SecantusDB" not in server.output
+    assert list((data_dir / "files").rglob("*"))  # the file itself: local storage
     # The record is in the PostgreSQL table, not in an embedded MongoDB.
     with psycopg.connect(example_database) as conn:
         rows = conn.execute(
             "SELECT organization_id, annotation_id FROM velt_comment_annotations"
         ).fetchall()
+        files = conn.execute(
+            "SELECT organization_id, attachment_id FROM velt_files"
+        ).fetchall()
     assert rows == [("example-org", THREAD["annotationId"])]
+    assert files == [("example-org", 284117)]

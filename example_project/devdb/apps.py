@@ -15,12 +15,18 @@ logger = logging.getLogger(__name__)
 
 
 def _wants_embedded_database() -> bool:
-    return bool(settings.DEBUG) and not settings.VELT.get("MONGODB_URI")
+    """DEBUG on, records in MongoDB (not ``STORAGE_BACKEND`` ``"postgresql"``, which
+    ``VELT_DATABASE_URL`` selects), and no ``VELT_MONGODB_URI``."""
+    return (
+        bool(settings.DEBUG)
+        and settings.VELT.get("STORAGE_BACKEND", "mongodb") == "mongodb"
+        and not settings.VELT.get("MONGODB_URI")
+    )
 
 
 def no_database() -> bool:
-    """Whether this process has no database: DEBUG on, no ``VELT_MONGODB_URI``, and
-    no embedded server running (after ``ready()`` found none)."""
+    """Whether this process has no database: DEBUG on, records in MongoDB, no
+    ``VELT_MONGODB_URI``, and no embedded server running (after ``ready()`` found none)."""
     return _wants_embedded_database()
 
 
@@ -58,7 +64,8 @@ def serve_database() -> None:
 
     Called by ``example_project.wsgi`` when it builds the WSGI application, which only a
     serving process does. Applies the user database's migrations first (DEBUG only).
-    Starts nothing when DEBUG is off or ``VELT["MONGODB_URI"]`` is set. Raises
+    Starts nothing when DEBUG is off, ``VELT["MONGODB_URI"]`` is set or the records are
+    in PostgreSQL (``VELT_DATABASE_URL``). Raises
     ``ImproperlyConfigured`` when no server can be started.
     """
     migrate_user_database()
