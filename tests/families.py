@@ -25,16 +25,45 @@ POSTGRESQL = "postgresql"
 #: ``params`` of a fixture that runs a test on each backend: the PostgreSQL run uses the
 #: ``velt_pg`` alias (which starts the session's cluster) and the wire-tier MongoDB run
 #: the ``mongo`` marker's SecantusDB.
-BACKENDS = [
-    pytest.param(MONGODB, marks=pytest.mark.mongo),
-    pytest.param(
-        POSTGRESQL,
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.django_db(databases={"default", POSTGRES_ALIAS}),
-        ],
-    ),
-]
+#: The unit tier's stand-in for MongoDB: a ``backend`` param (``on_backends``) that runs
+#: the test on mongomock (the fixture then answers ``"mongodb"``).
+MONGOMOCK = "mongomock"
+
+
+def backend_params(*, mongomock: bool = False, transaction: bool = False) -> list[Any]:
+    """``params`` of the ``backend`` fixture: MongoDB (wire tier) and PostgreSQL, after
+    mongomock when ``mongomock``; ``transaction`` gives the PostgreSQL run a
+    transactional database (requests of other threads, or a server restart, see the
+    test's writes)."""
+    params = [
+        pytest.param(MONGODB, marks=pytest.mark.mongo),
+        pytest.param(
+            POSTGRESQL,
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.django_db(
+                    databases={"default", POSTGRES_ALIAS}, transaction=transaction
+                ),
+            ],
+        ),
+    ]
+    return [MONGOMOCK, *params] if mongomock else params
+
+
+BACKENDS = backend_params()
+
+
+def on_backends(
+    *, mongomock: bool = False, transaction: bool = False
+) -> pytest.MarkDecorator:
+    """Run the test (or every test of a class or module, each of which must use the
+    ``backend`` fixture) on ``backend_params(mongomock=…, transaction=…)``."""
+    return pytest.mark.parametrize(
+        "backend",
+        backend_params(mongomock=mongomock, transaction=transaction),
+        indirect=True,
+    )
+
 
 ORG = "acme-corp"
 OTHER = "globex"
@@ -233,6 +262,8 @@ def record_write(
 
 #: Field of the stored MongoDB envelope (§5.2) → column of the PostgreSQL table.
 SQL_COLUMNS = {
+    # The row's primary key stands for the document's ``_id`` (an upsert keeps both).
+    "_id": "pk",
     "organizationId": "organization_id",
     "annotationId": "annotation_id",
     "documentId": "document_id",

@@ -3,7 +3,11 @@ as ``tests.wire.FamilyClient``, the stored envelopes read from the family's tabl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from django.db import connections
+from django.test import Client
 
 from ..families import MONGODB, Family, sql_envelopes
 from ..wire import FamilyClient, PostJson
@@ -32,3 +36,19 @@ def family_client(family: Family, post_json: PostJson, backend: str) -> FamilyCl
     if backend == MONGODB:
         return FamilyClient(family, post_json)
     return SqlFamilyClient(family, post_json)
+
+
+def closing_connections(
+    worker: Callable[[Client], None],
+) -> Callable[[Client], None]:
+    """``worker`` (of ``tests.wire.run_together``) closing its thread's database
+    connections when it ends: Django opens one per thread, and a connection left open
+    would hold the PostgreSQL test database (on MongoDB there are none to close)."""
+
+    def run(client: Client) -> None:
+        try:
+            worker(client)
+        finally:
+            connections.close_all()
+
+    return run

@@ -1,5 +1,6 @@
 """Concurrent saves over the wire (CONTRACT §5.4): no lost entries, no duplicate
-records, idempotent retries, last writer wins per key without losing other keys."""
+records, idempotent retries, last writer wins per key without losing other keys; on
+MongoDB and on PostgreSQL (a transactional database: the saves come from threads)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from ..families import COMMENTS, ORG, REACTIONS, Family
-from ..wire import FamilyClient, json_poster, run_together
+from ..families import COMMENTS, ORG, REACTIONS, on_backends
+from ..wire import FamilyClient, json_poster
+from ..wire import run_together as run_threads
+from .backends import closing_connections, family_client
 
-pytestmark = pytest.mark.mongo
+pytestmark = on_backends(transaction=True)
 
 THREADS = 8
 SAVES_PER_THREAD = 25
@@ -32,20 +35,30 @@ def post(client: Client, path: str, body: Any) -> Any:
     return json_poster(client)(path, body, as_=("u_test", ORG))
 
 
-def family_api(family: Family = COMMENTS) -> FamilyClient:
-    return FamilyClient(family, json_poster(Client()))
+@pytest.fixture
+def family_api(backend: str) -> Callable[..., FamilyClient]:
+    """``family_api(family=COMMENTS)``: its client, reading the stored records of
+    ``backend``."""
+    return lambda family=COMMENTS: family_client(family, json_poster(Client()), backend)
 
 
-def docs(annotation_id: str) -> list[dict[str, Any]]:
-    return family_api().documents(annotation_id, ORG)
+@pytest.fixture
+def docs(family_api: Callable[..., FamilyClient]) -> Callable[[str], list[Any]]:
+    return lambda annotation_id: family_api().documents(annotation_id, ORG)
 
 
-def get_thread(annotation_id: str) -> dict[str, Any]:
-    return family_api().get_one(annotation_id)
+@pytest.fixture
+def get_thread(family_api: Callable[..., FamilyClient]) -> Callable[[str], Any]:
+    return lambda annotation_id: family_api().get_one(annotation_id)
+
+
+def run_together(workers: list[Callable[[Client], None]]) -> list[BaseException]:
+    """``tests.wire.run_together``, each thread closing its connections at the end."""
+    return run_threads([closing_connections(w) for w in workers])
 
 
 def test_concurrent_comment_adds_to_one_new_thread_keep_every_comment(
-    wire_db: Any,
+    docs: Any, get_thread: Any
 ) -> None:
     def worker(thread_no: int) -> Callable[[Client], None]:
         def save_all(client: Client) -> None:
@@ -79,7 +92,7 @@ def test_concurrent_comment_adds_to_one_new_thread_keep_every_comment(
     assert stored[0]["payload"]["metadata"]["organizationId"] == ORG
 
 
-def test_retried_identical_save_is_idempotent(wire_db: Any) -> None:
+def test_retried_identical_save_is_idempotent(docs: Any, get_thread: Any) -> None:
     body = comment_body(
         "ann-retry",
         {
@@ -105,7 +118,7 @@ def test_retried_identical_save_is_idempotent(wire_db: Any) -> None:
     assert first == body["commentAnnotation"]["ann-retry"]
 
 
-def test_concurrent_identical_retries_leave_one_document(wire_db: Any) -> None:
+def test_concurrent_identical_retries_leave_one_document(docs: Any) -> None:
     body = comment_body("ann-dup", {"1": {"commentId": 1, "commentText": "once"}})
     errors = run_together(
         [lambda c: _assert_ok(post(c, "comments/save", body)) for _ in range(THREADS)]
@@ -122,7 +135,7 @@ def _assert_ok(response: Any) -> None:
 
 @pytest.mark.parametrize("round_no", range(3))
 def test_concurrent_first_saves_create_exactly_one_document(
-    wire_db: Any, round_no: int
+    docs: Any, round_no: int
 ) -> None:
     annotation_id = f"ann-first-{round_no}"
 
@@ -147,7 +160,7 @@ def test_concurrent_first_saves_create_exactly_one_document(
 
 
 def test_concurrent_saves_of_same_key_keep_one_value_and_other_keys(
-    wire_db: Any,
+    docs: Any, get_thread: Any
 ) -> None:
     client = Client()
     seed = comment_body(
@@ -184,7 +197,9 @@ def test_concurrent_saves_of_same_key_keep_one_value_and_other_keys(
     assert len(docs("ann-race")) == 1
 
 
-def test_concurrent_reaction_first_saves_create_one_document(wire_db: Any) -> None:
+def test_concurrent_reaction_first_saves_create_one_document(
+    family_api: Any,
+) -> None:
     def worker(thread_no: int) -> Callable[[Client], None]:
         body = {
             "reactionAnnotation": {
