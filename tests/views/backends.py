@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 from django.test import Client
 
-from ..families import MONGODB, Family, sql_envelopes
+from velt_django.repository import connection
+
+from ..families import MONGODB, POSTGRESQL, Family, sql_envelopes
 from ..wire import FamilyClient, PostJson
 
 
@@ -29,6 +32,16 @@ class SqlFamilyClient(FamilyClient):
 
     def count(self, **query: Any) -> int:
         return len(sql_envelopes(self.family.collection, **query))
+
+
+def stored_documents(collection: str, **query: Any) -> list[dict[str, Any]]:
+    """The stored envelopes of ``collection`` matching ``query`` (equalities of envelope
+    fields) on the configured backend: MongoDB's documents in ``_id`` order, or
+    PostgreSQL's rows as those envelopes (``sql_envelopes``)."""
+    if settings.VELT.get("STORAGE_BACKEND") == POSTGRESQL:
+        return sql_envelopes(collection, **query)
+    # Changing VELT closes the client, so never keep a database handle.
+    return list(connection.get_database()[collection].find(query, sort=[("_id", 1)]))
 
 
 def family_client(family: Family, post_json: PostJson, backend: str) -> FamilyClient:

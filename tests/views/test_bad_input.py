@@ -1,6 +1,7 @@
 """Hostile and malformed requests over the wire: every one is answered with a 4xx failure
 envelope that echoes nothing it was sent, and leaves the stored data untouched
-(CONTRACT §2.1, §2.2, §5.5, §16.7)."""
+(CONTRACT §2.1, §2.2, §5.5, §16.7). On MongoDB and on PostgreSQL (the ``backend``
+fixture); the stored records are read through ``backends.stored_documents``."""
 
 from __future__ import annotations
 
@@ -10,12 +11,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from velt_django.repository import connection
-
 from ..auth import principal
 from ..families import COMMENTS
-
-pytestmark = pytest.mark.mongo
+from .backends import stored_documents
 
 #: Appears in every request body that carries payload text; must never be echoed back.
 CANARY = "pii-canary-Zq81xv"
@@ -42,8 +40,8 @@ def comment_save(
 
 
 @pytest.fixture
-def seeded(wire_db: Any, post_json: Any) -> Any:
-    """One comment thread and one reaction in ``acme-corp``; returns the database."""
+def seeded(backend: str, post_json: Any) -> str:
+    """One comment thread and one reaction in ``acme-corp``; returns the backend."""
     response = post_json(
         "comments/save",
         comment_save(comment_payload("ann-seed", text="seeded"), "ann-seed"),
@@ -58,18 +56,11 @@ def seeded(wire_db: Any, post_json: Any) -> Any:
         "reactions/save", {"reactionAnnotation": {"rx-seed": reaction}}
     )
     assert response.status_code == 200, response.content
-    return wire_db
+    return backend
 
 
-def live_db() -> Any:
-    # Changing ``settings.VELT`` closes the shared client, and with it the ``wire_db``
-    # handle; always read through the current one.
-    return connection.get_database()
-
-
-def snapshot(_db: Any) -> dict[str, list[dict[str, Any]]]:
-    db = live_db()
-    return {name: list(db[name].find({}, sort=[("_id", 1)])) for name in COLLECTIONS}
+def snapshot(_backend: Any) -> dict[str, list[dict[str, Any]]]:
+    return {name: stored_documents(name) for name in COLLECTIONS}
 
 
 def as_bytes(body: Any) -> bytes:
@@ -485,7 +476,7 @@ def test_delete_with_non_string_event_is_accepted(
     }
     response = post_json("comments/delete", body)
     assert response.status_code == 200, response.content
-    assert live_db()["velt_comment_annotations"].count_documents({}) == 0
+    assert stored_documents("velt_comment_annotations") == []
 
 
 # ---- bodies that are not a JSON object ---------------------------------------------------
@@ -700,7 +691,7 @@ def test_body_above_django_upload_limit_is_accepted(
     assert len(as_bytes(body)) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     response = post_json("comments/save", body)
     assert response.status_code == 200, response.content[:500]
-    doc = live_db()["velt_comment_annotations"].find_one({"annotationId": "ann-big"})
+    (doc,) = stored_documents("velt_comment_annotations", annotationId="ann-big")
     assert doc["payload"]["comments"]["7"]["commentText"] == text
 
 
@@ -714,12 +705,8 @@ def test_form_content_type_above_django_upload_limit_is_accepted(
         "comments/save", body, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 200, response.content[:500]
-    assert (
-        live_db()["velt_comment_annotations"].count_documents(
-            {"annotationId": "ann-big-form"}
-        )
-        == 1
-    )
+    stored = stored_documents("velt_comment_annotations", annotationId="ann-big-form")
+    assert len(stored) == 1
 
 
 @pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 10**30])
@@ -867,7 +854,7 @@ def test_records_at_the_limit_are_accepted(
     records = {f"ann-{i}": comment_payload(f"ann-{i}") for i in range(5)}
     response = post_json("comments/save", {"commentAnnotation": records})
     assert response.status_code == 200, response.content
-    assert live_db()["velt_comment_annotations"].count_documents({}) == 6
+    assert len(stored_documents("velt_comment_annotations")) == 6
 
 
 def test_invalid_record_after_valid_ones_writes_nothing(

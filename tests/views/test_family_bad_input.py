@@ -1,4 +1,4 @@
-"""Bad input for every declared family, on both tiers: operators in every id position,
+"""Bad input for every declared family, on mongomock, MongoDB and PostgreSQL: operators in every id position,
 wrong types, a missing organization and oversized id lists are refused with a 400
 envelope, and nothing stored changes. ``test_bad_input.py`` goes deeper on comments."""
 
@@ -9,24 +9,21 @@ from typing import Any
 
 import pytest
 
-from velt_django.repository import connection
-
 from ..contracts import assert_failure
-from ..families import ORG, Family, families_with
+from ..families import ORG, Family, families_with, on_backends
 from ..wire import FamilyClient
+from .backends import stored_documents
+
+pytestmark = on_backends(mongomock=True)
 
 OPERATOR = {"$ne": None}
 
 
-@pytest.fixture(params=["mongomock", pytest.param("wire", marks=pytest.mark.mongo)])
-def tier(request: Any) -> str:
-    request.getfixturevalue("mongo_db" if request.param == "mongomock" else "wire_db")
-    return str(request.param)
-
-
 def _snapshot(family: Family) -> list[dict[str, Any]]:
-    collection = connection.get_database()[family.collection]
-    return list(collection.find({}, {"_id": 0, "updatedAt": 0}, sort=[("_id", 1)]))
+    return [
+        {k: v for k, v in doc.items() if k not in ("_id", "updatedAt")}
+        for doc in stored_documents(family.collection)
+    ]
 
 
 def _cases(family: Family) -> list[tuple[str, str, dict[str, Any]]]:
@@ -111,7 +108,7 @@ CASES = [
 
 @pytest.mark.parametrize(("family", "operation", "body"), CASES)
 def test_malformed_request_is_400_and_changes_nothing(
-    tier: str,
+    backend: str,
     velt: Callable[[Family], FamilyClient],
     family: Family,
     operation: str,
@@ -127,7 +124,7 @@ def test_malformed_request_is_400_and_changes_nothing(
 @pytest.mark.parametrize("family", families_with("get"), ids=str)
 @pytest.mark.parametrize("selector", ["ids", "documentIds"])
 def test_oversized_id_list_is_400(
-    tier: str,
+    backend: str,
     velt: Callable[[Family], FamilyClient],
     settings: Any,
     family: Family,
@@ -148,7 +145,7 @@ def test_oversized_id_list_is_400(
 
 @pytest.mark.parametrize("family", families_with("save"), ids=str)
 def test_oversized_save_is_400_and_writes_nothing(
-    tier: str, velt: Callable[[Family], FamilyClient], settings: Any, family: Family
+    backend: str, velt: Callable[[Family], FamilyClient], settings: Any, family: Family
 ) -> None:
     settings.VELT = {**settings.VELT, "MAX_RECORDS_PER_SAVE": 3}
     records = [family.record(f"r-{n}") for n in range(4)]

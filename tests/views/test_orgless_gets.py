@@ -1,6 +1,6 @@
 """The org-less get by id (CONTRACT §2.5): a get whose ``organizationId`` is missing,
 ``null`` or blank is answered from the organizations the caller may read, for comments,
-reactions, recordings and notifications; on mongomock and on the wire tier."""
+reactions, recordings and notifications; on mongomock, MongoDB and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,20 +12,15 @@ from velt_django import notifications
 
 from .. import policies
 from ..contracts import assert_failure, assert_success
-from ..families import FAMILIES, ORG, OTHER, THIRD, Family
+from ..families import FAMILIES, ORG, OTHER, THIRD, Family, on_backends
+
+pytestmark = on_backends(mongomock=True)
 
 ALICE = ("u_alice", ORG)  # reads acme-corp only
 BOB = ("u_bob", OTHER)  # reads globex only
 BLANKS = pytest.mark.parametrize(
     "blank", ["missing", None, "", "   "], ids=["missing", "null", "empty", "blank"]
 )
-
-
-@pytest.fixture(params=["mongomock", pytest.param("wire", marks=pytest.mark.mongo)])
-def tier(request: pytest.FixtureRequest) -> Any:
-    return request.getfixturevalue(
-        "mongo_db" if request.param == "mongomock" else "wire_db"
-    )
 
 
 def body(ids_field: str, ids: list[str], blank: Any, **extra: Any) -> dict[str, Any]:
@@ -43,7 +38,7 @@ def get(post_json: Any, path: str, payload: dict[str, Any], as_: Any) -> Any:
 
 
 @pytest.fixture
-def seeded(tier: Any, post_json: Any) -> None:
+def seeded(backend: str, post_json: Any) -> None:
     """For every annotation family: ``a-1`` in acme-corp, ``g-1`` in globex, and ``dup``
     in both, saved by a principal of both."""
     for family in FAMILIES:
@@ -156,7 +151,7 @@ def test_orgless_get_asks_the_policy_per_organization_and_document(
 
 
 def test_orgless_notification_get_answers_from_the_callers_organizations(
-    tier: Any, post_json: Any
+    backend: str, post_json: Any
 ) -> None:
     notifications.store(
         ORG, [{"notificationId": "n-a", "displayHeadlineMessageTemplate": "a"}]
