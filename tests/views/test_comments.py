@@ -1,4 +1,4 @@
-"""What only ``comments/*`` does (CONTRACT §6, wire tier): the ``comments`` map merges
+"""What only ``comments/*`` does (CONTRACT §6, on MongoDB and PostgreSQL): the ``comments`` map merges
 message by message, ``comment.delete`` on save removes one message, the §4.2 events are
 upserts, and the contract's examples. The checks every family shares are in
 ``test_annotation_families.py``."""
@@ -13,10 +13,9 @@ import pytest
 from django.test import Client
 
 from ..contracts import assert_json_equal, assert_success
-from ..families import BOTH, COMMENTS, UNSAFE_KEYS, Family
-from ..wire import FamilyClient, json_poster, run_together
-
-pytestmark = pytest.mark.mongo
+from ..families import BOTH, COMMENTS, UNSAFE_KEYS, on_backends
+from ..wire import FamilyClient, PostJson, json_poster, run_together
+from .backends import closing_connections, family_client
 
 # §4.2 opt-in events plus `comment_annotation.delete`: all are plain upserts on save.
 UPSERT_ONLY_EVENTS = [
@@ -43,8 +42,8 @@ thread = COMMENTS.record
 
 
 @pytest.fixture
-def api(velt: Callable[[Family], FamilyClient], wire_db: Any) -> FamilyClient:
-    return velt(COMMENTS)
+def api(backend: str, post_json: PostJson) -> FamilyClient:
+    return family_client(COMMENTS, post_json, backend)
 
 
 def comments_of(api: FamilyClient, annotation_id: str = "t-1") -> Any:
@@ -246,6 +245,7 @@ class TestCommentsMap:
             comments_of(api)["1"], {"commentId": 1, "commentText": "edited"}
         )
 
+    @on_backends(transaction=True)  # the replies come from threads
     def test_save_concurrent_messages_are_both_stored(self, api: FamilyClient) -> None:
         api.save(thread("t-1", comments={"1": {"commentId": 1, "commentText": "root"}}))
 
@@ -259,7 +259,7 @@ class TestCommentsMap:
                 response = json_poster(client)("comments/save", body, as_=BOTH)
                 assert response.status_code == 200, response.content
 
-            return send
+            return closing_connections(send)
 
         assert run_together([reply(n) for n in (2, 3, 4, 5)]) == []
         assert sorted(comments_of(api)) == ["1", "2", "3", "4", "5"]

@@ -1,18 +1,19 @@
 """Tenant isolation over the wire: one organization's principal never reads, overwrites
-or deletes another organization's records (CONTRACT §2.5, §16.5)."""
+or deletes another organization's records (CONTRACT §2.5, §16.5); on MongoDB and
+PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from ..contracts import assert_failure, assert_success
 from ..families import Family, for_families
-from ..wire import FamilyClient
+from ..wire import FamilyClient, PostJson
+from .backends import family_client
 
-pytestmark = [pytest.mark.mongo, for_families("get", "save", "delete")]
+pytestmark = for_families("get", "save", "delete")
 
 ORG_A = ("u_a", "org-a")
 ORG_B = ("u_b", "org-b")
@@ -20,10 +21,8 @@ SECRET = "secret text of org a"
 
 
 @pytest.fixture
-def api(
-    family: Family, velt: Callable[[Family], FamilyClient], wire_db: Any
-) -> FamilyClient:
-    return velt(family)
+def api(family: Family, backend: str, post_json: PostJson) -> FamilyClient:
+    return family_client(family, post_json, backend)
 
 
 def payload(api: FamilyClient, record_id: str, org: str, text: str) -> dict[str, Any]:

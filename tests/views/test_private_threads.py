@@ -1,6 +1,7 @@
 """Private threads (CONTRACT §16.5): a comment thread whose stored ``visibilityConfig``
 is not public reaches only the users it allows, on every kind of ``comments/get``;
-threads without it, reactions and recordings are served as before."""
+threads without it, reactions and recordings are served as before. On mongomock, MongoDB
+and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,18 +11,13 @@ import pytest
 
 from .. import policies
 from ..contracts import assert_success
-from ..families import COMMENTS, ORG, OTHER, REACTIONS
+from ..families import COMMENTS, ORG, OTHER, REACTIONS, on_backends
+
+pytestmark = on_backends(mongomock=True)
 
 AUTHOR = "u_8841"
 LISTED = "u_1190"
 OUTSIDER = "u_3307"  # same organization, not listed
-
-
-@pytest.fixture(params=["mongomock", pytest.param("wire", marks=pytest.mark.mongo)])
-def tier(request: pytest.FixtureRequest) -> Any:
-    return request.getfixturevalue(
-        "mongo_db" if request.param == "mongomock" else "wire_db"
-    )
 
 
 def thread(record_id: str, visibility: Any = None, **extra: Any) -> dict[str, Any]:
@@ -58,7 +54,7 @@ GETS = pytest.mark.parametrize(
 
 @GETS
 def test_restricted_thread_reaches_only_listed_users_and_author(
-    tier: Any, post_json: Any, query: dict[str, Any]
+    backend: str, post_json: Any, query: dict[str, Any]
 ) -> None:
     restricted = {"type": "restricted", "userIds": [AUTHOR, LISTED]}
     save(post_json, thread("t-private", restricted), thread("t-open"))
@@ -68,7 +64,7 @@ def test_restricted_thread_reaches_only_listed_users_and_author(
 
 
 def test_restricted_thread_without_the_author_listed_still_reaches_the_author(
-    tier: Any, post_json: Any
+    backend: str, post_json: Any
 ) -> None:
     save(post_json, thread("t-private", {"type": "restricted", "userIds": [LISTED]}))
     assert visible_to(post_json, AUTHOR) == {"t-private"}
@@ -81,7 +77,7 @@ def test_restricted_thread_without_the_author_listed_still_reaches_the_author(
     ids=["private", "unknown", "no-type"],
 )
 def test_unknown_non_public_types_fail_closed(
-    tier: Any, post_json: Any, visibility: dict[str, Any]
+    backend: str, post_json: Any, visibility: dict[str, Any]
 ) -> None:
     save(post_json, thread("t-private", visibility))
     assert visible_to(post_json, OUTSIDER) == set()
@@ -94,14 +90,14 @@ def test_unknown_non_public_types_fail_closed(
     ids=["absent", "public", "string", "list"],
 )
 def test_threads_without_a_restriction_are_served_as_before(
-    tier: Any, post_json: Any, visibility: Any
+    backend: str, post_json: Any, visibility: Any
 ) -> None:
     save(post_json, thread("t-1", visibility))
     assert visible_to(post_json, OUTSIDER) == {"t-1"}
 
 
 def test_organization_private_follows_the_listed_organizations(
-    tier: Any, post_json: Any
+    backend: str, post_json: Any
 ) -> None:
     save(
         post_json,
@@ -114,14 +110,14 @@ def test_organization_private_follows_the_listed_organizations(
 
 
 def test_organization_private_without_organizations_means_the_records_own(
-    tier: Any, post_json: Any
+    backend: str, post_json: Any
 ) -> None:
     save(post_json, thread("t-org", {"type": "organizationPrivate"}))
     assert visible_to(post_json, OUTSIDER, ORG) == {"t-org"}
 
 
 def test_read_filter_never_sees_a_hidden_thread(
-    tier: Any, post_json: Any, settings: Any
+    backend: str, post_json: Any, settings: Any
 ) -> None:
     settings.VELT = {
         **settings.VELT,
@@ -134,7 +130,9 @@ def test_read_filter_never_sees_a_hidden_thread(
     policies.READ_FILTER_SAW.clear()
 
 
-def test_reactions_carry_no_visibility_of_their_own(tier: Any, post_json: Any) -> None:
+def test_reactions_carry_no_visibility_of_their_own(
+    backend: str, post_json: Any
+) -> None:
     record = REACTIONS.record("r-1", org=ORG, visibilityConfig={"type": "restricted"})
     assert_success(
         post_json("reactions/save", REACTIONS.save_body(record), as_=(AUTHOR, ORG)),
@@ -145,7 +143,7 @@ def test_reactions_carry_no_visibility_of_their_own(tier: Any, post_json: Any) -
 
 
 def test_shared_secret_principal_never_receives_a_private_thread(
-    tier: Any, post_json: Any, settings: Any
+    backend: str, post_json: Any, settings: Any
 ) -> None:
     save(post_json, thread("t-private", {"type": "restricted"}), thread("t-open"))
     settings.DEBUG = True

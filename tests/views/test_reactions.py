@@ -1,27 +1,24 @@
-"""What only ``reactions/*`` does (CONTRACT §7, wire tier): the icon, the legacy ``user``
+"""What only ``reactions/*`` does (CONTRACT §7, on MongoDB and PostgreSQL): the icon, the legacy ``user``
 key, no event deleting anything on save, and the contract's examples. The checks every
 family shares are in ``test_annotation_families.py``."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from ..contracts import assert_json_equal, assert_success
-from ..families import REACTIONS, Family
-from ..wire import FamilyClient
-
-pytestmark = pytest.mark.mongo
+from ..families import REACTIONS
+from ..wire import FamilyClient, PostJson
+from .backends import family_client
 
 reaction = REACTIONS.record
 
 
 @pytest.fixture
-def api(velt: Callable[[Family], FamilyClient], wire_db: Any) -> FamilyClient:
-    return velt(REACTIONS)
+def api(backend: str, post_json: PostJson) -> FamilyClient:
+    return family_client(REACTIONS, post_json, backend)
 
 
 EXAMPLE_GET_REQUEST = r"""

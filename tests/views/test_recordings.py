@@ -1,28 +1,28 @@
 """What only ``recordings/*`` does (CONTRACT §8), on both tiers: the keyed maps
 ``recordingEditVersions`` and ``chunkUrls``, ``attachments`` and ``transcription`` replaced
 whole, the plural save key, no ``data`` on save, files untouched by deletes, and the
-contract's examples. The checks every family shares run in
-``test_annotation_families.py``."""
+contract's examples; on mongomock, MongoDB and PostgreSQL. The checks every family shares
+run in ``test_annotation_families.py``."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from ..contracts import assert_failure, assert_json_equal, assert_success
-from ..families import ORG, RECORDINGS, Family
-from ..wire import FamilyClient
+from ..families import ORG, RECORDINGS, on_backends
+from ..wire import FamilyClient, PostJson
+from .backends import family_client
+
+pytestmark = on_backends(mongomock=True)
 
 recording = RECORDINGS.record
 
 
-@pytest.fixture(params=["mongomock", pytest.param("wire", marks=pytest.mark.mongo)])
-def api(request: Any, velt: Callable[[Family], FamilyClient]) -> FamilyClient:
-    request.getfixturevalue("mongo_db" if request.param == "mongomock" else "wire_db")
-    return velt(RECORDINGS)
+@pytest.fixture
+def api(backend: str, post_json: PostJson) -> FamilyClient:
+    return family_client(RECORDINGS, post_json, backend)
 
 
 EXAMPLE_SAVE = r"""
