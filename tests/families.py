@@ -276,6 +276,11 @@ SQL_COLUMNS = {
 }
 
 
+#: The envelope field holding the record id where it is not ``annotationId``
+#: (``sql_envelopes`` names it so).
+SQL_ID_FIELDS = {"velt_notifications": "notificationId"}
+
+
 def storage_models() -> list[Any]:
     """velt_django's models of the PostgreSQL backend (``velt_django.routers``)."""
     from django.apps import apps
@@ -299,10 +304,15 @@ def sql_envelopes(collection: str, **query: Any) -> list[dict[str, Any]]:
     ordered by organization then insertion."""
     model = sql_model(collection)
     assert model is not None, f"no PostgreSQL table for {collection}"
+    id_field = SQL_ID_FIELDS.get(collection, "annotationId")
+    columns = {
+        (id_field if field == "annotationId" else field): column
+        for field, column in SQL_COLUMNS.items()
+    }
     rows = model._default_manager.using(POSTGRES_ALIAS).filter(
-        **{SQL_COLUMNS[field]: value for field, value in query.items()}
+        **{columns[field]: value for field, value in query.items()}
     )
     return [
-        {field: row[column] for field, column in SQL_COLUMNS.items()}
-        for row in rows.order_by("organization_id", "pk").values(*SQL_COLUMNS.values())
+        {field: row[column] for field, column in columns.items()}
+        for row in rows.order_by("organization_id", "pk").values(*columns.values())
     ]

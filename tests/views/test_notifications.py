@@ -1,6 +1,7 @@
 """``notifications/get`` and ``notifications/delete`` over HTTP (CONTRACT §13, §2.5,
 A-18, A-19, A-20, Appendix A): records are written with the server-side API, as an
-integrator's backend does, and read and deleted through the endpoints, on both tiers."""
+integrator's backend does, and read and deleted through the endpoints, on mongomock,
+MongoDB and PostgreSQL (the ``backend`` fixture)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from ..contracts import (
     assert_json_equal,
     assert_success,
 )
-from ..families import BOTH, ORG, OTHER, THIRD, UNSAFE_KEYS
+from ..families import BOTH, ORG, OTHER, THIRD, UNSAFE_KEYS, on_backends
+from .backends import stored_documents
 
 COLLECTION = "velt_notifications"
 #: Stored text that a refused request must never return or echo.
@@ -57,17 +59,22 @@ def notification(notification_id: str, **fields: Any) -> dict[str, Any]:
 
 def stored() -> list[tuple[str, str, Any]]:
     """(organization, notification id, payload) of every stored record, sorted."""
-    docs = connection.get_database()[COLLECTION].find({})
+    docs = stored_documents(COLLECTION)
     return sorted(
         ((d["organizationId"], d["notificationId"], d["payload"]) for d in docs),
         key=lambda row: (row[0], row[1]),
     )
 
 
-@pytest.fixture(params=["mongo_db", pytest.param("wire_db", marks=pytest.mark.mongo)])
-def tier(request: pytest.FixtureRequest) -> None:
-    """Run the test on mongomock (unit tier) and on a real server (wire tier)."""
-    request.getfixturevalue(request.param)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # The tests of stored notifications run on mongomock (unit tier) too.
+    if "backend" in metafunc.fixturenames:
+        metafunc.definition.add_marker(on_backends(mongomock=True))
+
+
+@pytest.fixture
+def tier(backend: str) -> None:
+    """Run the test on mongomock, on a real MongoDB server and on PostgreSQL."""
 
 
 @pytest.fixture
