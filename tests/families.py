@@ -276,9 +276,16 @@ SQL_COLUMNS = {
 }
 
 
-#: The envelope field holding the record id where it is not ``annotationId``
-#: (``sql_envelopes`` names it so).
-SQL_ID_FIELDS = {"velt_notifications": "notificationId"}
+#: Where a table's envelope differs from ``SQL_COLUMNS``: envelope field → column, or
+#: ``None`` for a field the envelope has not.
+SQL_COLUMN_OVERRIDES: dict[str, dict[str, str | None]] = {
+    "velt_notifications": {"annotationId": None, "notificationId": "annotation_id"},
+    "velt_activities": {
+        "annotationId": None,
+        "folderId": None,
+        "activityId": "activity_id",
+    },
+}
 
 
 def storage_models() -> list[Any]:
@@ -304,10 +311,11 @@ def sql_envelopes(collection: str, **query: Any) -> list[dict[str, Any]]:
     ordered by organization then insertion."""
     model = sql_model(collection)
     assert model is not None, f"no PostgreSQL table for {collection}"
-    id_field = SQL_ID_FIELDS.get(collection, "annotationId")
+    overrides = SQL_COLUMN_OVERRIDES.get(collection, {})
     columns = {
-        (id_field if field == "annotationId" else field): column
-        for field, column in SQL_COLUMNS.items()
+        field: column
+        for field, column in {**SQL_COLUMNS, **overrides}.items()
+        if column is not None
     }
     rows = model._default_manager.using(POSTGRES_ALIAS).filter(
         **{columns[field]: value for field, value in query.items()}

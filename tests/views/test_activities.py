@@ -1,6 +1,6 @@
 """``activities/get|save`` over HTTP (CONTRACT §12, A-16, A-17, Appendix A "Activity") on
-both tiers, plus the transport contracts on the wire tier and the 405 of
-``activities/delete``. Activity saves are append-only: a later save of a stored id only
+mongomock, MongoDB and PostgreSQL, plus the transport contracts on the wire tier and the
+405 of ``activities/delete``. Activity saves are append-only: a later save of a stored id only
 adds keys it lacks (see ``ActivityRepository.save_many``)."""
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from ..contracts import (
     assert_json_equal,
     assert_success,
 )
-from ..families import BOTH, ORG, OTHER, THIRD, UNSAFE_KEYS
+from ..families import BOTH, ORG, OTHER, THIRD, UNSAFE_KEYS, on_backends
+from .backends import stored_documents
 
 COLLECTION = "velt_activities"
 CANARY = "pii-canary-Act7Qw"
@@ -56,15 +57,13 @@ def save_body(*payloads: dict[str, Any], **request: Any) -> dict[str, Any]:
 
 
 def stored(record_id: str, org: str = ORG) -> dict[str, Any] | None:
-    """The stored envelope of one activity (read through the live client)."""
-    found: dict[str, Any] | None = connection.get_database()[COLLECTION].find_one(
-        {"organizationId": org, "activityId": record_id}
-    )
-    return found
+    """The stored envelope of one activity (``backends.stored_documents``)."""
+    found = stored_documents(COLLECTION, organizationId=org, activityId=record_id)
+    return found[0] if found else None
 
 
 def snapshot() -> list[dict[str, Any]]:
-    return list(connection.get_database()[COLLECTION].find({}, sort=[("_id", 1)]))
+    return stored_documents(COLLECTION)
 
 
 class Api:
@@ -96,11 +95,16 @@ class Api:
         return payload
 
 
-@pytest.fixture(params=["mongomock", pytest.param("wire", marks=pytest.mark.mongo)])
-def api(request: Any, post_json: Any) -> Api:
-    """The endpoints against mongomock, then against the wire tier's server."""
-    request.getfixturevalue("mongo_db" if request.param == "mongomock" else "wire_db")
+@pytest.fixture
+def api(backend: str, post_json: Any) -> Api:
+    """The endpoints against mongomock, the wire tier's server and PostgreSQL."""
     return Api(post_json)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # The tests on stored activities run on mongomock (unit tier) too.
+    if "backend" in metafunc.fixturenames:
+        metafunc.definition.add_marker(on_backends(mongomock=True))
 
 
 # ---- transport contracts (wire tier) -------------------------------------------------

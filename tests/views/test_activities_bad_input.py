@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from velt_django.repository import connection
-
-from ..families import BOTH, ORG
+from ..families import BOTH, ORG, on_backends
+from .backends import stored_documents
 
 COLLECTION = "velt_activities"
 CANARY = "pii-canary-Bq42Lm"
@@ -33,17 +32,22 @@ def save(*payloads: dict[str, Any], **request: Any) -> dict[str, Any]:
     return {"activity": {p["id"]: p for p in payloads}, **request}
 
 
-@pytest.fixture(params=["mongomock", pytest.param("wire", marks=pytest.mark.mongo)])
-def seeded(request: Any, post_json: Any) -> None:
-    """One activity ``act-seed`` of ``ORG``, on mongomock, then on the wire tier."""
-    request.getfixturevalue("mongo_db" if request.param == "mongomock" else "wire_db")
+@pytest.fixture
+def seeded(backend: str, post_json: Any) -> None:
+    """One activity ``act-seed`` of ``ORG``, on mongomock, MongoDB and PostgreSQL."""
     body = save({**activity(), "changes": {"commentText": {"to": "seeded"}}})
     response = post_json("activities/save", body, as_=BOTH)
     assert response.status_code == 200, response.content
 
 
 def snapshot() -> list[dict[str, Any]]:
-    return list(connection.get_database()[COLLECTION].find({}, sort=[("_id", 1)]))
+    return stored_documents(COLLECTION)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # The tests on stored activities run on mongomock (unit tier) too.
+    if "backend" in metafunc.fixturenames:
+        metafunc.definition.add_marker(on_backends(mongomock=True))
 
 
 def assert_refused(
