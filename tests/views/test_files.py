@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -35,6 +36,7 @@ from ..contracts import (
     assert_failure,
 )
 from ..contracts import assert_success as assert_envelope
+from ..families import MONGODB, POSTGRES_ALIAS, on_backends
 from ..uploads import COLLECTION, DOC, ORG, PATHS, PNG, SCOPES, request_part, upload
 
 OTHER = "globex"
@@ -1194,27 +1196,49 @@ class TestFileDeleteTransport(FileEndpointTransport):
         return f"{PATHS[self.scope]}/delete"
 
 
-# On the real server
+# On the real servers: MongoDB and PostgreSQL (the ``backend`` fixture)
 @pytest.fixture
-def wire(wire_db: Any, media: Path) -> Any:
-    return wire_db
+def wire(backend: str, media: Path) -> str:
+    return backend
 
 
-@pytest.mark.mongo
+def file_records(backend: str, **query: Any) -> list[tuple[str, str]]:
+    """``(organizationId, scope)`` of the stored file records matching ``query``
+    (``organizationId``/``scope`` equalities), in insertion order."""
+    if backend == MONGODB:
+        from velt_django.repository import connection
+
+        docs = connection.get_database()[COLLECTION].find(query, sort=[("_id", 1)])
+        return [(d["organizationId"], d["scope"]) for d in docs]
+    from velt_django.models import FileRecord
+
+    columns = {"organizationId": "organization_id", "scope": "scope"}
+    rows = FileRecord.objects.using(POSTGRES_ALIAS).filter(
+        **{columns[field]: value for field, value in query.items()}
+    )
+    return list(rows.order_by("pk").values_list("organization_id", "scope"))
+
+
 @SCOPES
 def test_wire_upload_get_delete_round_trip(
-    wire: Any, client: Client, media: Path, scope: str
+    wire: str, client: Client, media: Path, scope: str
 ) -> None:
     url = assert_success(upload(client, scope), read=True)["url"]
     assert body_of(fetch(client, url)) == PNG
-    assert wire[COLLECTION].count_documents({"scope": scope}) == 1
+    assert len(file_records(wire, scope=scope)) == 1
+    # A retry of the same upload answers the same URL and stores nothing more.
+    assert assert_success(upload(client, scope), read=True)["url"] == url
+    assert len(file_records(wire)) == 1
+    assert len(stored_files(media)) == 1
     assert_success(delete(client, scope, delete_body(documentId=DOC)), read=False)
-    assert_nothing_stored(wire, media)
+    assert file_records(wire) == []
+    assert stored_files(media) == []
+    assert fetch(client, url).status_code == 404
 
 
-@pytest.mark.mongo
+@on_backends(transaction=True)  # the uploads come from threads
 def test_wire_concurrent_identical_uploads_store_one_file(
-    wire: Any, media: Path
+    wire: str, media: Path
 ) -> None:
     """Eight clients retry the same upload at once: the retry key (unique index) lets
     exactly one record in; every caller gets its URL and no object is orphaned."""
@@ -1229,6 +1253,8 @@ def test_wire_concurrent_identical_uploads_store_one_file(
             urls.append(assert_success(response, read=True)["url"])
         except Exception as err:  # pragma: no cover - reported below
             errors.append(err)
+        finally:
+            connections.close_all()
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for t in threads:
@@ -1237,13 +1263,12 @@ def test_wire_concurrent_identical_uploads_store_one_file(
         t.join()
     assert errors == []
     assert len(set(urls)) == 1
-    assert wire[COLLECTION].count_documents({}) == 1
+    assert len(file_records(wire)) == 1
     assert len(stored_files(media)) == 1
 
 
-@pytest.mark.mongo
 def test_wire_same_id_in_two_organizations(
-    wire: Any, client: Client, media: Path
+    wire: str, client: Client, media: Path
 ) -> None:
     both = ("u_1", ORG, OTHER)
     assert_success(upload(client, "attachment", b"A", as_=both), read=True)
@@ -1256,13 +1281,12 @@ def test_wire_same_id_in_two_organizations(
     )
     (left,) = stored_files(media)
     assert left.read_bytes() == b"A"
-    assert wire[COLLECTION].find_one({}, {"organizationId": 1})["organizationId"] == ORG
+    assert [org for org, _ in file_records(wire)] == [ORG]
 
 
-@pytest.mark.mongo
 @SCOPES
 def test_wire_orgless_delete_only_in_the_callers_organization(
-    wire: Any, client: Client, media: Path, scope: str
+    wire: str, client: Client, media: Path, scope: str
 ) -> None:
     assert_success(upload(client, scope, b"A"), read=True)
     assert_success(
@@ -1272,17 +1296,18 @@ def test_wire_orgless_delete_only_in_the_callers_organization(
     assert_success(delete(client, scope, ORGLESS, as_=("u_2", OTHER)), read=False)
     (left,) = stored_files(media)
     assert left.read_bytes() == b"A"
-    assert wire[COLLECTION].find_one({}, {"organizationId": 1})["organizationId"] == ORG
+    assert [org for org, _ in file_records(wire)] == [ORG]
     assert_success(delete(client, scope, ORGLESS, as_=("u_2", OTHER)), read=False)
     assert len(stored_files(media)) == 1
 
 
 @pytest.mark.mongo
 def test_wire_database_outage_after_upload_leaves_no_object(
-    wire: Any, client: Client, media: Path, settings: Any
+    wire_db: Any, client: Client, media: Path, settings: Any
 ) -> None:
     """The database goes away between the storage write and the record: 503, and the
-    object is removed again."""
+    object is removed again. (MongoDB only: it points the client at a dead URI; the
+    PostgreSQL file repository's outage is tests/repository_sql/test_files.py's.)"""
     from velt_django.repository import connection
 
     real_insert = FileRepository.insert
