@@ -1,6 +1,6 @@
 """Regression tests for the defects of the hardening issue, each over HTTP.
 
-1. concurrent first saves on the read-merge-write path (wire tier);
+1. concurrent first saves on the read-merge-write path (MongoDB and PostgreSQL);
 2. numbers that overflow a double;
 3. Django's PermissionDenied / Http404 raised by an access policy;
 4. permanent database errors are 500, unavailability stays 503;
@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from django.test import Client
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import OperationFailure
@@ -28,6 +29,9 @@ from tests import policies
 from tests.auth import principal
 from tests.contracts import assert_failure, assert_success
 from velt_django.repository import connection
+
+from ..families import POSTGRES_ALIAS, POSTGRESQL, on_backends, sql_model
+from .backends import stored_documents
 
 ORG = "acme-corp"
 COMMENTS = "velt_comment_annotations"
@@ -57,11 +61,11 @@ def save_body(*threads: dict[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
-def stored(db: Any, annotation_id: str) -> dict[str, Any] | None:
-    doc: dict[str, Any] | None = db[COMMENTS].find_one(
-        {"organizationId": ORG, "annotationId": annotation_id}
-    )
-    return doc
+def stored(_db: Any, annotation_id: str) -> dict[str, Any] | None:
+    """The stored envelope of ``annotation_id`` in ``ORG`` on the configured backend
+    (``backends.stored_documents``), or ``None``."""
+    docs = stored_documents(COMMENTS, organizationId=ORG, annotationId=annotation_id)
+    return docs[0] if docs else None
 
 
 def get_data(post_json: Any, body: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +84,10 @@ def _together(calls: list[Callable[[Client], Any]]) -> list[Any]:
     def run(call: Callable[[Client], Any]) -> Any:
         client = Client()
         barrier.wait(timeout=30)
-        return call(client)
+        try:
+            return call(client)
+        finally:
+            connections.close_all()  # the thread's own (PostgreSQL) connection
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return list(pool.map(run, calls))
@@ -98,12 +105,12 @@ def _poster(body: dict[str, Any]) -> Callable[[Client], Any]:
     return call
 
 
-@pytest.mark.mongo
+@on_backends(transaction=True)  # the saves come from threads
 @pytest.mark.parametrize(
     "variant", ["empty_comments", "empty_metadata", "comment_delete"]
 )
 def test_concurrent_first_saves_on_read_merge_write_path_all_succeed(
-    wire_db: Any, variant: str
+    backend: str, variant: str
 ) -> None:
     bodies = []
     for n in range(8):
@@ -121,8 +128,8 @@ def test_concurrent_first_saves_on_read_merge_write_path_all_succeed(
     assert [r.status_code for r in responses] == [200] * 8, [
         r.content for r in responses
     ]
-    assert wire_db[COMMENTS].count_documents({"annotationId": "hot"}) == 1
-    payload = stored(wire_db, "hot")["payload"]  # type: ignore[index]
+    assert len(stored_documents(COMMENTS, annotationId="hot")) == 1
+    payload = stored(backend, "hot")["payload"]  # type: ignore[index]
     # Every writer's own key survived: none was lost to a retry.
     assert {f"field{n}" for n in range(8)} <= set(
         payload
@@ -338,14 +345,12 @@ def test_write_concern_zero_refuses_writes_over_http(
 # ---- 7. authorization by stored document ---------------------------------------------
 
 
-@pytest.fixture(params=["mongomock", pytest.param("wire", marks=pytest.mark.mongo)])
-def scoped(request: Any, post_json: Any, settings: Any) -> Iterator[Any]:
+@pytest.fixture
+def scoped(backend: str, post_json: Any, settings: Any) -> Iterator[Any]:
     """Two threads, one in an open and one in a secret document, and one stored under no
     document, then the document-scoped policy of tests.policies switched on; on
-    mongomock and on the wire tier's server."""
-    db = request.getfixturevalue(
-        "mongo_db" if request.param == "mongomock" else "wire_db"
-    )
+    mongomock, MongoDB and PostgreSQL (``pytest_generate_tests`` below)."""
+    db = backend
     body = save_body(thread("open-1", "open-doc"), thread("secret-1", "secret-doc"))
     body["commentAnnotation"]["loose-1"] = {"annotationId": "loose-1"}
     body["metadata"] = {"organizationId": ORG}
@@ -357,6 +362,12 @@ def scoped(request: Any, post_json: Any, settings: Any) -> Iterator[Any]:
     policies.CALLS.clear()
     yield db
     policies.CALLS.clear()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # The document-scoped policy's tests run on mongomock (unit tier) too.
+    if "scoped" in metafunc.fixturenames:
+        metafunc.definition.add_marker(on_backends(mongomock=True))
 
 
 def test_scoped_organization_wide_get_drops_refused_documents(
@@ -521,17 +532,25 @@ def test_scoped_orgless_delete_keeps_a_record_moved_after_the_check(
     lands between that check and the delete moves it to a secret document. The delete
     is for the document that was checked, so the record stays."""
     from velt_django.repository.annotations import AnnotationRepository
+    from velt_django.repository.sql.annotations import SqlAnnotationRepository
 
-    locate = AnnotationRepository.locate
+    repository: Any = AnnotationRepository
+    if scoped == POSTGRESQL:
+        repository = SqlAnnotationRepository
+    locate = repository.locate
 
     def locate_then_move(self: Any, record_id: str) -> Any:
         found = locate(self, record_id)
-        scoped[COMMENTS].update_one(
-            {"annotationId": record_id}, {"$set": {"documentId": "secret-doc"}}
-        )
+        if scoped == POSTGRESQL:
+            rows = sql_model(COMMENTS)._default_manager.using(POSTGRES_ALIAS)
+            rows.filter(annotation_id=record_id).update(document_id="secret-doc")
+        else:
+            connection.get_database()[COMMENTS].update_one(
+                {"annotationId": record_id}, {"$set": {"documentId": "secret-doc"}}
+            )
         return found
 
-    monkeypatch.setattr(AnnotationRepository, "locate", locate_then_move)
+    monkeypatch.setattr(repository, "locate", locate_then_move)
     assert_success(
         post_json("comments/delete", {"commentAnnotationId": "open-1"}), read=False
     )
