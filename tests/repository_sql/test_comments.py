@@ -154,7 +154,7 @@ def test_get_by_document_is_one_query(repo: SqlCommentRepository) -> None:
 def test_large_save_is_all_or_nothing_across_statements(
     repo: SqlCommentRepository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("velt_django.repository.sql.annotations.ROWS_PER_STATEMENT", 2)
+    monkeypatch.setattr("velt_django.repository.sql.base.ROWS_PER_STATEMENT", 2)
     records = [record(f"A{i}", {"n": i}) for i in range(4)]
     records.append(record("A9", {"text": "\x00"}))
     with pytest.raises(InvalidRecordError):

@@ -4,7 +4,8 @@ repositories of ``velt_django.repository``, method for method."""
 from __future__ import annotations
 
 from .activities import SqlActivityRepository
-from .annotations import SqlAnnotationRepository, database_alias
+from .annotations import SqlAnnotationRepository
+from .base import database_alias
 from .comments import SqlCommentRepository
 from .files import SqlFileRepository
 from .notifications import SqlNotificationRepository

@@ -16,20 +16,19 @@ starts the record afresh (as after MongoDB's TTL monitor removed it), and
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from django.db import connections, transaction
-from django.db.models import F, Q, QuerySet
+from django.db import connections
+from django.db.models import Q, QuerySet
 
 from ...conf import velt_settings
 from ...exceptions import RecordTooLargeError
 from ...models import ActivityRecord
 from ..activities import FoundActivity
-from ..base import Document, RecordWrite, StoredRecord
+from ..base import Document, RecordWrite
 from ..keys import escape_payload
-from .annotations import ROWS_PER_STATEMENT, SCAN_CHUNK, _dump, database_alias
+from .base import SqlRecordTable, _dump, as_object, write_in_statements
 from .errors import translate_errors
 
 #: The ``SET payload`` of an append: the sent object under the stored one (stored keys
@@ -59,20 +58,14 @@ def append_payload(stored: Document, sent: Document) -> Document:
     return appended
 
 
-class SqlActivityRepository:
+class SqlActivityRepository(SqlRecordTable):
     """``velt_activities``, keyed by (``organization_id``, ``activity_id``); the twin of
     ``ActivityRepository``."""
 
     model: ClassVar[type[ActivityRecord]] = ActivityRecord
     id_field: ClassVar[str] = "activityId"
+    id_column: ClassVar[str] = "activity_id"
     version_field: ClassVar[str] = "rev"
-
-    def __init__(self, using: str | None = None) -> None:
-        self._using = using
-
-    @property
-    def using(self) -> str:
-        return self._using if self._using is not None else database_alias()
 
     def payload_merged_keys(self) -> tuple[str, ...]:
         return ()
@@ -123,7 +116,7 @@ class SqlActivityRepository:
         rows = self._live().filter(selectors)
         with translate_errors("find", self.using):
             return [
-                FoundActivity(org, record_id, document_id, _object(payload))
+                FoundActivity(org, record_id, document_id, as_object(payload))
                 for org, record_id, document_id, payload in rows.values_list(
                     "organization_id", "activity_id", "document_id", "payload"
                 )
@@ -221,25 +214,10 @@ class SqlActivityRepository:
         rows = [
             (folded[key], self._prepare(folded[key].payload)) for key in sorted(folded)
         ]
-        chunks = [
-            rows[i : i + ROWS_PER_STATEMENT]
-            for i in range(0, len(rows), ROWS_PER_STATEMENT)
-        ]
         with translate_errors("save", self.using):
-            if len(chunks) == 1:
-                with self._savepoint_if_nested():
-                    self._upsert(chunks[0], event, now, cutoff)
-                return
-            with transaction.atomic(using=self.using):
-                for chunk in chunks:
-                    self._upsert(chunk, event, now, cutoff)
-
-    def _savepoint_if_nested(self) -> AbstractContextManager[Any]:
-        # As SqlAnnotationRepository's: a refused save leaves a caller's transaction
-        # usable; no extra round trip in autocommit mode.
-        if connections[self.using].in_atomic_block:
-            return transaction.atomic(using=self.using)
-        return nullcontext()
+            write_in_statements(
+                self.using, rows, lambda chunk: self._upsert(chunk, event, now, cutoff)
+            )
 
     # ---- purge ---------------------------------------------------------------------
 
@@ -276,76 +254,5 @@ class SqlActivityRepository:
             deleted, _ = rows.delete()
             return deleted
 
-    # ---- GDPR: scans and guarded rewrites (manage.py velt_gdpr) -------------------
-    # Every stored row, expired ones included: they still hold the user's data.
-
-    def _organization(self, organization_id: str | None) -> QuerySet[ActivityRecord]:
-        records = self._records()
-        if organization_id is None:
-            return records
-        return records.filter(organization_id=organization_id)
-
-    def count_records(self, organization_id: str | None = None) -> int:
-        """How many records a :meth:`scan` of the same scope reads."""
-        with translate_errors("count", self.using):
-            return self._organization(organization_id).count()
-
-    def scan(self, organization_id: str | None = None) -> Iterator[StoredRecord]:
-        """Every activity (of one organization, when given), by (organization, id)."""
-        rows = (
-            self._organization(organization_id)
-            .order_by("organization_id", "activity_id")
-            .values_list(
-                "organization_id", "activity_id", "document_id", "payload", "rev"
-            )
-        )
-        with translate_errors("scan", self.using):
-            for org, record_id, document_id, payload, rev in rows.iterator(
-                chunk_size=SCAN_CHUNK
-            ):
-                yield StoredRecord(org, record_id, document_id, _object(payload), rev)
-
-    def read_record(self, organization_id: str, record_id: str) -> StoredRecord | None:
-        """One activity as :meth:`scan` reads it, or ``None`` when it is not stored."""
-        rows = self._records().filter(
-            organization_id=organization_id, activity_id=record_id
-        )
-        with translate_errors("find", self.using):
-            row = rows.values_list("document_id", "payload", "rev").first()
-        if row is None:
-            return None
-        document_id, payload, rev = row
-        return StoredRecord(
-            organization_id, record_id, document_id, _object(payload), rev
-        )
-
-    def rewrite_if_unchanged(
-        self, record: StoredRecord, payload: Document | None, event: str
-    ) -> bool:
-        """Replace the payload of ``record`` (or delete it when ``payload`` is
-        ``None``) only while its ``rev`` is still the one read; returns whether it
-        applied."""
-        rows = self._records().filter(
-            organization_id=record.organization_id,
-            activity_id=record.record_id,
-            rev=record.version,
-        )
-        if payload is None:
-            with translate_errors("delete", self.using):
-                deleted, _ = rows.delete()
-            return bool(deleted)
-        self._prepare(payload)
-        now = datetime.datetime.now(datetime.timezone.utc)
-        with translate_errors("update", self.using):
-            return bool(
-                rows.update(
-                    payload=payload,
-                    updated_at=now,
-                    last_event=event,
-                    rev=F("rev") + 1,
-                )
-            )
-
-
-def _object(value: Any) -> Document:
-    return value if isinstance(value, dict) else {}
+    # GDPR scans and guarded rewrites (SqlRecordTable) read every stored row, expired
+    # ones included: they still hold the user's data.

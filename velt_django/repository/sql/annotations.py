@@ -14,60 +14,40 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from django.db import connections, transaction
-from django.db.models import F, Q, QuerySet
+from django.db import connections
+from django.db.models import Q, QuerySet
 
 from ...conf import velt_settings
-from ...exceptions import InvalidRecordError, RecordTooLargeError
+from ...exceptions import RecordTooLargeError
 from ...models import AnnotationRecord
 from ..annotations import ORGLESS_CANDIDATE_LIMIT, FoundRecord, PostMerge
-from ..base import Document, RecordWrite, StoredRecord
+from ..base import Document, RecordWrite
 from ..keys import escape_payload
 from ..merge import merge_payload
+from .base import (
+    SqlRecordTable,
+    _dump,
+    as_object,
+    write_in_statements,
+)
 from .errors import translate_errors
 
 logger = logging.getLogger(__name__)
 
-#: Records per ``INSERT`` statement (9 parameters each, PostgreSQL allows 65,535); a
-#: larger save is several statements in one transaction.
-ROWS_PER_STATEMENT = 1000
 
-#: Rows a GDPR scan fetches per round trip.
-SCAN_CHUNK = 500
-
-
-def database_alias() -> str:
-    """The Django database alias of the PostgreSQL tables (``VELT["DATABASE_ALIAS"]``)."""
-    return velt_settings.DATABASE_ALIAS
-
-
-def _dump(payload: Document) -> str:
-    try:
-        return json.dumps(payload, ensure_ascii=False, allow_nan=False)
-    except ValueError as err:
-        raise InvalidRecordError("a number is not finite") from err
-
-
-class SqlAnnotationRepository:
+class SqlAnnotationRepository(SqlRecordTable):
     """Records keyed by (``organization_id``, ``annotation_id``) with document/folder
     columns. Subclasses name their model and the payload keys that merge entry by entry.
     """
 
     model: ClassVar[type[AnnotationRecord]]
     keyed_maps: ClassVar[tuple[str, ...]] = ()
+    id_column: ClassVar[str] = "annotation_id"
     #: The column every write changes (``rev``), as ``StoredRecord.version`` reports it.
     version_field: ClassVar[str] = "rev"
-
-    def __init__(self, using: str | None = None) -> None:
-        self._using = using
-
-    @property
-    def using(self) -> str:
-        return self._using if self._using is not None else database_alias()
 
     @property
     def merged_keys(self) -> tuple[str, ...]:
@@ -91,10 +71,6 @@ class SqlAnnotationRepository:
 
     # ---- reads -------------------------------------------------------------------
 
-    @staticmethod
-    def _payload(value: Any) -> Document:
-        return value if isinstance(value, dict) else {}
-
     def find(
         self,
         organization_id: str,
@@ -114,7 +90,7 @@ class SqlAnnotationRepository:
         rows = self._records().filter(Q(organization_id=organization_id) & selectors)
         with translate_errors("find", self.using):
             return [
-                FoundRecord(record_id, document_id, self._payload(payload))
+                FoundRecord(record_id, document_id, as_object(payload))
                 for record_id, document_id, payload in rows.values_list(
                     "annotation_id", "document_id", "payload"
                 )
@@ -134,7 +110,7 @@ class SqlAnnotationRepository:
                 "organization_id", "annotation_id", "document_id", "payload"
             )[:ORGLESS_CANDIDATE_LIMIT]:
                 grouped.setdefault(org, []).append(
-                    FoundRecord(record_id, document_id, self._payload(payload))
+                    FoundRecord(record_id, document_id, as_object(payload))
                 )
         return grouped
 
@@ -294,35 +270,21 @@ class SqlAnnotationRepository:
         rows = sorted(
             prepared, key=lambda row: (row[0].organization_id, row[0].record_id)
         )
-        chunks = [
-            rows[i : i + ROWS_PER_STATEMENT]
-            for i in range(0, len(rows), ROWS_PER_STATEMENT)
-        ]
-        with translate_errors("save", self.using):
-            if post_merge is None and len(chunks) == 1:
-                with self._savepoint_if_nested():
-                    self._upsert(chunks[0], event, now)
-                return
-            with transaction.atomic(using=self.using):
-                for chunk in chunks:
-                    returned = self._upsert(chunk, event, now, post_merge is not None)
-                    if post_merge is not None:
-                        self._apply_post_merge(returned, post_merge)
 
-    def _savepoint_if_nested(self) -> AbstractContextManager[Any]:
-        """A savepoint when the caller holds a transaction (``ATOMIC_REQUESTS``, a
-        test), so a refused save leaves that transaction usable; nothing otherwise,
-        keeping the save one round trip in autocommit mode."""
-        if connections[self.using].in_atomic_block:
-            return transaction.atomic(using=self.using)
-        return nullcontext()
+        def write(chunk: Sequence[tuple[RecordWrite, str]]) -> None:
+            returned = self._upsert(chunk, event, now, post_merge is not None)
+            if post_merge is not None:
+                self._apply_post_merge(returned, post_merge)
+
+        with translate_errors("save", self.using):
+            write_in_statements(self.using, rows, write, atomic=post_merge is not None)
 
     def _apply_post_merge(
         self, returned: Sequence[tuple[Any, ...]], post_merge: PostMerge
     ) -> None:
         for row_id, stored in returned:
             merged = json.loads(stored) if isinstance(stored, str) else stored
-            payload = self._payload(merged)
+            payload = as_object(merged)
             before = dict(payload)
             post_merge(payload)
             self._prepare(payload)
@@ -369,70 +331,3 @@ class SqlAnnotationRepository:
         with translate_errors("delete", self.using):
             deleted, _ = self._records().filter(query, annotation_id=record_id).delete()
         return deleted
-
-    # ---- GDPR: scans and guarded rewrites (manage.py velt_gdpr) -------------------
-
-    def _organization(self, organization_id: str | None) -> QuerySet[AnnotationRecord]:
-        records = self._records()
-        if organization_id is None:
-            return records
-        return records.filter(organization_id=organization_id)
-
-    def count_records(self, organization_id: str | None = None) -> int:
-        """How many records a :meth:`scan` of the same scope reads."""
-        with translate_errors("count", self.using):
-            return self._organization(organization_id).count()
-
-    def scan(self, organization_id: str | None = None) -> Iterator[StoredRecord]:
-        """Every record (of one organization, when given), by (organization, id)."""
-        rows = (
-            self._organization(organization_id)
-            .order_by("organization_id", "annotation_id")
-            .values_list(
-                "organization_id", "annotation_id", "document_id", "payload", "rev"
-            )
-        )
-        with translate_errors("scan", self.using):
-            for org, record_id, document_id, payload, rev in rows.iterator(
-                chunk_size=SCAN_CHUNK
-            ):
-                yield StoredRecord(
-                    org, record_id, document_id, self._payload(payload), rev
-                )
-
-    def read_record(self, organization_id: str, record_id: str) -> StoredRecord | None:
-        """One record as :meth:`scan` reads it, or ``None`` when it is not stored."""
-        rows = self._records().filter(self._key(organization_id, record_id))
-        with translate_errors("find", self.using):
-            row = rows.values_list("document_id", "payload", "rev").first()
-        if row is None:
-            return None
-        document_id, payload, rev = row
-        return StoredRecord(
-            organization_id, record_id, document_id, self._payload(payload), rev
-        )
-
-    def rewrite_if_unchanged(
-        self, record: StoredRecord, payload: Document | None, event: str
-    ) -> bool:
-        """Replace the payload of ``record`` (or delete it when ``payload`` is
-        ``None``) only while its ``rev`` is still the one read; returns whether it
-        applied."""
-        rows = self._records().filter(
-            self._key(record.organization_id, record.record_id), rev=record.version
-        )
-        if payload is None:
-            with translate_errors("delete", self.using):
-                deleted, _ = rows.delete()
-            return bool(deleted)
-        self._prepare(payload)
-        now = datetime.datetime.now(datetime.timezone.utc)
-        with translate_errors("update", self.using):
-            return bool(
-                rows.update(
-                    payload=payload,
-                    updated_at=now,
-                    last_event=event,
-                    rev=F("rev") + 1,
-                )
-            )

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
 from typing import Any, ClassVar
 
-from django.db import connections, transaction
 from django.db.models import Q, QuerySet
 
 from ...exceptions import InvalidRecordError
@@ -33,7 +31,7 @@ from ..files import (
     AttachmentId,
     FileRepository,
 )
-from .annotations import _dump, database_alias
+from .base import _dump, database_alias, savepoint_if_nested
 from .errors import translate_errors
 
 #: The record's datetimes, held in columns (field → column).
@@ -201,18 +199,11 @@ class SqlFileRepository:
             **datetimes,
         )
 
-    def _savepoint_if_nested(self) -> AbstractContextManager[Any]:
-        # As SqlAnnotationRepository's: a refused insert leaves a caller's transaction
-        # usable; no extra round trip in autocommit mode.
-        if connections[self.using].in_atomic_block:
-            return transaction.atomic(using=self.using)
-        return nullcontext()
-
     def insert(self, record: Document) -> None:
         """Store a new record; a record with the same retry key, storage key or public
         id raises :class:`~velt_django.exceptions.DuplicateRecordError`."""
         row = self._row(record)
-        with translate_errors("insert", self.using), self._savepoint_if_nested():
+        with translate_errors("insert", self.using), savepoint_if_nested(self.using):
             row.save(using=self.using, force_insert=True)
 
     def delete(self, storage_key: str, organization_id: str) -> int:

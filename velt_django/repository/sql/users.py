@@ -13,17 +13,16 @@ import datetime
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from typing import Any, ClassVar
 
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import QuerySet
 
 from ...conf import velt_settings
 from ...models import VeltUserRecord
 from ..keys import escape_value
 from ..users import StoredUser, UserWrite
-from .annotations import ROWS_PER_STATEMENT, _dump, database_alias
+from .base import _dump, database_alias, write_in_statements
 from .errors import translate_errors
 
 logger = logging.getLogger(__name__)
@@ -127,18 +126,10 @@ class SqlUserRepository:
         if not folded:
             return 0
         rows = [folded[user_id] for user_id in sorted(folded)]
-        chunks = [
-            rows[i : i + ROWS_PER_STATEMENT]
-            for i in range(0, len(rows), ROWS_PER_STATEMENT)
-        ]
         with translate_errors("upsert users", self.using):
-            if len(chunks) == 1:
-                with self._savepoint_if_nested():
-                    self._upsert(chunks[0], now)
-            else:
-                with transaction.atomic(using=self.using):
-                    for chunk in chunks:
-                        self._upsert(chunk, now)
+            write_in_statements(
+                self.using, rows, lambda chunk: self._upsert(chunk, now)
+            )
         logger.info("users upserted=%d", count)
         return count
 
@@ -168,13 +159,6 @@ class SqlUserRepository:
         )
         with connections[self.using].cursor() as cursor:
             cursor.execute(sql, values)
-
-    def _savepoint_if_nested(self) -> AbstractContextManager[Any]:
-        # As SqlAnnotationRepository's: a refused upsert leaves a caller's transaction
-        # usable; no extra round trip in autocommit mode.
-        if connections[self.using].in_atomic_block:
-            return transaction.atomic(using=self.using)
-        return nullcontext()
 
     def delete_many(self, user_ids: Sequence[str]) -> int:
         """Remove entries by id (missing ids are ignored); returns how many went."""

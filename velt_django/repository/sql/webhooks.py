@@ -31,7 +31,7 @@ from ...conf import velt_settings
 from ...models import WebhookDeliveryRecord
 from .. import webhooks
 from ..webhooks import BUSY, CLAIMED, DAY_SECONDS, DONE, PROCESSING, Claim
-from .annotations import database_alias
+from .base import database_alias
 from .errors import translate_errors
 
 logger = logging.getLogger(__name__)
