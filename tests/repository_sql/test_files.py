@@ -170,11 +170,10 @@ def test_delete_candidates_are_limited(
     repo: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from velt_django.repository import files
-    from velt_django.repository.sql import files as sql_files
 
-    for module in (files, sql_files):
-        monkeypatch.setattr(module, "CANDIDATE_LIMIT", 2)
-        monkeypatch.setattr(module, "ORGLESS_CANDIDATE_LIMIT", 3)
+    # Both backends read the limits of repository.files (candidate_limit).
+    monkeypatch.setattr(files, "CANDIDATE_LIMIT", 2)
+    monkeypatch.setattr(files, "ORGLESS_CANDIDATE_LIMIT", 3)
     for n in range(5):
         repo.insert(record(n))
     assert len(repo.candidates(ORG, "attachment", attachment_id=284117)) == 2

@@ -43,6 +43,23 @@ CANDIDATE_LIMIT = 100
 ORGLESS_CANDIDATE_LIMIT = 1000
 
 
+def candidate_limit(organization_id: str | None) -> int:
+    """How many records :meth:`FileRepository.candidates` returns at most: more for an
+    org-less delete, which looks in every organization."""
+    return ORGLESS_CANDIDATE_LIMIT if organization_id is None else CANDIDATE_LIMIT
+
+
+def legacy_uploader_ids(
+    user_id: str, legacy_ids: Sequence[str], legacy_self: bool
+) -> list[str]:
+    """The ``uploadedBy`` values that name ``user_id`` on records written before
+    ``uploadedByKind`` existed (see :meth:`FileRepository.find_by_uploader`)."""
+    legacy = [i for i in dict.fromkeys(legacy_ids) if i != user_id]
+    if legacy_self:
+        legacy.append(user_id)
+    return legacy
+
+
 class FileRepository(BaseRepository):
     """``velt_files``: the file records of both scopes (``attachment``, ``recording``)."""
 
@@ -135,7 +152,7 @@ class FileRepository(BaseRepository):
             query["publicId"] = public_id
         elif url is not None:
             query["url"] = url
-        limit = ORGLESS_CANDIDATE_LIMIT if organization_id is None else CANDIDATE_LIMIT
+        limit = candidate_limit(organization_id)
         with translate_errors("find"):
             return list(self.collection.find(query, _HIDDEN).limit(limit))
 
@@ -165,9 +182,7 @@ class FileRepository(BaseRepository):
         branches: list[dict[str, Any]] = [
             {"uploadedBy": user_id, "uploadedByKind": UPLOADER_VELT_ID}
         ]
-        legacy = [i for i in dict.fromkeys(legacy_ids) if i != user_id]
-        if legacy_self:
-            legacy.append(user_id)
+        legacy = legacy_uploader_ids(user_id, legacy_ids, legacy_self)
         if legacy:
             branches.append(
                 {"uploadedBy": {"$in": legacy}, "uploadedByKind": {"$exists": False}}

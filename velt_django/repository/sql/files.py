@@ -25,11 +25,11 @@ from ...exceptions import InvalidRecordError
 from ...models import FileRecord
 from ..base import Document
 from ..files import (
-    CANDIDATE_LIMIT,
-    ORGLESS_CANDIDATE_LIMIT,
     UPLOADER_VELT_ID,
     AttachmentId,
     FileRepository,
+    candidate_limit,
+    legacy_uploader_ids,
 )
 from .base import _dump, database_alias, savepoint_if_nested
 from .errors import translate_errors
@@ -141,7 +141,7 @@ class SqlFileRepository:
             rows = rows.filter(public_id=public_id)
         elif url is not None:
             rows = rows.filter(url=url)
-        limit = ORGLESS_CANDIDATE_LIMIT if organization_id is None else CANDIDATE_LIMIT
+        limit = candidate_limit(organization_id)
         return self._documents(rows.order_by("id")[:limit])
 
     def stored_keys(self, storage_keys: Sequence[str]) -> set[str]:
@@ -158,9 +158,7 @@ class SqlFileRepository:
         """Every file record whose upload was made by Velt user ``user_id`` (GDPR); see
         ``FileRepository.find_by_uploader`` for ``legacy_ids`` and ``legacy_self``."""
         match = Q(uploaded_by=user_id, uploaded_by_kind=UPLOADER_VELT_ID)
-        legacy = [i for i in dict.fromkeys(legacy_ids) if i != user_id]
-        if legacy_self:
-            legacy.append(user_id)
+        legacy = legacy_uploader_ids(user_id, legacy_ids, legacy_self)
         if legacy:
             # Written before ``uploadedByKind`` existed: the key is missing.
             match |= Q(uploaded_by__in=legacy) & ~Q(record__has_key="uploadedByKind")
