@@ -9,7 +9,7 @@ import datetime
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 from pymongo import ASCENDING, IndexModel, UpdateOne
@@ -55,6 +55,29 @@ class FoundRecord(NamedTuple):
     record_id: str
     document_id: str | None
     payload: Document
+
+
+def payloads_by_id(records: Iterable[FoundRecord]) -> dict[str, Document]:
+    """Found records as the ``data`` map of a get: payloads keyed by record id."""
+    return {record.record_id: record.payload for record in records}
+
+
+def by_organization(
+    found: Iterable[tuple[str, FoundRecord]],
+) -> dict[str, list[FoundRecord]]:
+    """(organization, record) pairs grouped by organization, in the order found."""
+    grouped: dict[str, list[FoundRecord]] = {}
+    for organization_id, record in found:
+        grouped.setdefault(organization_id, []).append(record)
+    return grouped
+
+
+def sorted_locations(
+    pairs: Iterable[tuple[str, str | None]],
+) -> list[tuple[str, str | None]]:
+    """Distinct (organization, document) pairs, by organization then document (no
+    document first)."""
+    return sorted(set(pairs), key=lambda pair: (pair[0], pair[1] or ""))
 
 
 def _backoff(attempt: int) -> None:
@@ -152,14 +175,13 @@ class AnnotationRepository(BaseRepository):
         ``find`` on the id index; at most ``ORGLESS_CANDIDATE_LIMIT`` documents."""
         if not ids:
             return {}
-        grouped: dict[str, list[FoundRecord]] = {}
         with translate_errors("find"):
             cursor = self.collection.find(
                 {self.id_field: {"$in": list(ids)}}, self.read_projection
             ).limit(ORGLESS_CANDIDATE_LIMIT)
-            for doc in cursor:
-                grouped.setdefault(doc["organizationId"], []).append(self._found(doc))
-        return grouped
+            return by_organization(
+                (doc["organizationId"], self._found(doc)) for doc in cursor
+            )
 
     def get_many(
         self,
@@ -169,10 +191,7 @@ class AnnotationRepository(BaseRepository):
         folder_id: str | None = None,
     ) -> dict[str, Document]:
         """:meth:`find` as the ``data`` map of a get: payloads keyed by record id."""
-        return {
-            record.record_id: record.payload
-            for record in self.find(organization_id, ids, document_ids, folder_id)
-        }
+        return payloads_by_id(self.find(organization_id, ids, document_ids, folder_id))
 
     def locate(self, record_id: str) -> list[tuple[str, str | None]]:
         """(organization, document) of every record with this id, in any organization
@@ -182,9 +201,8 @@ class AnnotationRepository(BaseRepository):
                 {self.id_field: record_id},
                 {"_id": 0, "organizationId": 1, "documentId": 1},
             ).limit(1000)
-            return sorted(
-                {(doc["organizationId"], doc.get("documentId")) for doc in docs},
-                key=lambda pair: (pair[0], pair[1] or ""),
+            return sorted_locations(
+                (doc["organizationId"], doc.get("documentId")) for doc in docs
             )
 
     # ---- writes ------------------------------------------------------------------

@@ -23,7 +23,14 @@ from django.db.models import Q, QuerySet
 from ...conf import velt_settings
 from ...exceptions import RecordTooLargeError
 from ...models import AnnotationRecord
-from ..annotations import ORGLESS_CANDIDATE_LIMIT, FoundRecord, PostMerge
+from ..annotations import (
+    ORGLESS_CANDIDATE_LIMIT,
+    FoundRecord,
+    PostMerge,
+    by_organization,
+    payloads_by_id,
+    sorted_locations,
+)
 from ..base import Document, RecordWrite
 from ..keys import escape_payload
 from ..merge import merge_payload
@@ -104,15 +111,13 @@ class SqlAnnotationRepository(SqlRecordTable):
         if not ids:
             return {}
         rows = self._records().filter(annotation_id__in=list(ids))
-        grouped: dict[str, list[FoundRecord]] = {}
         with translate_errors("find", self.using):
-            for org, record_id, document_id, payload in rows.values_list(
-                "organization_id", "annotation_id", "document_id", "payload"
-            )[:ORGLESS_CANDIDATE_LIMIT]:
-                grouped.setdefault(org, []).append(
-                    FoundRecord(record_id, document_id, as_object(payload))
-                )
-        return grouped
+            return by_organization(
+                (org, FoundRecord(record_id, document_id, as_object(payload)))
+                for org, record_id, document_id, payload in rows.values_list(
+                    "organization_id", "annotation_id", "document_id", "payload"
+                )[:ORGLESS_CANDIDATE_LIMIT]
+            )
 
     def get_many(
         self,
@@ -122,17 +127,14 @@ class SqlAnnotationRepository(SqlRecordTable):
         folder_id: str | None = None,
     ) -> dict[str, Document]:
         """:meth:`find` as the ``data`` map of a get: payloads keyed by record id."""
-        return {
-            record.record_id: record.payload
-            for record in self.find(organization_id, ids, document_ids, folder_id)
-        }
+        return payloads_by_id(self.find(organization_id, ids, document_ids, folder_id))
 
     def locate(self, record_id: str) -> list[tuple[str, str | None]]:
         """(organization, document) of every record with this id, in any organization."""
         rows = self._records().filter(annotation_id=record_id)
         with translate_errors("find", self.using):
-            pairs = set(rows.values_list("organization_id", "document_id")[:1000])
-        return sorted(pairs, key=lambda pair: (pair[0], pair[1] or ""))
+            pairs = list(rows.values_list("organization_id", "document_id")[:1000])
+        return sorted_locations(pairs)
 
     def stored_documents(
         self, organization_id: str, record_ids: Sequence[str]
