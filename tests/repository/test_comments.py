@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import types
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from velt_django.repository import annotations
 from velt_django.repository.comments import CommentRepository
 from velt_django.repository.keys import escape_key
 
+from ..clock import controlled_now
 from ..families import ORG, record_write
 
 OTHER_ORG = "globex"
@@ -49,19 +49,7 @@ def raw(repo: CommentRepository) -> Any:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime.datetime]:
     """Controls ``now`` inside the repository: append the time the next save should see."""
-    times: list[datetime.datetime] = []
-
-    class FakeDatetime(datetime.datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> Any:
-            return times[-1]
-
-    monkeypatch.setattr(
-        annotations,
-        "datetime",
-        types.SimpleNamespace(datetime=FakeDatetime, timezone=datetime.timezone),
-    )
-    return times
+    return controlled_now(monkeypatch, annotations)
 
 
 def stored(

@@ -4,13 +4,12 @@ alias of a real PostgreSQL server (tests/postgres.py)."""
 from __future__ import annotations
 
 import datetime
-import types
-from typing import Any
 
 import pytest
 
 from velt_django.repository.sql import annotations
 
+from ..clock import controlled_now
 from ..postgres import ALIAS
 
 #: The databases a PostgreSQL-tier test uses (``default`` for Django's own tables).
@@ -20,16 +19,4 @@ DATABASES = {"default", ALIAS}
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime.datetime]:
     """Controls ``now`` inside the SQL repository: append the time the next save sees."""
-    times: list[datetime.datetime] = []
-
-    class FakeDatetime(datetime.datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> Any:
-            return times[-1]
-
-    monkeypatch.setattr(
-        annotations,
-        "datetime",
-        types.SimpleNamespace(datetime=FakeDatetime, timezone=datetime.timezone),
-    )
-    return times
+    return controlled_now(monkeypatch, annotations)
