@@ -4,6 +4,7 @@ alias of a real PostgreSQL server (tests/postgres.py)."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 
@@ -20,3 +21,13 @@ DATABASES = {"default", ALIAS}
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime.datetime]:
     """Controls ``now`` inside the SQL repository: append the time the next save sees."""
     return controlled_now(monkeypatch, annotations)
+
+
+@pytest.fixture
+def on_postgresql(settings: Any) -> None:
+    """The PostgreSQL backend on the test alias, for the tests over HTTP."""
+    settings.VELT = {
+        **settings.VELT,
+        "STORAGE_BACKEND": "postgresql",
+        "DATABASE_ALIAS": ALIAS,
+    }

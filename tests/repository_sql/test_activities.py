@@ -239,15 +239,6 @@ def test_retention_off_reads_every_activity(spread: SqlActivityRepository) -> No
 # ---- over HTTP and the command -----------------------------------------------------
 
 
-@pytest.fixture
-def on_postgresql(settings: Any) -> None:
-    settings.VELT = {
-        **settings.VELT,
-        "STORAGE_BACKEND": "postgresql",
-        "DATABASE_ALIAS": ALIAS,
-    }
-
-
 @pytest.mark.usefixtures("on_postgresql")
 def test_activity_views_and_purge_command_on_postgresql(post_json: Any) -> None:
     body = {

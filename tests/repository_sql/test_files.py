@@ -340,12 +340,7 @@ def delete_attachment(client: Client, **metadata: Any) -> Any:
 
 
 @pytest.fixture
-def on_postgresql(settings: Any, media: Path) -> Path:
-    settings.VELT = {
-        **settings.VELT,
-        "STORAGE_BACKEND": "postgresql",
-        "DATABASE_ALIAS": ALIAS,
-    }
+def on_postgresql(on_postgresql: None, media: Path) -> Path:
     return media
 
 

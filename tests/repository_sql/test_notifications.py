@@ -129,15 +129,6 @@ def test_concurrent_stores_of_one_notification_merge_every_metadata_key() -> Non
 # ---- over HTTP ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def on_postgresql(settings: Any) -> None:
-    settings.VELT = {
-        **settings.VELT,
-        "STORAGE_BACKEND": "postgresql",
-        "DATABASE_ALIAS": ALIAS,
-    }
-
-
 @pytest.mark.usefixtures("on_postgresql")
 def test_notification_views_on_postgresql(post_json: Any) -> None:
     from velt_django import notifications

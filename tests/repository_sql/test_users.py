@@ -128,11 +128,9 @@ def test_concurrent_upserts_of_one_user_keep_every_organization() -> None:
 
 
 @pytest.fixture
-def on_postgresql(settings: Any) -> None:
+def on_postgresql(on_postgresql: None, settings: Any) -> None:
     settings.VELT = {
         **settings.VELT,
-        "STORAGE_BACKEND": "postgresql",
-        "DATABASE_ALIAS": ALIAS,
         "USER_DIRECTORY_CLASS": "velt_django.directory.MongoUserDirectory",
     }
 

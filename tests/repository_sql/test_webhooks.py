@@ -72,11 +72,9 @@ def stored(db: Any = None, webhook_id: str = "velt:wh-0001") -> dict[str, Any]:
 
 
 @pytest.fixture
-def on_postgresql(settings: Any) -> None:
+def on_postgresql(on_postgresql: None, settings: Any) -> None:
     settings.VELT = {
         **settings.VELT,
-        "STORAGE_BACKEND": "postgresql",
-        "DATABASE_ALIAS": ALIAS,
         "USER_DIRECTORY_CLASS": "velt_django.directory.MongoUserDirectory",
     }
 
