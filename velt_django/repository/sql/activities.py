@@ -87,6 +87,9 @@ class SqlActivityRepository(SqlRecordTable):
         now = now or datetime.datetime.now(datetime.timezone.utc)
         return now - datetime.timedelta(days=days)
 
+    def _readable(self) -> QuerySet[ActivityRecord]:
+        return self._live()
+
     def _live(self) -> QuerySet[ActivityRecord]:
         """The activities a read sees: the expired ones left out."""
         cutoff = self.retention_cutoff()
@@ -121,18 +124,6 @@ class SqlActivityRepository(SqlRecordTable):
                     "organization_id", "activity_id", "document_id", "payload"
                 )
             ]
-
-    def stored_documents(
-        self, organization_id: str, record_ids: Sequence[str]
-    ) -> dict[str, str | None]:
-        """The document each stored (unexpired) activity is under; absent ids: none."""
-        if not record_ids:
-            return {}
-        rows = self._live().filter(
-            organization_id=organization_id, activity_id__in=list(record_ids)
-        )
-        with translate_errors("find", self.using):
-            return dict(rows.values_list("activity_id", "document_id"))
 
     # ---- writes ------------------------------------------------------------------
 

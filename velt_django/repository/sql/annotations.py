@@ -136,18 +136,6 @@ class SqlAnnotationRepository(SqlRecordTable):
             pairs = list(rows.values_list("organization_id", "document_id")[:1000])
         return sorted_locations(pairs)
 
-    def stored_documents(
-        self, organization_id: str, record_ids: Sequence[str]
-    ) -> dict[str, str | None]:
-        """The document each existing record is stored under (absent ids: not stored)."""
-        if not record_ids:
-            return {}
-        rows = self._records().filter(
-            organization_id=organization_id, annotation_id__in=list(record_ids)
-        )
-        with translate_errors("find", self.using):
-            return dict(rows.values_list("annotation_id", "document_id"))
-
     # ---- writes ------------------------------------------------------------------
 
     def _prepare(self, payload: Document) -> str:

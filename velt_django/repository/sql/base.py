@@ -98,6 +98,23 @@ class SqlRecordTable:
     def _prepare(self, payload: Document) -> str:
         raise NotImplementedError
 
+    def _readable(self) -> QuerySet[Any]:
+        """The rows a resolver read sees (all of them, unless a table expires rows)."""
+        return self._records()
+
+    def stored_documents(
+        self, organization_id: str, record_ids: Sequence[str]
+    ) -> dict[str, str | None]:
+        """The document each readable record is stored under (absent ids: not stored)."""
+        if not record_ids:
+            return {}
+        rows = self._readable().filter(
+            organization_id=organization_id,
+            **{f"{self.id_column}__in": list(record_ids)},
+        )
+        with translate_errors("find", self.using):
+            return dict(rows.values_list(self.id_column, "document_id"))
+
     def _organization(self, organization_id: str | None) -> QuerySet[Any]:
         records = self._records()
         if organization_id is None:
