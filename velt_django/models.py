@@ -3,6 +3,9 @@ the PostgreSQL backend's annotation tables."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
@@ -33,6 +36,26 @@ class VeltUserProfile(models.Model):
         return f"Velt user profile of {self.pk}"
 
 
+class PayloadField(models.JSONField):  # type: ignore[type-arg]
+    """A ``JSONField`` whose stored text is decoded by orjson.
+
+    Decoding the payloads is most of what a large get spends outside PostgreSQL, and
+    orjson does it about 2.5 times faster than the ``json.loads`` Django uses (a get of
+    100 threads: about a fifth less time). The values are the same for everything
+    velt_django stores. The one difference is an integer wider than 64 bits, which
+    orjson reads as the nearest float: every save refuses such a number on both
+    backends, so only a row written by other means can hold one.
+    """
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return orjson.loads(value)
+            except orjson.JSONDecodeError:
+                pass
+        return super().from_db_value(value, expression, connection)
+
+
 # ---- the PostgreSQL backend's annotation tables (velt_django.repository.sql) ----------
 # One table per family, named like its MongoDB collection with the default prefix
 # (docs/storage-model.md, "Collections"). The payload is stored as Velt sent it (JSONB
@@ -50,7 +73,7 @@ class AnnotationRecord(models.Model):
     document_id = models.TextField(null=True)
     folder_id = models.TextField(null=True)
     #: The record as Velt sent it, its ``annotationId`` included.
-    payload = models.JSONField(default=dict)
+    payload = PayloadField(default=dict)
     #: Incremented by every write; GDPR rewrites apply only while it is unchanged.
     rev = models.BigIntegerField(default=1)
     created_at = models.DateTimeField()
@@ -148,7 +171,7 @@ class ActivityRecord(models.Model):
     activity_id = models.TextField()
     document_id = models.TextField(null=True)
     #: The activity as first sent, plus the keys later saves added.
-    payload = models.JSONField(default=dict)
+    payload = PayloadField(default=dict)
     #: Incremented by every write; GDPR rewrites apply only while it is unchanged.
     rev = models.BigIntegerField(default=1)
     created_at = models.DateTimeField()
@@ -194,7 +217,7 @@ class VeltUserRecord(models.Model):
     #: The organization ids, a JSON array; matched with ``@>`` (the GIN index).
     organization_ids = models.JSONField(default=list)
     #: The ``User`` object, without membership; the only column ever returned.
-    payload = models.JSONField(default=dict)
+    payload = PayloadField(default=dict)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -241,7 +264,7 @@ class FileRecord(models.Model):
     uploaded_by = models.TextField(null=True)
     uploaded_by_kind = models.TextField(null=True)
     #: The record, without ``createdAt`` and ``deleteRequestedAt`` (the columns below).
-    record = models.JSONField(default=dict)
+    record = PayloadField(default=dict)
     created_at = models.DateTimeField(null=True)
     delete_requested_at = models.DateTimeField(null=True)
 
