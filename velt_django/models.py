@@ -36,7 +36,7 @@ class VeltUserProfile(models.Model):
         return f"Velt user profile of {self.pk}"
 
 
-class PayloadField(models.JSONField):  # type: ignore[type-arg]
+class PayloadField(models.JSONField):
     """A ``JSONField`` whose stored text is decoded by orjson.
 
     Decoding the payloads is most of what a large get spends outside PostgreSQL, and
