@@ -144,6 +144,19 @@ def test_save_of_fifty_records_is_one_statement(repo: SqlCommentRepository) -> N
     assert len(repo.get_many(ORG)["A49"]["comments"]) == 2
 
 
+@pytest.mark.django_db(databases=DATABASES, transaction=True)
+def test_deletes_are_one_statement(repo: SqlCommentRepository) -> None:
+    """No transaction around a delete (Django's ``QuerySet.delete()`` adds ``BEGIN``
+    and ``COMMIT``): one ``DELETE`` is atomic by itself."""
+    repo.save_many([record(f"A{i}", document_id="doc-1") for i in range(3)])
+    with CaptureQueriesContext(connections[ALIAS]) as queries:
+        assert repo.delete(ORG, "A0") == 1
+        assert repo.delete(ORG, "A1", only_in_document=("doc-2",)) == 0
+        assert repo.delete_in_organizations("A2", [ORG, "org-other"]) == 1
+    assert [q["sql"].split()[0] for q in queries] == ["DELETE"] * 3
+    assert sorted(repo.get_many(ORG)) == ["A1"]
+
+
 def test_get_by_document_is_one_query(repo: SqlCommentRepository) -> None:
     repo.save_many([record(f"A{i}", document_id="doc-1") for i in range(100)])
     with CaptureQueriesContext(connections[ALIAS]) as queries:

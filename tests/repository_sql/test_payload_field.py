@@ -90,7 +90,5 @@ def test_integer_beyond_64_bits_is_never_stored_and_reads_as_a_float(
 def test_models_and_migrations_agree() -> None:
     """No model change is left without its migration."""
     out = StringIO()
-    call_command(
-        "makemigrations", "velt_django", check=True, dry_run=True, stdout=out
-    )
+    call_command("makemigrations", "velt_django", check=True, dry_run=True, stdout=out)
     assert "No changes detected" in out.getvalue()

@@ -45,6 +45,18 @@ from .errors import translate_errors
 logger = logging.getLogger(__name__)
 
 
+def delete_rows(rows: QuerySet[Any], using: str) -> int:
+    """Delete ``rows`` with one ``DELETE`` statement; returns how many were deleted.
+
+    ``QuerySet.delete()`` wraps even a single fast delete in a transaction (``BEGIN``,
+    ``DELETE``, ``COMMIT``: three round trips). The annotation tables have no relations
+    and velt_django connects no delete signals to them, so the ORM's own statement
+    (``_raw_delete``, what ``delete()`` runs inside that transaction) is enough: one
+    statement is atomic by itself.
+    """
+    return int(rows._raw_delete(using))
+
+
 class SqlAnnotationRepository(SqlRecordTable):
     """Records keyed by (``organization_id``, ``annotation_id``) with document/folder
     columns. Subclasses name their model and the payload keys that merge entry by entry.
@@ -298,8 +310,7 @@ class SqlAnnotationRepository(SqlRecordTable):
         if only_in_document is not None:
             query &= self._document_is(only_in_document[0])
         with translate_errors("delete", self.using):
-            deleted, _ = self._records().filter(query).delete()
-        return deleted
+            return delete_rows(self._records().filter(query), self.using)
 
     def delete_in_organizations(
         self,
@@ -319,5 +330,6 @@ class SqlAnnotationRepository(SqlRecordTable):
             for org in organization_ids:
                 query |= Q(organization_id=org) & self._document_is(documents.get(org))
         with translate_errors("delete", self.using):
-            deleted, _ = self._records().filter(query, annotation_id=record_id).delete()
-        return deleted
+            return delete_rows(
+                self._records().filter(query, annotation_id=record_id), self.using
+            )
