@@ -318,3 +318,56 @@ def test_concurrent_multi_record_saves_in_opposite_orders_do_not_deadlock() -> N
 
     _concurrently(6, save)
     assert all(len(p["comments"]) == 6 for p in repo.get_many(ORG).values())
+
+
+# ---- the compiled find ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ids", "documents", "folder"),
+    [
+        (["A1", "A1", "A3"], [], None),
+        ([], ["doc-2", "doc-1", "doc-2"], None),
+        (["A5"], ["doc-2"], "f-1"),
+        ([], [], "f-1"),
+        ([], [], None),
+    ],
+)
+def test_find_answers_what_the_orm_queryset_answers(
+    repo: SqlCommentRepository, ids: list[str], documents: list[str], folder: str | None
+) -> None:
+    """The statement compiled once per shape gives the rows of the queryset it was
+    compiled from, for every value of that shape (the second organization and the
+    second set of ids reuse the cached statement)."""
+    from django.db.models import Q
+
+    for org in (ORG, "org-other"):
+        repo.save_many(
+            [
+                record(
+                    f"A{i}",
+                    {"n": i},
+                    org=org,
+                    document_id=f"doc-{i % 3}",
+                    folder_id=f"f-{i % 2}",
+                )
+                for i in range(8)
+            ]
+        )
+    for org, shift in ((ORG, 0), ("org-other", 1)):
+        wanted = [f"A{int(i[1:]) + shift}" for i in ids]
+        selectors = Q()
+        if wanted:
+            selectors |= Q(annotation_id__in=wanted)
+        if documents:
+            selectors |= Q(document_id__in=documents)
+        if folder is not None:
+            selectors |= Q(folder_id=folder)
+        expected = sorted(
+            CommentAnnotationRecord.objects.using(ALIAS)
+            .filter(Q(organization_id=org) & selectors)
+            .values_list("annotation_id", "document_id", "payload")
+        )
+        found = repo.find(org, wanted, documents, folder)
+        assert sorted(tuple(r) for r in found) == expected
+        assert expected  # every shape here matches something

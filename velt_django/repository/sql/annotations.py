@@ -12,6 +12,7 @@ Every operation is one ORM query except the save: the merge rule has no ORM expr
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -57,6 +58,41 @@ def delete_rows(rows: QuerySet[Any], using: str) -> int:
     return int(rows._raw_delete(using))
 
 
+@functools.lru_cache(maxsize=256)
+def find_statement(
+    model: type[AnnotationRecord],
+    using: str,
+    id_count: int,
+    document_count: int,
+    with_folder: bool,
+) -> tuple[str, tuple[int, ...]]:
+    """The SQL of a ``find`` with this many ids and documents (and a folder or not), as
+    the ORM compiles it, and the order of its parameters.
+
+    Building and compiling the queryset costs more than PostgreSQL takes to answer a
+    small get, so it is done once per shape: the statement is the ORM's, compiled with
+    distinct placeholder values; ``order[k]`` says which of (organization, ids …,
+    documents …, folder) is its ``k``-th parameter. The cache holds SQL text only (no
+    data), bounded, per process.
+    """
+    marks = [f"\x00{k}" for k in range(1 + id_count + document_count + with_folder)]
+    ids = marks[1 : 1 + id_count]
+    documents = marks[1 + id_count : 1 + id_count + document_count]
+    selectors = Q()
+    if ids:
+        selectors |= Q(annotation_id__in=ids)
+    if documents:
+        selectors |= Q(document_id__in=documents)
+    if with_folder:
+        selectors |= Q(folder_id=marks[-1])
+    rows = model._default_manager.using(using).filter(
+        Q(organization_id=marks[0]) & selectors
+    )
+    query = rows.values_list("annotation_id", "document_id", "payload").query
+    sql, params = query.get_compiler(using).as_sql()
+    return sql, tuple(marks.index(param) for param in params)
+
+
 class SqlAnnotationRepository(SqlRecordTable):
     """Records keyed by (``organization_id``, ``annotation_id``) with document/folder
     columns. Subclasses name their model and the payload keys that merge entry by entry.
@@ -98,21 +134,26 @@ class SqlAnnotationRepository(SqlRecordTable):
         folder_id: str | None = None,
     ) -> list[FoundRecord]:
         """Records of the organization matching ids OR documents OR folder; with no
-        selector, every record of the organization. One query."""
-        selectors = Q()
-        if ids:
-            selectors |= Q(annotation_id__in=list(ids))
-        if document_ids:
-            selectors |= Q(document_id__in=list(document_ids))
+        selector, every record of the organization. One query, compiled by the ORM
+        once per shape (:func:`find_statement`)."""
+        # Django's IN lookup drops repeated values; so does the shape.
+        ids = list(dict.fromkeys(ids))
+        document_ids = list(dict.fromkeys(document_ids))
+        sql, order = find_statement(
+            self.model, self.using, len(ids), len(document_ids), folder_id is not None
+        )
+        values = [organization_id, *ids, *document_ids]
         if folder_id is not None:
-            selectors |= Q(folder_id=folder_id)
-        rows = self._records().filter(Q(organization_id=organization_id) & selectors)
-        with translate_errors("find", self.using):
+            values.append(folder_id)
+        decode = self.model._meta.get_field("payload").from_db_value
+        connection = connections[self.using]
+        with translate_errors("find", self.using), connection.cursor() as cursor:
+            cursor.execute(sql, [values[i] for i in order])
             return [
-                FoundRecord(record_id, document_id, as_object(payload))
-                for record_id, document_id, payload in rows.values_list(
-                    "annotation_id", "document_id", "payload"
+                FoundRecord(
+                    record_id, document_id, as_object(decode(text, None, connection))
                 )
+                for record_id, document_id, text in cursor.fetchall()
             ]
 
     def find_in_any_organization(
