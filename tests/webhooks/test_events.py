@@ -18,7 +18,7 @@ from velt_django import users
 from velt_django.signals import webhook_received
 from velt_django.webhooks import VeltUser, VeltWebhookEvent
 
-from ..contracts import assert_success
+from ..contracts import assert_failure, assert_success
 from ..families import ORG
 from ..userapp import directories
 from ..webhook_helpers import (
@@ -250,18 +250,26 @@ def test_event_templates_are_overridable(
     assert subjects[PRIYA["email"]] == "Custom: u_1190"
 
 
-def test_event_email_failure_never_fails_the_delivery(
+def test_event_unreachable_mail_server_leaves_the_emails_for_the_retry(
     saved: None,
     client: Client,
     settings: Any,
     events: list[VeltWebhookEvent],
+    mailoutbox: list[Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """An SMTP server that cannot be reached may come back: the signal goes out, the
+    delivery is answered 503 and left open, and Velt's retry sends the e-mails (the
+    signal is not repeated)."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 1
-    assert_success(deliver(client, basic_event()), read=False)
+    assert_failure(deliver(client, basic_event()), 503, "DELIVERY_INCOMPLETE")
     assert len(events) == 1
     assert "notification e-mails failed" in caplog.text
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert_success(deliver(client, basic_event()), read=False)
+    assert addresses(mailoutbox) == sorted([PRIYA["email"], SAM["email"]])
+    assert len(events) == 1
 
 
 # ---- whom e-mails go to: the directory's members, never addresses from payloads -------

@@ -31,8 +31,9 @@ def handle(delivery: Delivery, sender: Any, deadline: float | None = None) -> st
     """Claim ``delivery`` and process it (:func:`process`); returns :data:`PROCESSED`
     (now marked done), :data:`DUPLICATE` (done before), :data:`IN_PROGRESS` (another
     worker holds a live lease) or :data:`INCOMPLETE` (e-mails left when ``deadline``,
-    a ``time.monotonic()`` value, passed). A failure releases the lease and is raised:
-    the delivery stays open for Velt's retry.
+    a ``time.monotonic()`` value, passed, or when the mail backend failed in a way
+    that may pass). A failure releases the lease and is raised: the delivery stays
+    open for Velt's retry.
 
     Raises :class:`DatabaseUnavailableError` or :class:`RepositoryError`.
     """
@@ -67,9 +68,9 @@ def process(
     """Build the event of ``delivery``, send :data:`~velt_django.signals.webhook_received`
     from ``sender`` unless an earlier attempt did, then the notification e-mails not
     sent yet, each remembered in ``repository`` as it goes. Returns whether all of it
-    is done (``False``: e-mails left when ``deadline`` passed). An event that cannot be
-    built is logged (the traceback's frames only) and counts as done: a retry would
-    fail the same way. Errors remembering what went out are raised."""
+    is done (``False``: e-mails left when ``deadline`` passed or the mail backend
+    failed transiently). An event that cannot be built is logged (the traceback's
+    frames only) and counts as done: a retry would fail the same way. Errors remembering what went out are raised."""
     try:
         event = build_event(delivery)
     except Exception as err:

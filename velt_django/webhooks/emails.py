@@ -5,6 +5,7 @@ assignment and status change, rendered from overridable templates and sent with
 from __future__ import annotations
 
 import logging
+import smtplib
 import time
 from collections.abc import Callable, Collection, Iterable
 from contextlib import suppress
@@ -163,36 +164,59 @@ def _address_problem(address: str) -> str | None:
     return None
 
 
+#: What :func:`_send_one` did with one e-mail.
+SENT = "sent"
+SKIPPED = "skipped"
+RETRY = "retry"
+
+
+def _is_transient(err: Exception) -> bool:
+    """Whether a mail failure may pass on its own (Velt's retry should send the e-mail
+    again): network and SMTP errors, except an SMTP server's permanent (5xx) refusal.
+    Anything else a backend raises, and a refusal, would fail the same way again."""
+    if isinstance(err, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in err.recipients.values()]
+        return any(not 500 <= code < 600 for code in codes)
+    if isinstance(err, smtplib.SMTPResponseException):
+        return not 500 <= err.smtp_code < 600
+    return isinstance(err, OSError)
+
+
 def _send_one(
     connection: BaseEmailBackend, event: VeltWebhookEvent, kind: str, user: VeltUser
-) -> int:
-    """Send one e-mail; 1 when it went. A failure is logged and concerns this e-mail
-    only."""
+) -> str:
+    """Send one e-mail: :data:`SENT`, :data:`SKIPPED` (an unusable address, or a
+    failure that would repeat) or :data:`RETRY` (a transient failure: left for Velt's
+    retry). A failure is logged and concerns this e-mail only."""
     problem = _address_problem(str(user.email))
     if problem is not None:
         logger.warning(
             "velt webhook %s: recipient skipped (%s address)", event.webhook_id, problem
         )
-        return 0
+        return SKIPPED
     try:
-        return int(connection.send_messages([build_message(event, kind, user)]) or 0)
-    except Exception as err:  # a mail failure never fails the delivery
+        sent = int(connection.send_messages([build_message(event, kind, user)]) or 0)
+    except Exception as err:  # a mail failure never stops the other e-mails
+        retry = _is_transient(err)
         logger.error(
-            "velt webhook %s: a notification e-mail failed (%s)",
+            "velt webhook %s: a notification e-mail failed (%s)%s",
             event.webhook_id,
             type(err).__name__,
+            "; left for the retry" if retry else "",
         )
         # The session may be broken: the next e-mail opens a fresh one.
         with suppress(Exception):
             connection.close()
-        return 0
+        return RETRY if retry else SKIPPED
+    return SENT if sent else SKIPPED
 
 
 @dataclass
 class EmailReport:
     """What :func:`send_notification_emails` did: e-mails ``sent`` now, ``earlier``
     ones an earlier attempt of the delivery had sent (not repeated), and ``left``
-    ones not tried because the time budget ran out (Velt's retry sends them)."""
+    ones not sent, because the time budget ran out or the mail backend failed in a way
+    that may pass (Velt's retry sends them)."""
 
     sent: int = 0
     earlier: int = 0
@@ -210,7 +234,9 @@ def send_notification_emails(
     bad address or refused e-mail does not stop the others. Recipients whose user id
     is in ``already_sent`` are skipped; ``on_sent(user_id)`` runs right after each
     e-mail went (the delivery's memory of what was sent; its errors propagate). No
-    e-mail is started once ``time.monotonic()`` reaches ``deadline``.
+    e-mail is started once ``time.monotonic()`` reaches ``deadline``. An e-mail (or a
+    connection) failing for a network or temporary SMTP reason counts as ``left``;
+    a permanent refusal is logged and skipped.
     Failures are logged by type only (addresses and text are personal data)."""
     report = EmailReport()
     planned = []
@@ -224,22 +250,29 @@ def send_notification_emails(
     try:
         connection = get_connection()
         connection.open()
-    except Exception as err:  # a mail failure never fails the delivery
+    except Exception as err:
+        retry = _is_transient(err)
         logger.error(
-            "velt webhook %s: notification e-mails failed (%s)",
+            "velt webhook %s: notification e-mails failed (%s)%s",
             event.webhook_id,
             type(err).__name__,
+            "; left for the retry" if retry else "",
         )
+        if retry:
+            report.left = len(planned)
         return report
     try:
         for index, (kind, user) in enumerate(planned):
             if deadline is not None and time.monotonic() >= deadline:
                 report.left = len(planned) - index
                 break
-            if _send_one(connection, event, kind, user):
+            outcome = _send_one(connection, event, kind, user)
+            if outcome == SENT:
                 report.sent += 1
                 if on_sent is not None:
                     on_sent(user.user_id)
+            elif outcome == RETRY:
+                report.left += 1
     finally:
         with suppress(Exception):
             connection.close()
