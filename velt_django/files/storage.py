@@ -83,9 +83,10 @@ def store(
     ``record`` holds the fields the request determined (organizationId, documentId,
     attachmentId, name, mimeType, …). An identical earlier upload (same organization,
     scope, document, attachment id and bytes) is found and its URL returned without
-    storing anything. The object is written first, under a new key; if the record then
-    cannot be written, the object is removed again, so no record points at a missing
-    object and no object outlives a failed request.
+    storing anything. The object is written first, under a new key; if the write fails
+    part way, what it left under the key is removed, and if the record then cannot be
+    written, the object is removed again, so no record points at a missing object and
+    no object outlives a failed request.
     """
     repo = resolve(FileRepository)()
     org = str(record["organizationId"])
@@ -110,6 +111,9 @@ def store(
             org,
             type(err).__name__,
         )
+        # A write that failed part way (a full disk) may have left part of the bytes
+        # under the new key, which nothing else uses: remove them.
+        _delete_quietly(storage, key, scope, org)
         raise StorageError("storage write failed") from err
 
     if velt_settings.FILE_URL_MODE == "public":
