@@ -30,28 +30,33 @@ from django.core.mail import EmailMessage
 from django.core.mail.backends import locmem
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.db import connections
+from django.test import Client
 
 from velt_django import users
 from velt_django.repository.webhooks import WebhookDeliveryRepository
 from velt_django.webhooks import VeltWebhookEvent
 
+from ..contracts import assert_failure, assert_success
 from ..families import MONGODB, ORG, POSTGRES_ALIAS, on_backends
 from ..views import conftest as views_conftest
 from ..webhook_helpers import (
     PATH,
+    PRIYA,
     SAM,
     SIGNING_SECRET,
     TOKEN,
     basic_event,
     configure,
+    deliver,
     svix_headers,
 )
 
 #: The ``backend`` fixture of the view suites: MongoDB (wire tier), then PostgreSQL.
 backend = views_conftest.backend
 
-# The server answers from its own threads: PostgreSQL needs a transactional database.
-pytestmark = [pytest.mark.faults, on_backends(transaction=True)]
+pytestmark = pytest.mark.faults
+#: The server answers from its own threads: PostgreSQL needs a transactional database.
+BOTH_BACKENDS = on_backends(transaction=True)
 
 DELIVERIES = 8
 #: Velt's retries, compressed: the pause between two attempts of one copy, and how
@@ -265,6 +270,7 @@ def receiver(
     return receiver_url
 
 
+@BOTH_BACKENDS
 def test_shuffled_duplicated_and_failing_deliveries_email_each_recipient_once(
     backend: str,
     receiver: str,
@@ -309,6 +315,7 @@ def test_shuffled_duplicated_and_failing_deliveries_email_each_recipient_once(
     }
 
 
+@BOTH_BACKENDS
 def test_svix_redelivery_with_a_new_signature_is_a_duplicate(
     backend: str,
     receiver: str,
@@ -329,3 +336,60 @@ def test_svix_redelivery_with_a_new_signature_is_a_duplicate(
         [SAM["email"], recipient(1)["email"]]
     )
     assert list(dedup_records(backend)) == ["svix:msg_redeliver"]
+
+
+# Which mail failures are left for the retry
+class FailingBackend(locmem.EmailBackend):
+    """Django's test backend raising ``error`` for the first e-mail to Priya."""
+
+    error: Exception | None = None
+
+    def send_messages(self, messages: Sequence[EmailMessage]) -> int:
+        error, FailingBackend.error = FailingBackend.error, None
+        if error is not None and any(PRIYA["email"] in m.to for m in messages):
+            raise error
+        return super().send_messages(messages)
+
+
+@pytest.mark.parametrize(
+    ("error", "retried"),
+    [
+        (ConnectionRefusedError(), True),
+        (smtplib.SMTPServerDisconnected("gone"), True),
+        (smtplib.SMTPDataError(451, b"try again later"), True),
+        (smtplib.SMTPRecipientsRefused({PRIYA["email"]: (450, b"greylisted")}), True),
+        (
+            smtplib.SMTPRecipientsRefused({PRIYA["email"]: (550, b"no such user")}),
+            False,
+        ),
+        (smtplib.SMTPDataError(554, b"rejected"), False),
+        (ValueError("a backend bug"), False),
+    ],
+    ids=["refused", "disconnected", "451", "rcpt-450", "rcpt-550", "554", "other"],
+)
+def test_transient_mail_failures_are_retried_and_permanent_ones_skipped(
+    mongo_db: Any,
+    settings: Any,
+    client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+    mailoutbox: list[Any],
+    error: Exception,
+    retried: bool,
+) -> None:
+    """A network error or a temporary (4xx) SMTP answer may pass: the delivery answers
+    503 and Velt's retry sends the e-mail once. A permanent refusal (5xx), or anything
+    else a backend raises, would fail the same way again: skipped, 200."""
+    configure(settings, WEBHOOK_EMAILS=True)
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+    monkeypatch.setattr(FailingBackend, "error", error)
+    users.upsert([SAM, PRIYA], ORG)
+    first = deliver(client, basic_event())
+    again = deliver(client, basic_event())
+    assert_success(again, read=False)
+    sent = sorted(address for message in mailoutbox for address in message.to)
+    if retried:
+        assert_failure(first, 503, "DELIVERY_INCOMPLETE")
+        assert sent == sorted([PRIYA["email"], SAM["email"]])
+    else:
+        assert_success(first, read=False)
+        assert sent == [SAM["email"]]
