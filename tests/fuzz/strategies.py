@@ -385,7 +385,7 @@ odd_filenames = st.sampled_from(
 )
 odd_mimes = st.sampled_from(
     ["", "text/html", "image/svg+xml", "application/x-msdownload", "image/png; x=\x00"]
-    + ["garbage", "a/b/c", "image/png" + " " * 300, "*/*"]
+    + ["garbage", "a/b/c", "image/png" + " " * 300, "*/*", "text/plain; charset=utf-7"]
 )
 
 
@@ -426,7 +426,7 @@ def hostile_uploads(
                     "multipart/form-data; boundary=",
                     "multipart/form-data; boundary=other",
                     "multipart/form-data; boundary=" + "b" * 200,
-                    f'multipart/form-data; boundary="{BOUNDARY}"; charset=\x00',
+                    f'multipart/form-data; boundary="{BOUNDARY}"; charset=no-such-codec',
                     f"multipart/form-data; boundary={BOUNDARY}; charset=utf-7",
                     f"MULTIPART/FORM-DATA; BOUNDARY={BOUNDARY}",
                 ]
