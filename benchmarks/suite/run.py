@@ -1,0 +1,343 @@
+"""One run of the suite: servers up, seed, captures, the load cells, growth, report."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import corpus as corpus_module
+from . import growth, report, seed, servers
+from .corpus import LEVEL_STRIDE, ORG, POOLS, USER, Corpus
+from .load import HttpClient, Numbers, Worker, run_cell
+from .operations import Operation, select
+from .raw import Replay, capture
+
+UPLOADS_SEEDED = 4
+
+
+def load_peer() -> tuple[Any, str]:
+    """The peer's modules (views with ``SUPPORTED``, ``seed``), or ``None`` and why."""
+    try:
+        views = importlib.import_module("benchmarks.peer.views")
+        peer_seed = importlib.import_module("benchmarks.peer.seed")
+        lost = importlib.import_module("benchmarks.peer.lost_writes")
+    except ImportError as err:
+        return None, f"peer not available ({err.name or err})"
+    return (views, peer_seed, lost), ""
+
+
+def peer_support(views: Any, op: Operation) -> tuple[bool, str]:
+    """Whether the peer supports ``op`` (``benchmarks.peer.views.SUPPORTED``), and its
+    note on it."""
+    entry = views.SUPPORTED.get(op.path)
+    if entry is None:
+        return False, "not listed by the peer"
+    return bool(entry.supported), str(entry.reason)
+
+
+def seed_peer(peer_seed: Any, corpus: Corpus, levels: int, env: dict[str, str]) -> str:
+    """Seed the peer (``benchmarks.peer.seed``) from the same wire payloads; "" on
+    success, else why its column is skipped."""
+    acts = corpus.activities
+    payloads = {
+        "comments": [
+            *corpus.threads().values(),
+            *corpus.delete_threads(levels).values(),
+        ],
+        "reactions": [corpus.reaction(i) for i in range(corpus.reactions)],
+        "recordings": [corpus.recording(i) for i in range(corpus.recordings)],
+        "activities": [
+            corpus.activity(corpus.activity_number(i), corpus.document(i))
+            for i in range(acts)
+        ],
+        "notifications": [corpus.notification(i) for i in range(corpus.notifications)],
+        "users": [corpus_module.person(i) for i in range(corpus.users)],
+    }
+    try:
+        peer_seed.seed(payloads, organization_id=ORG, environ=env)
+    except Exception as err:  # noqa: BLE001 - the peer's column is skipped, with the reason
+        return f"peer seeding failed: {type(err).__name__}: {err}"
+    return ""
+
+
+def lost_writes(lost: Any, port: int, token: str, writers: int) -> dict[str, int]:
+    """``benchmarks.peer.lost_writes``: ``writers`` concurrent replies to 4 shared
+    threads, read back."""
+    try:
+        result = lost.lost_writes(
+            f"http://127.0.0.1:{port}/velt/", writers, organization_id=ORG,
+            headers={"Authorization": f"Bearer {token}"},
+        )  # fmt: skip
+    except RuntimeError as err:
+        return {"error": str(err)}
+    return {
+        "sent": result.sent,
+        "acknowledged": result.acknowledged,
+        "lost": result.lost,
+    }
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, corpus: Corpus, token: str) -> None:
+        self.args, self.corpus, self.token = args, corpus, token
+        self.numbers: dict[tuple[str, str], Numbers] = {}
+
+    def numbers_for(self, side: str, op: Operation, level: int) -> Numbers:
+        """The request numbers of ``side`` at the ``level``-th concurrency: deletes of
+        threads take the seeded pool, file deletes the files that level uploaded."""
+        start = POOLS[side] + self.args.levels.index(level) * LEVEL_STRIDE
+        key = (side, op.path, level)
+        limit = None
+        if op.pooled and op.file is None:
+            limit = self.corpus.delete_pool
+        elif op.pooled:
+            uploads = self.numbers.get((side, "attachments/save", level))
+            limit = uploads.next - start if uploads else 0
+        self.numbers[key] = Numbers(start, limit)
+        return self.numbers[key]
+
+    def http_worker(
+        self, port: int, op: Operation
+    ) -> Callable[[], tuple[Worker, Callable[[], None]]]:
+        def make() -> tuple[Worker, Callable[[], None]]:
+            client = HttpClient(port, self.token)
+
+            def call(n: int) -> bool:
+                body, content_type = op.request(self.corpus, n)
+                return client.post(op.path, body, content_type)[0] == 200
+
+            return call, client.close
+
+        return make
+
+    def cell(self, side: str, op: Operation, level: int, make: Any) -> dict[str, Any]:
+        numbers = self.numbers_for(side, op, level)
+        cell = run_cell(make, level, self.args.duration, self.args.warmup, numbers)
+        return cell.summary()
+
+
+def raw_worker(
+    backend: dict[str, Any], replay: Replay
+) -> Callable[[], tuple[Worker, Callable[[], None]]]:
+    def make() -> tuple[Worker, Callable[[], None]]:
+        conn = backend["connect"]()
+
+        def call(n: int) -> bool:
+            replay.build(n, backend["db"], conn)()
+            return True
+
+        return call, conn.close
+
+    return make
+
+
+def _setup_django(env: dict[str, str], *, postgres: bool, mongodb_uri: str) -> None:
+    """This process on the served project's settings (plus the command listener)."""
+    import django
+
+    for key in [k for k in os.environ if k.startswith(("VELT_", "DJANGO_"))]:
+        del os.environ[key]
+    os.environ.update(env, VELT_BENCH_CAPTURE="1")
+    django.setup()
+    logging.getLogger("velt_django").setLevel(logging.WARNING)
+    from django.core.management import call_command
+
+    if not postgres:
+        from pymongo import MongoClient
+
+        with MongoClient(mongodb_uri) as client:
+            client.drop_database(servers.APP_DATABASE)
+    Path(env["VELT_EXAMPLE_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    call_command("migrate", verbosity=0)
+    if not postgres:
+        call_command("velt_ensure_indexes", verbosity=0)
+
+
+def _raw_backend(postgres: bool, url: str, mongodb_uri: str) -> dict[str, Any]:
+    from django.conf import settings
+
+    if postgres:
+        import psycopg
+
+        return {"db": None, "connect": lambda: psycopg.connect(url, autocommit=True)}
+    import sqlite3
+
+    from pymongo import MongoClient
+
+    client: Any = MongoClient(mongodb_uri, tz_aware=True, maxPoolSize=64, w="majority")
+    users_db = str(settings.DATABASES["default"]["NAME"])
+    return {
+        "db": client[servers.APP_DATABASE],
+        "client": client,
+        "connect": lambda: sqlite3.connect(
+            users_db, isolation_level=None, check_same_thread=False
+        ),
+    }
+
+
+def _upload_seed(port: int, token: str, corpus: Corpus, ops: list[Operation]) -> None:
+    """A few 256 KiB attachments, uploaded over HTTP (numbers below every pool)."""
+    upload = (
+        next(op for op in ops if op.file == "upload")
+        if any(op.file == "upload" for op in ops)
+        else None
+    )
+    if upload is None:
+        from .operations import OPERATIONS
+
+        upload = next(op for op in OPERATIONS if op.file == "upload")
+    client = HttpClient(port, token)
+    for k in range(UPLOADS_SEEDED):
+        body, content_type = upload.request(corpus, 500_000 + k)
+        status, content = client.post(upload.path, body, content_type)
+        if status != 200:
+            raise SystemExit(f"seeding upload answered {status}: {content[:200]!r}")
+    client.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    backend_name = "postgresql" if args.postgres else "mongodb"
+    corpus = Corpus(args.scale)
+    ops = select(args.only)
+    results: dict[str, Any] = {"backend": backend_name, "scale": args.scale, "notes": [],
+                               "duration": args.duration, "warmup": args.warmup}  # fmt: skip
+    notes: list[str] = results["notes"]
+    with servers.workdir() as tmp:
+        work = Path(tmp)
+        started = time.perf_counter()
+        if args.postgres:
+            with servers.postgres(args.postgres_url) as pg:
+                for name in (servers.APP_DATABASE, servers.PEER_DATABASE):
+                    servers.recreate_database(pg, name)
+                app_url = servers.postgres_url(pg, servers.APP_DATABASE)
+                peer_url = servers.postgres_url(pg, servers.PEER_DATABASE)
+                results["server"] = (
+                    "private PostgreSQL cluster"
+                    if not args.postgres_url
+                    else "external PostgreSQL"
+                )
+                try:
+                    _serve(
+                        args,
+                        corpus,
+                        ops,
+                        work,
+                        results,
+                        notes,
+                        app_url=app_url,
+                        peer_url=peer_url,
+                    )
+                finally:
+                    from django.db import connections
+
+                    connections.close_all()
+                    for name in (servers.APP_DATABASE, servers.PEER_DATABASE):
+                        servers.recreate_database(pg, name, drop_only=True)
+        else:
+            with servers.mongodb(args.mongodb_uri, work) as (uri, description):
+                results["server"] = description
+                try:
+                    _serve(args, corpus, ops, work, results, notes, mongodb_uri=uri)
+                finally:
+                    from pymongo import MongoClient
+
+                    with MongoClient(uri) as client:
+                        for name in (servers.APP_DATABASE, servers.PEER_DATABASE):
+                            client.drop_database(name)
+        results["total_seconds"] = round(time.perf_counter() - started, 1)
+    paths = report.write(results, args.output)
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
+def _serve(
+    args: argparse.Namespace,
+    corpus: Corpus,
+    ops: list[Operation],
+    work: Path,
+    results: dict[str, Any],
+    notes: list[str],
+    *,
+    mongodb_uri: str = "",
+    app_url: str = "",
+    peer_url: str = "",
+) -> None:
+    from velt_django.tokens.minting import issue_token
+
+    env = servers.app_env(work, mongodb_uri=mongodb_uri, postgres=app_url)
+    _setup_django(env, postgres=bool(app_url), mongodb_uri=mongodb_uri)
+    start = time.perf_counter()
+    results["seed"] = seed.seed(corpus, len(args.levels))
+    seed.verify(corpus)
+    results["seed_seconds"] = round(time.perf_counter() - start, 1)
+    print(f"seeded in {results['seed_seconds']} s", flush=True)
+    token = issue_token(USER, [ORG], 6 * 3600).token
+    raw_backend = _raw_backend(bool(app_url), app_url, mongodb_uri)
+    peer, why = (None, "peer skipped (--no-peer)") if args.no_peer else load_peer()
+    with servers.gunicorn("velt_django", servers.EXAMPLE_APP, env, work) as app:
+        _upload_seed(app.port, token, corpus, ops)
+        captured = {op.name: capture(op, corpus, token) for op in ops}
+        peer_served = None
+        if peer is not None:
+            peer_env = servers.peer_env(mongodb_uri=mongodb_uri, postgres=peer_url)
+            why = seed_peer(peer[1], corpus, len(args.levels), peer_env)
+        if why:
+            notes.append(why)
+            print(why, flush=True)
+        bench = Bench(args, corpus, token)
+        rows: list[dict[str, Any]] = []
+        peer_context = (
+            servers.gunicorn("peer", servers.PEER_APP, peer_env, work)
+            if peer is not None and not why
+            else None
+        )
+        if peer_context is not None:
+            peer_served = peer_context.__enter__()
+        try:
+            for op in ops:
+                replay = Replay(op, captured[op.name])
+                supported, peer_note = (
+                    peer_support(peer[0], op)
+                    if peer_served
+                    else (False, why or "peer not run")
+                )
+                for level in args.levels:
+                    row: dict[str, Any] = {"operation": op.name, "concurrency": level,
+                                           "round_trips": captured[op.name].round_trips}  # fmt: skip
+                    row["velt_django"] = bench.cell(
+                        "endpoint", op, level, bench.http_worker(app.port, op)
+                    )
+                    row["raw"] = bench.cell(
+                        "raw", op, level, raw_worker(raw_backend, replay)
+                    )
+                    if peer_served is not None and supported:
+                        row["peer"] = bench.cell(
+                            "peer", op, level, bench.http_worker(peer_served.port, op)
+                        )
+                    row["peer_note"] = peer_note
+                    if op.lost_writes and peer is not None:
+                        for side, served in (
+                            ("velt_django", app),
+                            ("peer", peer_served),
+                        ):
+                            if side in row and served is not None:
+                                row[side]["lost_writes"] = lost_writes(
+                                    peer[2], served.port, token, level
+                                )
+                    print(report.progress_line(row), flush=True)
+                    rows.append(row)
+        finally:
+            if peer_context is not None:
+                peer_context.__exit__(None, None, None)
+        results["rows"] = rows
+        if not args.no_growth:
+            results["growth"] = growth.measure(corpus, token, 5 if args.quick else 20)
+    if "client" in raw_backend:
+        raw_backend["client"].close()
