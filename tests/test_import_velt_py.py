@@ -333,7 +333,7 @@ def source(mongo_db: Any, monkeypatch: pytest.MonkeyPatch, settings: Any) -> Any
     }
     db = connection.get_client()["velt_py_source"]
     monkeypatch.setattr(
-        velt_py, "open_source", lambda uri, name: velt_py.VeltPySource(db)
+        velt_py, "open_source", lambda uri, name, schema: velt_py.VeltPySource(db)
     )
     return db
 

@@ -46,7 +46,7 @@ def source(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Any:
     }
     db = mongomock.MongoClient()["velt_py_source"]
     monkeypatch.setattr(
-        velt_py, "open_source", lambda uri, name: velt_py.VeltPySource(db)
+        velt_py, "open_source", lambda uri, name, schema: velt_py.VeltPySource(db)
     )
     mongo.seed_source(db)
     return db

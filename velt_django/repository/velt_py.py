@@ -8,7 +8,7 @@ import math
 import uuid
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from bson import ObjectId
 from bson.decimal128 import Decimal128
@@ -110,6 +110,24 @@ def json_ready(value: Any, dropped: list[str] | None = None) -> Any:
 SOURCE = "the source database (velt-py, --source-uri)"
 
 
+class Source(Protocol):
+    """What the importer reads: a velt-py database on MongoDB (:class:`VeltPySource`) or
+    PostgreSQL (:class:`~.velt_py_postgres.VeltPyPostgresSource`); a "collection" is a
+    table on PostgreSQL."""
+
+    def collection_names(self) -> set[str]: ...
+
+    def count(self, name: str) -> int: ...
+
+    def documents(self, name: str) -> Iterator[tuple[Document, list[str]]]: ...
+
+    def none_found_message(self) -> str:
+        """The command's error when none of the velt-py collections is there."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class VeltPySource:
     """One velt-py database; reads each collection's documents without ``_id``.
 
@@ -140,14 +158,32 @@ class VeltPySource:
                 ready: Document = json_ready(doc, dropped)
                 yield ready, dropped
 
+    def none_found_message(self) -> str:
+        return (
+            f"database {self.db.name} has none of the velt-py collections; check "
+            "--source-db and --collections-map"
+        )
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
 
 
-def open_source(uri: str, database: str) -> VeltPySource:
-    """Connect (lazily) to the velt-py database ``database`` at ``uri``. Raises
-    :class:`~velt_django.exceptions.RepositoryError` for a malformed URI."""
+def open_source(uri: str, database: str | None, schema: str | None = None) -> Source:
+    """Connect (lazily) to the velt-py database at ``uri``: a ``postgres://`` or
+    ``postgresql://`` URI opens velt-py's PostgreSQL layout in ``schema`` (``public`` by
+    default; ``database`` overrides the URI's database name), any other URI a MongoDB
+    database ``database``. Raises :class:`~velt_django.exceptions.RepositoryError` for a
+    malformed URI, :class:`~velt_django.exceptions.VeltImproperlyInstalled` when psycopg
+    is missing for a PostgreSQL one."""
+    from . import velt_py_postgres  # its module needs velt_py's helpers
+
+    if velt_py_postgres.is_postgres_uri(uri):
+        return velt_py_postgres.VeltPyPostgresSource(
+            uri, schema or velt_py_postgres.DEFAULT_SCHEMA, database
+        )
+    if not database:
+        raise RepositoryError("a MongoDB source needs --source-db")
     timeout = velt_settings.SERVER_SELECTION_TIMEOUT_MS
     try:
         client: MongoClient[Document] = MongoClient(

@@ -18,7 +18,7 @@ from ..repository.base import Document, RecordWrite
 from ..repository.files import FileRepository
 from ..repository.merge import merge_payload
 from ..repository.users import UserWrite
-from ..repository.velt_py import VeltPySource
+from ..repository.velt_py import Source
 from ..users import user_write
 from .mapping import (
     RECORD_FAMILIES,
@@ -85,7 +85,7 @@ class Importer:
     and replaces the default of :data:`USER_KEYS` read under their own names.
     """
 
-    source: VeltPySource
+    source: Source
     names: dict[str, str | None]
     dry_run: bool = False
     progress: Progress = field(default_factory=Progress.silent)

@@ -1,6 +1,6 @@
-"""``manage.py velt_import_velt_py``: move a database written by the velt-py SDK into
-velt_django's collections, or its tables with ``STORAGE_BACKEND = "postgresql"``
-(idempotent)."""
+"""``manage.py velt_import_velt_py``: move a database written by the velt-py SDK (on
+MongoDB, or in its PostgreSQL tables) into velt_django's collections, or its tables with
+``STORAGE_BACKEND = "postgresql"`` (idempotent)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from velt_django.exceptions import (
 from velt_django.progress import command_progress
 from velt_django.repository import velt_py
 from velt_django.repository.backend import uses_postgresql
+from velt_django.repository.velt_py_postgres import is_postgres_uri
 from velt_django.velt_py_import import Importer, collection_names
 
 #: velt_django's own database, where the import writes (MongoDB).
@@ -65,16 +66,30 @@ class Command(BaseCommand):
             "--source-uri",
             required=True,
             metavar="URI",
-            help="MongoDB connection string of the velt-py database's server.",
+            help="Connection string of the velt-py database's server: mongodb://… "
+            "(or mongodb+srv://…), or postgres://… / postgresql://… for velt-py's "
+            "PostgreSQL storage.",
         )
         parser.add_argument(
-            "--source-db", required=True, metavar="NAME", help="velt-py database name."
+            "--source-db",
+            metavar="NAME",
+            default=None,
+            help="velt-py database name; required for MongoDB, for PostgreSQL it "
+            "overrides the database named in the URI.",
+        )
+        parser.add_argument(
+            "--source-schema",
+            metavar="NAME",
+            default=None,
+            help="PostgreSQL schema holding velt-py's tables (default: public); "
+            "PostgreSQL sources only.",
         )
         parser.add_argument(
             "--collections-map",
             metavar="JSON",
             default=None,
-            help="velt-py collection names that differ from its defaults, e.g. "
+            help="velt-py collection (or PostgreSQL table) names that differ from its "
+            "defaults, e.g. "
             '\'{"comment_annotations": "comments", "users": null}\' (null skips one). '
             "Keys: comment_annotations, reaction_annotations, recorder_annotations, "
             "activities, notifications, users, attachments.",
@@ -116,18 +131,26 @@ class Command(BaseCommand):
                 raise CommandError("--user-fields must map userId")
         dry_run = bool(options.get("dry_run"))
         progress = command_progress(self.stderr, options["verbosity"])
+        postgres = is_postgres_uri(options["source_uri"])
+        if not postgres and not options.get("source_db"):
+            raise CommandError("--source-db is required for a MongoDB source")
+        if not postgres and options.get("source_schema") is not None:
+            raise CommandError(
+                "--source-schema applies to a PostgreSQL source (postgres://…) only"
+            )
+        if postgres and options.get("source_schema") == "":
+            raise CommandError("--source-schema must not be empty")
         try:
-            source = velt_py.open_source(options["source_uri"], options["source_db"])
+            source = velt_py.open_source(
+                options["source_uri"], options["source_db"], options["source_schema"]
+            )
         except (VeltError, VeltConfigurationError) as err:
             raise CommandError(f"cannot open the source database: {err}") from err
         try:
             present = source.collection_names()
             wanted = {name for name in names.values() if name}
             if not wanted & present:
-                raise CommandError(
-                    f"database {options['source_db']} has none of the velt-py "
-                    "collections; check --source-db and --collections-map"
-                )
+                raise CommandError(source.none_found_message())
             results = Importer(
                 source, names, dry_run, progress, user_fields=user_fields
             ).run()
