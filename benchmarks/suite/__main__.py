@@ -39,6 +39,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--only", default=None, help="operations whose name contains a word")
     p.add_argument("--no-growth", action="store_true", help="skip the growth table")
+    p.add_argument(
+        "--growth-iterations", type=int, default=None, help="default 20 (5 quick)"
+    )
     p.add_argument("--no-peer", action="store_true", help="skip the velt-py peer")
     p.add_argument("--output", type=Path, default=RESULTS)
     args = p.parse_args(argv)
@@ -51,6 +54,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args.warmup = (
         args.warmup if args.warmup is not None else (0.3 if args.quick else 1.0)
     )
+    if args.growth_iterations is None:
+        args.growth_iterations = 5 if args.quick else 20
     return args
 
 

@@ -110,7 +110,10 @@ class Bench:
 
             def call(n: int) -> bool:
                 body, content_type = op.request(self.corpus, n)
-                return client.post(op.path, body, content_type)[0] == 200
+                status, answer = client.post(op.path, body, content_type)
+                if status != 200:
+                    raise RuntimeError(f"HTTP {status}: {answer[:160]!r}")
+                return True
 
             return call, client.close
 
@@ -274,7 +277,8 @@ def _serve(
     env = servers.app_env(work, mongodb_uri=mongodb_uri, postgres=app_url)
     _setup_django(env, postgres=bool(app_url), mongodb_uri=mongodb_uri)
     start = time.perf_counter()
-    results["seed"] = seed.seed(corpus, len(args.levels))
+    deletes = len(args.levels) if any(op.pooled for op in ops) else 0
+    results["seed"] = seed.seed(corpus, deletes, growth=not args.no_growth)
     seed.verify(corpus)
     results["seed_seconds"] = round(time.perf_counter() - start, 1)
     print(f"seeded in {results['seed_seconds']} s", flush=True)
@@ -287,7 +291,7 @@ def _serve(
         peer_served = None
         if peer is not None:
             peer_env = servers.peer_env(mongodb_uri=mongodb_uri, postgres=peer_url)
-            why = seed_peer(peer[1], corpus, len(args.levels), peer_env)
+            why = seed_peer(peer[1], corpus, deletes, peer_env)
         if why:
             notes.append(why)
             print(why, flush=True)
@@ -338,6 +342,6 @@ def _serve(
                 peer_context.__exit__(None, None, None)
         results["rows"] = rows
         if not args.no_growth:
-            results["growth"] = growth.measure(corpus, token, 5 if args.quick else 20)
+            results["growth"] = growth.measure(corpus, token, args.growth_iterations)
     if "client" in raw_backend:
         raw_backend["client"].close()

@@ -140,7 +140,7 @@ def users(corpus: Corpus) -> int:
     return corpus.users
 
 
-def seed(corpus: Corpus, levels: int) -> Document:
+def seed(corpus: Corpus, levels: int, growth: bool = True) -> Document:
     """Write the corpus; returns counts and seconds per family."""
     timings: Document = {}
 
@@ -152,11 +152,9 @@ def seed(corpus: Corpus, levels: int) -> Document:
             "seconds": round(time.perf_counter() - start, 2),
         }
 
-    threads = {
-        **corpus.threads(),
-        **corpus.growth_threads(),
-        **corpus.delete_threads(levels),
-    }
+    threads = {**corpus.threads(), **corpus.delete_threads(levels)}
+    if growth:
+        threads.update(corpus.growth_threads())
     timed("comments", annotations, "comments", threads)
     reactions = {f"rxn-{i:06d}": corpus.reaction(i) for i in range(corpus.reactions)}
     timed("reactions", annotations, "reactions", reactions)
