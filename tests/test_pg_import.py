@@ -32,11 +32,9 @@ ACME, FIRST_RUN, SOURCE = mongo.ACME, mongo.FIRST_RUN, mongo.SOURCE
 run, run_json, counts = mongo.run, mongo.run_json, mongo.counts
 
 
-@pytest.fixture
-def source(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Any:
-    """The velt-py database on a mongomock client of its own as the command's source;
-    the PostgreSQL backend as its target, and no MongoDB of velt_django's (no URI, and
-    no mongomock behind ``connection.get_client``)."""
+def use_postgresql_target(settings: Any) -> None:
+    """``VELT`` with the PostgreSQL backend as the import's target, and no MongoDB of
+    velt_django's (no URI)."""
     velt = {k: v for k, v in settings.VELT.items() if k != "MONGODB_URI"}
     settings.VELT = {
         **velt,
@@ -44,6 +42,14 @@ def source(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Any:
         "DATABASE_ALIAS": ALIAS,
         "USER_DIRECTORY_CLASS": "velt_django.directory.MongoUserDirectory",
     }
+
+
+@pytest.fixture
+def source(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Any:
+    """The velt-py database on a mongomock client of its own as the command's source;
+    the PostgreSQL backend as its target, and no MongoDB of velt_django's (no URI, and
+    no mongomock behind ``connection.get_client``)."""
+    use_postgresql_target(settings)
     db = mongomock.MongoClient()["velt_py_source"]
     monkeypatch.setattr(
         velt_py, "open_source", lambda uri, name, schema: velt_py.VeltPySource(db)

@@ -44,13 +44,23 @@ _INSTALL_HINT = (
 )
 
 
-#: Why the server refused a connection, by SQLSTATE (anything else: the SQLSTATE).
-_REFUSALS = {
-    "3D000": "the database does not exist (check --source-db)",
-    "28000": "authentication failed",
-    "28P01": "authentication failed",
-    "42501": "permission denied",
-}
+#: Why the server refused a connection. libpq reports no SQLSTATE for a failed
+#: connect, so the server's FATAL message is matched (and never shown); any other
+#: refusal (starting up, shutting down, too many connections) is an outage.
+_REFUSALS = (
+    ("does not exist", "the database does not exist (check --source-db)"),
+    ("authentication failed", "authentication failed"),
+    ("no pg_hba.conf entry", "the server does not accept this client"),
+    ("permission denied", "permission denied"),
+)
+
+
+def _refusal(err: BaseException) -> str | None:
+    """Why the server refused the connection, when it did so for good."""
+    text = str(err)
+    if "FATAL:" not in text:
+        return None
+    return next((why for needle, why in _REFUSALS if needle in text), None)
 
 
 def is_postgres_uri(uri: str) -> bool:
@@ -146,13 +156,10 @@ class VeltPyPostgresSource:
             try:
                 self._conn = self._psycopg.connect(**params, autocommit=True)
             except self._psycopg.Error as err:
-                state = getattr(err, "sqlstate", None)
-                if _transient(err):
+                why = _refusal(err)
+                if why is None:
                     raise  # unavailable: translated by the caller's _errors()
-                logger.error(
-                    "velt-py PostgreSQL source refused the connection (%s)", state
-                )
-                why = _REFUSALS.get(state or "", f"the server refused it ({state})")
+                logger.error("velt-py PostgreSQL source refused the connection")
                 raise RepositoryError(f"cannot connect to {SOURCE}: {why}") from None
         return self._conn
 
