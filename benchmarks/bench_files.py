@@ -1,11 +1,9 @@
-"""Benchmark velt_django's file uploads over real HTTP under gunicorn: the server's memory
-while a large file streams in, and the throughput of small uploads, each next to the raw
-storage write of the same bytes.
+"""Benchmark velt_django's file uploads over real HTTP under gunicorn: the worker's memory
+while a large file streams in, next to the raw storage write of the same bytes.
 
 Run from the repository root with the ``dev`` and ``bench`` extras installed::
 
-    python benchmarks/bench_files.py            # ~2.5 minutes
-    python benchmarks/bench_files.py --quick    # ~1 minute: a smoke run
+    python benchmarks/bench_files.py            # about a minute
 
 It starts SecantusDB (or uses ``--uri``) and moto's S3 server in child processes, then
 gunicorn (1 worker × 4 threads, gthread) serving ``bench_files_site`` once per storage
@@ -19,14 +17,8 @@ worker's peak RSS (``VmHWM`` in ``/proc/<pid>/status``, reset through ``clear_re
 compared with its RSS before the upload: once for the first large upload of the worker,
 once for the next one (the baseline taken after that warm-up upload). Target: < 32 MiB.
 
-(b) Throughput: ``--concurrency`` client threads, each with its own persistent
-connection, upload 256 KiB files to ``attachments/save`` (every request a new attachment
-id, so none is a retry). In the same run, the same bytes go through three baselines:
-``raw-http``, a plain Django view under the same gunicorn that takes ``request.FILES``
-and calls ``storage.save`` (no velt_django); ``raw-save``, ``storage.save`` of the bytes
-in this process on an identically configured storage; ``raw-save+db``, that plus the two
-MongoDB operations an upload needs (the retry ``find_one`` and the record's
-``insert_one``, write concern ``majority``) on the same server. See benchmarks/README.md.
+The throughput of 256 KiB uploads is measured by the suite (``python -m
+benchmarks.suite``, ``attachments/save``), next to the raw storage and database work.
 """
 
 from __future__ import annotations
@@ -54,15 +46,10 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from bench_endpoints import RESULTS_DIR, configure_django, machine  # noqa: E402
-from bench_http import (  # noqa: E402
-    Phase,
-    children,
-    cpu_seconds,
-    free_port,
-    percentile,
-    secantus_server,
-)
+sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.suite.report import machine  # noqa: E402
+from benchmarks.suite.servers import free_port, mongodb  # noqa: E402
 
 Document = dict[str, Any]
 MiB = 1024 * 1024
@@ -72,7 +59,7 @@ DOC = "bench-doc"
 DEFAULT_DATABASE = "velt_bench_files"
 BOUNDARY = "----VeltBenchBoundary7MA4YWxkTrZu0gW"
 MEMORY_TARGET_MIB = 32
-SIDES = ("endpoint", "raw-http", "raw-save", "raw-save+db")
+RESULTS_DIR = BENCH_DIR / "results"
 
 
 # ---- processes --------------------------------------------------------------------
@@ -114,6 +101,14 @@ def moto_server() -> Iterator[tuple[str, int]]:
         log.close()
 
 
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        return [int(child) for child in path.read_text().split()]
+    except OSError:
+        return []
+
+
 @contextmanager
 def gunicorn_server(
     env: dict[str, str], threads: int
@@ -148,7 +143,7 @@ def gunicorn_server(
                 status, body = request(port, "GET", "/bench/whoami")
                 if status == 200:
                     worker = int(json.loads(body)["pid"])
-                    if worker in children(proc.pid):
+                    if worker in _children(proc.pid):
                         break
             except OSError:
                 pass
@@ -402,153 +397,7 @@ def measure_memory(
     }
 
 
-# ---- (b) throughput of small uploads ----------------------------------------------
-
 Maker = Callable[[int], tuple[Callable[[int], None], Callable[[], None]]]
-
-
-class Throughput:
-    def __init__(
-        self,
-        args: argparse.Namespace,
-        port: int,
-        gunicorn_pids: list[int],
-        raw_storage: Any,
-        files: Any,
-        run_tag: int,
-    ) -> None:
-        self.args = args
-        self.port = port
-        self.gunicorn_pids = gunicorn_pids
-        self.storage = raw_storage
-        self.files = files
-        self.content = os.urandom(args.small_kib * KiB)
-        self.sha256 = hashlib.sha256(self.content).hexdigest()
-        # Attachment ids never repeat within a run (a repeat would be a retry, §9.4).
-        self._next = (run_tag * 10_000_000) + 1_000_000
-        self._lock = threading.Lock()
-
-    def attachment_id(self) -> int:
-        with self._lock:
-            self._next += 1
-            return self._next
-
-    def http_side(self, path: str) -> Maker:
-        def make(k: int) -> tuple[Callable[[int], None], Callable[[], None]]:
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-            conn.connect()
-
-            def call(i: int) -> None:
-                head, tail = multipart_parts(
-                    self.attachment_id(), "shot.png", "image/png"
-                )
-                conn.request("POST", path, head + self.content + tail, UPLOAD_HEADERS)
-                response = conn.getresponse()
-                answer = response.read()
-                if response.status != 200:
-                    raise RuntimeError(
-                        f"{path} answered {response.status}: {answer[:200]!r}"
-                    )
-
-            return call, conn.close
-
-        return make
-
-    def raw_save(self, with_db: bool) -> Maker:
-        from django.core.files.base import ContentFile
-
-        def make(k: int) -> tuple[Callable[[int], None], Callable[[], None]]:
-            def call(i: int) -> None:
-                key = f"velt/attachment/{ORG}/{DOC}/{secrets.token_urlsafe(16)}"
-                content = ContentFile(self.content, "shot.png")
-                content.content_type = "image/png"  # type: ignore[attr-defined]
-                if not with_db:
-                    self.storage.save(key, content)
-                    return
-                attachment_id = self.attachment_id()
-                retry = {
-                    "organizationId": ORG,
-                    "scope": "attachment",
-                    "documentId": DOC,
-                    "attachmentId": attachment_id,
-                    "sha256": self.sha256,
-                }
-                if self.files.find_one(retry, {"_id": 0}) is not None:
-                    raise RuntimeError("unexpected retry")
-                saved = self.storage.save(key, content)
-                public_id = secrets.token_urlsafe(16)
-                self.files.insert_one(
-                    {
-                        **retry,
-                        "folderId": None,
-                        "commentAnnotationId": None,
-                        "apiKey": "bench",
-                        "name": "shot.png",
-                        "mimeType": "image/png",
-                        "event": "attachment.add",
-                        "extra": {},
-                        "uploadedBy": None,
-                        "size": len(self.content),
-                        "storage": "bench_files",
-                        "storageKey": saved,
-                        "publicId": public_id,
-                        "url": f"http://127.0.0.1:{self.port}/velt/f/{public_id}/shot.png",
-                        "createdAt": datetime.datetime.now(datetime.timezone.utc),
-                    }
-                )
-
-            return call, lambda: None
-
-        return make
-
-    def gunicorn_cpu(self) -> float:
-        return sum(cpu_seconds(pid) for pid in self.gunicorn_pids)
-
-    def measure(self) -> Document:
-        sides: dict[str, Maker] = {
-            "endpoint": self.http_side("/velt/attachments/save"),
-            "raw-http": self.http_side("/bench/raw-save"),
-            "raw-save": self.raw_save(with_db=False),
-            "raw-save+db": self.raw_save(with_db=True),
-        }
-        samples: dict[str, list[int]] = {side: [] for side in sides}
-        wall = dict.fromkeys(sides, 0.0)
-        web_cpu = dict.fromkeys(sides, 0.0)
-        for make in sides.values():  # warm-up, not recorded
-            Phase(make, self.args.concurrency).run(self.args.warmup)
-        for r in range(self.args.rounds):
-            order = list(sides) if r % 2 == 0 else list(reversed(sides))
-            for side in order:
-                before = self.gunicorn_cpu()
-                got, seconds = Phase(sides[side], self.args.concurrency).run(
-                    self.args.seconds
-                )
-                web_cpu[side] += self.gunicorn_cpu() - before
-                samples[side].extend(got)
-                wall[side] += seconds
-        result: Document = {}
-        for side, values in samples.items():
-            ordered = sorted(values)
-            n = len(ordered)
-            result[side] = {
-                "requests": n,
-                "requests_per_s": round(n / wall[side], 1),
-                "p50_ms": round(percentile(ordered, 0.50), 2),
-                "p99_ms": round(percentile(ordered, 0.99), 2),
-                "web_cpu_ms_per_request": round(web_cpu[side] / n * 1e3, 2),
-            }
-        endpoint = result["endpoint"]
-        for side in SIDES[1:]:
-            result[side]["endpoint_rps_ratio"] = round(
-                endpoint["requests_per_s"] / result[side]["requests_per_s"], 3
-            )
-            result[side]["endpoint_p50_ratio"] = round(
-                endpoint["p50_ms"] / result[side]["p50_ms"], 3
-            )
-        return result
-
-
-# ---- main -------------------------------------------------------------------------
 
 
 def make_raw_storage(kind: str, env: dict[str, str]) -> Any:
@@ -578,47 +427,19 @@ def print_tables(results: Document) -> None:
             print(
                 f"{label if which == 'first' else '':<28} {which + ' large':<12} {row['rss_before_mib']:>8.1f} M {row['growth_mib']:>6.1f} M {row['sampled_growth_mib']:>6.1f} M {row['seconds']:>6.2f} {row['mib_per_s']:>7.1f} {raw:>15}"
             )
-    print(f"\n(b) {results['small_kib']} KiB uploads, {results['concurrency']} clients")
-    head = f"{'storage':<28} {'side':<12} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'web CPU ms':>10} {'endpoint/side req/s':>20} {'p50':>6}"
-    print(head)
-    print("-" * len(head))
-    for label, op in results["throughput"].items():
-        for side in SIDES:
-            row = op[side]
-            ratio = f"{row['endpoint_rps_ratio']:.2f}x" if side != "endpoint" else ""
-            p50 = f"{row['endpoint_p50_ratio']:.2f}x" if side != "endpoint" else ""
-            cpu = (
-                f"{row['web_cpu_ms_per_request']:.2f}"
-                if "http" in side or side == "endpoint"
-                else ""
-            )
-            print(
-                f"{label if side == 'endpoint' else '':<28} {side:<12} {row['requests_per_s']:>7.1f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {cpu:>10} {ratio:>20} {p50:>6}"
-            )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0] if __doc__ else None
     )
-    parser.add_argument("--quick", action="store_true", help="1 round of 3 s per side")
-    parser.add_argument("--rounds", type=int, help="alternating rounds (default 2)")
-    parser.add_argument("--seconds", type=float, help="one phase (default 5)")
-    parser.add_argument(
-        "--warmup", type=float, help="unrecorded phase per side (default 1.5)"
-    )
-    parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads")
     parser.add_argument("--large-mib", type=int, default=100)
-    parser.add_argument("--small-kib", type=int, default=256)
     parser.add_argument(
         "--s3-transfer",
         default="2x5",
         help="bounded transfer_config(s) to measure, comma-separated "
-        "<max_concurrency>x<part MiB> (default 2x5); the first one gets the throughput run",
-    )
-    parser.add_argument(
-        "--memory-only", action="store_true", help="skip the throughput part (b)"
+        "<max_concurrency>x<part MiB> (default 2x5)",
     )
     parser.add_argument("--no-s3", action="store_true", help="local storage only")
     parser.add_argument(
@@ -631,11 +452,6 @@ def main(argv: list[str] | None = None) -> int:
         "--output", type=Path, default=RESULTS_DIR / "files_latest.json"
     )
     args = parser.parse_args(argv)
-    args.rounds = args.rounds or (1 if args.quick else 2)
-    args.seconds = args.seconds or (3.0 if args.quick else 5.0)
-    args.warmup = (
-        args.warmup if args.warmup is not None else (0.5 if args.quick else 1.5)
-    )
 
     import boto3
     import pymongo
@@ -647,26 +463,28 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "machine": machine(),
         "large_mib": args.large_mib,
-        "small_kib": args.small_kib,
-        "concurrency": args.concurrency,
         "gunicorn": {"workers": 1, "threads": args.threads, "worker_class": "gthread"},
-        "rounds": args.rounds,
-        "phase_seconds": args.seconds,
         "memory": {},
-        "throughput": {},
     }
     try:
         data = work / "large.bin"
         sha256 = write_random_file(data, args.large_mib * MiB)
         with (
-            secantus_server(args.uri) as (uri, server_kind, _server_pid),
+            mongodb(args.uri, work) as (uri, server_kind),
             moto_server() as (
                 s3_endpoint,
                 _moto_pid,
             ),
         ):
             results["server"] = server_kind
-            configure_django(uri, args.database)
+            # In process: velt_django on the served settings (bench_settings.py).
+            os.environ.update(
+                VELT_BENCH_MONGODB_URI=uri, VELT_BENCH_DATABASE=args.database
+            )
+            os.environ["DJANGO_SETTINGS_MODULE"] = "bench_settings"
+            import django
+
+            django.setup()
             from velt_django.repository import close_client, ensure_indexes
             from velt_django.repository.files import FileRepository
 
@@ -691,7 +509,6 @@ def main(argv: list[str] | None = None) -> int:
                     ("s3", f"S3 (moto), transfer {spec}", spec)
                     for spec in args.s3_transfer.split(",")
                 ]
-            throughput_on = {"", args.s3_transfer.split(",")[0]}
             for n, (kind, label, transfer) in enumerate(configs):
                 media = work / f"media-{n}"
                 media.mkdir()
@@ -720,25 +537,6 @@ def main(argv: list[str] | None = None) -> int:
                         f"  {args.large_mib} MiB upload: peak RSS growth first {mem['first']['growth_mib']:.1f} MiB, "
                         f"next {mem['second']['growth_mib']:.1f} MiB ({mem['second']['mib_per_s']:.0f} MiB/s; raw save {mem['raw_save_mib_per_s']:.0f} MiB/s)"
                     )
-                    # The throughput of small uploads does not depend on the multipart
-                    # settings: measured once per storage kind, on the bounded config.
-                    if (
-                        not args.memory_only
-                        and (kind == "local" or transfer)
-                        and (kind == "local" or transfer in throughput_on)
-                    ):
-                        run = Throughput(
-                            args, port, [master, worker], raw_storage, files, n
-                        )
-                        op = run.measure()
-                        results["throughput"][label] = op
-                        print(
-                            f"  {args.small_kib} KiB uploads: endpoint {op['endpoint']['requests_per_s']:.1f} req/s, "
-                            + ", ".join(
-                                f"{side} {op[side]['requests_per_s']:.1f} req/s"
-                                for side in SIDES[1:]
-                            )
-                        )
                 if kind == "local":
                     shutil.rmtree(media, ignore_errors=True)
             raw_client.drop_database(args.database)

@@ -23,6 +23,7 @@ import gc
 import json
 import sys
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(BENCH_DIR.parent))
 
-from bench_endpoints import (  # noqa: E402
-    SQLITE_IN_MEMORY,
-    configure_bench_django,
-    machine,
-    summarize,
-)
+from benchmarks.suite.report import machine  # noqa: E402
 
 TOKEN = "velt-bench-permission-token-0123456789"
 USERS = 100
@@ -45,16 +41,39 @@ RESULTS = BENCH_DIR / "results" / "permissions.json"
 
 
 def configure_django(policy: str) -> None:
-    configure_bench_django(
-        {
+    """In process: DRF and velt_django at ``velt/``, users in in-memory SQLite."""
+    import django
+    from django.conf import settings
+
+    settings.configure(
+        SECRET_KEY="velt-bench-not-secret",
+        ALLOWED_HOSTS=["*"],
+        USE_TZ=True,
+        ROOT_URLCONF="velt_bench_urls",
+        INSTALLED_APPS=[
+            "django.contrib.contenttypes",
+            "django.contrib.auth",
+            "rest_framework",
+            "velt_django",
+        ],
+        MIDDLEWARE=["django.middleware.common.CommonMiddleware"],
+        DATABASES={
+            "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+        },
+        VELT={
             "MONGODB_URI": "mongodb://127.0.0.1:1/",  # never contacted
             "PERMISSION_PROVIDER_TOKEN": TOKEN,
             "USER_FIELDS": {"organizations": "groups__name"},
             "ORGANIZATION_ACCESS": policy,
         },
-        databases=SQLITE_IN_MEMORY,
         LOGGING={"version": 1, "disable_existing_loggers": False},
     )
+    django.setup()
+    from django.urls import include, path
+
+    urls = types.ModuleType("velt_bench_urls")
+    urls.urlpatterns = [path("velt/", include("velt_django.urls"))]  # type: ignore[attr-defined]
+    sys.modules["velt_bench_urls"] = urls
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, run_syncdb=True)
@@ -84,6 +103,17 @@ def seed() -> list[dict[str, Any]]:
             {"userId": f"u{i}", "resource": {**resource, "organizationId": org}}
         )
     return questions
+
+
+def summarize(samples_ns: list[int]) -> dict[str, Any]:
+    ms = sorted(s / 1e6 for s in samples_ns)
+    n = len(ms)
+    return {
+        "n": n,
+        "requests_per_s": round(n / (sum(ms) / 1e3), 1),
+        "p50_ms": round(ms[n // 2], 3),
+        "p99_ms": round(ms[min(n - 1, int(0.99 * n))], 3),
+    }
 
 
 def timed(fn: Callable[[], Any], iterations: int, warmup: int) -> list[int]:

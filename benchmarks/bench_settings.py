@@ -1,9 +1,8 @@
-"""Django settings for the HTTP benchmark (``bench_http.py`` serves them with gunicorn).
-
-The same application as ``bench_endpoints.py`` configures in process: DRF and velt_django
-mounted at ``/velt/``, no authentication, ``AllowAny`` and ``allow_all``. The database comes
-from the environment that ``bench_http.py`` sets. Never use these settings for anything
-but a benchmark: every caller may read and write every organization.
+"""Django settings of the files benchmark (``bench_files.py``; ``bench_files_site`` adds
+the storages and serves them with gunicorn): DRF and velt_django mounted at ``/velt/``, no
+authentication, ``AllowAny`` and ``allow_all``. The database comes from the environment
+that ``bench_files.py`` sets. Never use these settings for anything but a benchmark:
+every caller may read and write every organization.
 """
 
 import os
@@ -12,7 +11,7 @@ DEBUG = False
 SECRET_KEY = "velt-bench-not-secret"
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True
-ROOT_URLCONF = "bench_wsgi"
+ROOT_URLCONF = "bench_files_site"
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",

@@ -147,6 +147,7 @@ OPERATIONS: list[Operation] = [
                 f"rxn-{n}": {**c.reaction(n), "annotationId": f"rxn-{n}"}
             },
             "event": "reaction.add",
+            "metadata": c.reaction(n)["metadata"],
         },
     ),
     Operation(
@@ -162,6 +163,7 @@ OPERATIONS: list[Operation] = [
                 f"rec-{n}": {**c.recording(n), "annotationId": f"rec-{n}"}
             },
             "event": "recorder_annotation.update",
+            "metadata": c.recording(n)["metadata"],
         },
     ),
     Operation(
@@ -185,6 +187,7 @@ OPERATIONS: list[Operation] = [
         lambda c, n: {
             "activity": {f"act-new-{n}": c.activity(f"act-new-{n}", c.document(n))},
             "event": "activity.save",
+            "metadata": c.activity("", c.document(n))["metadata"],
         },
     ),
     Operation(

@@ -101,6 +101,12 @@ class Captured:
     def round_trips(self) -> int:
         return len(self.commands) + len(self.statements)
 
+    def sent(self) -> list[str]:
+        """What was sent, shortened (command names, statement beginnings)."""
+        return [str(c["name"]) for c in self.commands] + [
+            s[:100] for s in self.statements
+        ]
+
 
 def client_call(op: Operation, corpus: Corpus, n: int, token: str) -> tuple[int, bytes]:
     from django.test import Client

@@ -314,7 +314,8 @@ def _serve(
                 )
                 for level in args.levels:
                     row: dict[str, Any] = {"operation": op.name, "concurrency": level,
-                                           "round_trips": captured[op.name].round_trips}  # fmt: skip
+                                           "round_trips": captured[op.name].round_trips,
+                    "sent": captured[op.name].sent()}  # fmt: skip
                     row["velt_django"] = bench.cell(
                         "endpoint", op, level, bench.http_worker(app.port, op)
                     )
