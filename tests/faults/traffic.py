@@ -187,10 +187,12 @@ def drive(
     keep_going: Callable[[], bool],
     max_requests: int,
     first: int = 0,
+    sender: type[Sender] = Sender,
 ) -> list[Sender]:
     """Run ``senders`` threads sending while ``keep_going()`` and fewer than
-    ``max_requests`` were sent in all (sender numbers from ``first``); returns them once every one has stopped."""
-    crew = [Sender(first + i, base_url, ledger) for i in range(senders)]
+    ``max_requests`` operations were started in all (``sender`` objects numbered from
+    ``first``); returns them once every one has stopped."""
+    crew = [sender(first + i, base_url, ledger) for i in range(senders)]
     sent = [0]
     lock = threading.Lock()
 
@@ -235,7 +237,9 @@ def read_back(base_url: str, ledger: Ledger) -> list[str]:
             _, _, thread, comment_id = key
             value = stored.get(thread, {}).get("comments", {}).get(comment_id, ABSENT)
             if value not in ledger.candidates(key):
-                problems.append(f"message {key} is {value!r}")
+                problems.append(
+                    f"message {key} is {show(value)}: {history(ledger, key)}"
+                )
         for family, ids_field in (
             ("reactions", "reactionAnnotationIds"),
             ("recordings", "recorderAnnotationIds"),
@@ -252,8 +256,22 @@ def read_back(base_url: str, ledger: Ledger) -> list[str]:
                 if value is not ABSENT:
                     value = {k: value[k] for k in value if k in key_fields(value)}
                 if value not in ledger.candidates(key):
-                    problems.append(f"{family} {key} is {value!r}")
+                    problems.append(
+                        f"{family} {key} is {show(value)}: {history(ledger, key)}"
+                    )
     return problems
+
+
+def show(value: Any) -> str:
+    return "absent" if value is ABSENT else repr(value)
+
+
+def history(ledger: Ledger, key: tuple[str, ...]) -> str:
+    """The operations on ``key``: what each would leave, and whether it was acknowledged."""
+    return ", ".join(
+        f"{show(value)} {'ack' if ok else 'failed'}"
+        for value, ok in ledger.outcomes[key]
+    )
 
 
 def key_fields(payload: dict[str, Any]) -> set[str]:
