@@ -35,7 +35,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--duration", type=float, default=None, help="seconds per cell (default 3)"
     )
     p.add_argument(
-        "--warmup", type=float, default=None, help="seconds before each cell"
+        "--warmup",
+        type=float,
+        default=None,
+        help="seconds before each cell (default 0.75)",
     )
     p.add_argument("--only", default=None, help="operations whose name contains a word")
     p.add_argument("--no-growth", action="store_true", help="skip the growth table")
@@ -52,7 +55,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         args.duration if args.duration is not None else (1.0 if args.quick else 3.0)
     )
     args.warmup = (
-        args.warmup if args.warmup is not None else (0.3 if args.quick else 1.0)
+        args.warmup if args.warmup is not None else (0.3 if args.quick else 0.75)
     )
     if args.growth_iterations is None:
         args.growth_iterations = 5 if args.quick else 20

@@ -126,6 +126,7 @@ def run_cell(
     start_line = threading.Barrier(concurrency + 1)
     clock: dict[str, float] = {}
     first_error: list[str] = []
+    measured = [0]
 
     def client() -> None:
         worker, close = make_worker()
@@ -134,7 +135,11 @@ def run_cell(
             start_line.wait()
             while True:
                 now = time.perf_counter()
-                if now >= clock["end"]:
+                # Past the duration, a slow cell goes on (up to 4 durations) until it
+                # has measured two requests per client.
+                if now >= clock["end"] and (
+                    measured[0] >= 2 * concurrency or now >= clock["hard_end"]
+                ):
                     break
                 n = numbers.take()
                 if n is None:
@@ -154,6 +159,8 @@ def run_cell(
                 if not warm:
                     first = min(first, now)
                     if ok:
+                        with lock:
+                            measured[0] += 1
                         latencies.append((finished - now) * 1000)
                         done.append(n)
                     else:
@@ -171,13 +178,16 @@ def run_cell(
     for thread in threads:
         thread.start()
     begin = time.perf_counter()
-    measure = begin if pooled else begin + warmup
-    clock.update(measure=measure, end=measure + duration)
+    # A pooled cell warms up on its pool's first tenth, within the same time budget.
+    end = begin + warmup + duration
+    clock.update(measure=begin if pooled else begin + warmup, end=end)
+    clock["hard_end"] = end + 3 * duration
     start_line.wait()
     for thread in threads:
         thread.join()
     cell.first_error = first_error[0] if first_error else None
-    cell.seconds = max(
-        1e-9, min(clock.get("last", clock["end"]), clock["end"]) - clock["measure"]
-    )
+    first = clock.get("first", float("inf"))
+    start = first if pooled and first != float("inf") else clock["measure"]
+    last = min(clock.get("last", clock["end"]), clock["hard_end"])
+    cell.seconds = max(1e-9, last - start)
     return cell

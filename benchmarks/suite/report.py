@@ -8,6 +8,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -65,9 +66,15 @@ def progress_line(row: Document) -> str:
 def markdown(results: Document) -> str:
     m = results["machine"]
     versions = ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v)
-    lines = [
-        f"# Benchmark suite: {results['backend']}",
-        "",
+    title = {"mongodb": "MongoDB", "postgresql": "PostgreSQL"}[results["backend"]]
+    lines = [f"## {title}: {results['server']}", ""]
+    if results.get("run") != "full":
+        lines += [
+            f"*A {results.get('run')} run, not a run of record: "
+            "`python -m benchmarks.suite` makes one.*",
+            "",
+        ]
+    lines += [
         f"{m['date']}; {m['cpu']}, {m['cores']} cores; Python {m['python']}; {versions}.",
         f"Database: {results['server']}; scale {results['scale']}; "
         f"{results.get('duration')} s per cell after {results.get('warmup')} s warm-up; "
@@ -160,16 +167,19 @@ def chart(results: Document, path: Path) -> None:
     plt.close(fig)
 
 
-def write(results: Document, directory: Path) -> list[Path]:
+def write(
+    results: Document, directory: Path, docs_chart: Path | None = None
+) -> list[Path]:
+    """Write the three files; ``docs_chart``: a copy of the chart for the docs site."""
     directory.mkdir(parents=True, exist_ok=True)
     results["machine"] = machine()
     base = directory / results["backend"]
-    paths = [
-        base.with_suffix(".json"),
-        base.with_suffix(".md"),
-        base.with_suffix(".png"),
-    ]
+    paths = [base.with_suffix(suffix) for suffix in (".json", ".md", ".png")]
     paths[0].write_text(json.dumps(results, indent=2) + "\n")
     paths[1].write_text(markdown(results))
     chart(results, paths[2])
+    if docs_chart is not None:
+        docs_chart.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(paths[2], docs_chart)
+        paths.append(docs_chart)
     return paths

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import time
@@ -11,76 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import corpus as corpus_module
 from . import growth, report, seed, servers
 from .corpus import LEVEL_STRIDE, ORG, POOLS, USER, Corpus
 from .load import HttpClient, Numbers, Worker, run_cell
 from .operations import Operation, select
+from .peering import load_peer, lost_writes, peer_support, seed_peer
 from .raw import Replay, capture
 
 UPLOADS_SEEDED = 4
-
-
-def load_peer() -> tuple[Any, str]:
-    """The peer's modules (views with ``SUPPORTED``, ``seed``), or ``None`` and why."""
-    try:
-        views = importlib.import_module("benchmarks.peer.views")
-        peer_seed = importlib.import_module("benchmarks.peer.seed")
-        lost = importlib.import_module("benchmarks.peer.lost_writes")
-    except ImportError as err:
-        return None, f"peer not available ({err.name or err})"
-    return (views, peer_seed, lost), ""
-
-
-def peer_support(views: Any, op: Operation) -> tuple[bool, str]:
-    """Whether the peer supports ``op`` (``benchmarks.peer.views.SUPPORTED``), and its
-    note on it."""
-    entry = views.SUPPORTED.get(op.path)
-    if entry is None:
-        return False, "not listed by the peer"
-    return bool(entry.supported), str(entry.reason)
-
-
-def seed_peer(peer_seed: Any, corpus: Corpus, levels: int, env: dict[str, str]) -> str:
-    """Seed the peer (``benchmarks.peer.seed``) from the same wire payloads; "" on
-    success, else why its column is skipped."""
-    acts = corpus.activities
-    payloads = {
-        "comments": [
-            *corpus.threads().values(),
-            *corpus.delete_threads(levels).values(),
-        ],
-        "reactions": [corpus.reaction(i) for i in range(corpus.reactions)],
-        "recordings": [corpus.recording(i) for i in range(corpus.recordings)],
-        "activities": [
-            corpus.activity(corpus.activity_number(i), corpus.document(i))
-            for i in range(acts)
-        ],
-        "notifications": [corpus.notification(i) for i in range(corpus.notifications)],
-        "users": [corpus_module.person(i) for i in range(corpus.users)],
-    }
-    try:
-        peer_seed.seed(payloads, organization_id=ORG, environ=env)
-    except Exception as err:  # noqa: BLE001 - the peer's column is skipped, with the reason
-        return f"peer seeding failed: {type(err).__name__}: {err}"
-    return ""
-
-
-def lost_writes(lost: Any, port: int, token: str, writers: int) -> dict[str, int]:
-    """``benchmarks.peer.lost_writes``: ``writers`` concurrent replies to 4 shared
-    threads, read back."""
-    try:
-        result = lost.lost_writes(
-            f"http://127.0.0.1:{port}/velt/", writers, organization_id=ORG,
-            headers={"Authorization": f"Bearer {token}"},
-        )  # fmt: skip
-    except RuntimeError as err:
-        return {"error": str(err)}
-    return {
-        "sent": result.sent,
-        "acknowledged": result.acknowledged,
-        "lost": result.lost,
-    }
 
 
 class Bench:
@@ -254,7 +191,20 @@ def run(args: argparse.Namespace) -> int:
                         for name in (servers.APP_DATABASE, servers.PEER_DATABASE):
                             client.drop_database(name)
         results["total_seconds"] = round(time.perf_counter() - started, 1)
-    paths = report.write(results, args.output)
+    default = (args.scale, args.levels, args.duration, args.warmup) == (
+        1.0,
+        [1, 8, 32],
+        3.0,
+        0.75,
+    )
+    full = default and not args.only and not args.no_growth
+    results["run"] = "quick" if args.quick else "full" if full else "partial"
+    docs_chart = None
+    if args.output.resolve() == servers.ROOT / "benchmarks" / "results":
+        docs_chart = (
+            servers.ROOT / "docs" / "assets" / f"benchmarks-{results['backend']}.png"
+        )
+    paths = report.write(results, args.output, docs_chart)
     for path in paths:
         print(f"wrote {path}")
     return 0
@@ -322,6 +272,11 @@ def _serve(
                     row["raw"] = bench.cell(
                         "raw", op, level, raw_worker(raw_backend, replay)
                     )
+                    if (
+                        op.file == "delete"
+                        and ("peer", "attachments/save", level) not in bench.numbers
+                    ):
+                        supported, peer_note = False, "no uploads of its own to delete"
                     if peer_served is not None and supported:
                         row["peer"] = bench.cell(
                             "peer", op, level, bench.http_worker(peer_served.port, op)
