@@ -37,6 +37,17 @@ MAX_FILE = 64 * 1024
 VELT_API_TOKEN_URL = "https://api.velt.dev/v2/auth/generate_token"
 
 
+#: Requests the fuzz tests sent in this session (printed in the terminal summary).
+SENT = [0]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if SENT[0]:
+        terminalreporter.write_line(
+            f"fuzz: {SENT[0]} requests ({EXAMPLES} examples per endpoint and test)"
+        )
+
+
 def budget(fraction: float = 1.0) -> hypothesis_settings:
     """Hypothesis settings of ``fraction`` of :data:`EXAMPLES`: derandomized, no
     deadline (a loaded CI machine is slow), no example database, health checks off
@@ -175,6 +186,7 @@ class Fuzz:
     def send(
         self, data: bytes, content_type: str = "application/json", **extra: Any
     ) -> Any:
+        SENT[0] += 1
         before = stored_data(self.media)
         # generic(): post() would re-encode the bytes in the header's charset.
         response = self.client.generic(
@@ -188,6 +200,7 @@ class Fuzz:
         return response
 
     def get(self, path: str, **extra: Any) -> Any:
+        SENT[0] += 1
         before = stored_data(self.media)
         response = self.client.get(f"/velt/{path}", **{**self.headers, **extra})
         check_answer(self.endpoint, response, before, stored_data(self.media))

@@ -91,11 +91,16 @@ def optional_object(value: Any, field: str) -> dict[str, Any]:
 
 
 def optional_string(value: Any, field: str) -> str | None:
-    """An optional free-form string."""
+    """An optional free-form string; lone surrogates (``"\\ud800"`` in the JSON text)
+    are refused: no database or storage can take them."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise InvalidInput(f"{field} must be a string")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{field} is not valid Unicode text") from None
     return value
 
 
