@@ -74,9 +74,12 @@ Behaviour that differs from velt_django on the same request
   serializes the two upserts but still lets the second one overwrite the first.
   velt_django merges ``comments`` entry by entry (its merge rule), so both replies stay.
   Measured with :func:`benchmarks.peer.lost_writes.lost_writes` (16 concurrent
-  replies, 4 threads, on SecantusDB): the peer acknowledged 16 and kept 4, one per
-  thread (whichever save came last), so 12 acknowledged replies were lost;
-  velt_django kept all 16.
+  replies spread over 4 comment threads, both servers under gunicorn 2 workers x 4 threads on
+  SecantusDB): the peer acknowledged 16 and kept 4, one per thread (whichever save came
+  last), so 12 acknowledged replies were lost; velt_django kept all 16. On PostgreSQL
+  the peer loses the same way (tests/test_bench_peer.py: 4 replies to 2 threads, 2
+  lost). The loss does not even need concurrency: any save made from a stale copy of
+  the thread drops the replies that copy lacks.
 * The same holds for reactions, recordings, notifications and activities (a whole-record
   ``$set``; activities are therefore not append-only).
 * The organization of a save is only the request's ``metadata.organizationId`` (never
@@ -362,8 +365,9 @@ def attachments_save(request: HttpRequest) -> HttpResponse:
         return _error(405, "POST only", "METHOD_NOT_ALLOWED")
     upload = request.FILES.get("file")
     part = request.POST.get("request")
-    if part is None and "request" in request.FILES:
-        part = request.FILES["request"].read().decode()
+    request_file = request.FILES.get("request")
+    if part is None and request_file is not None:
+        part = request_file.read().decode()
     if upload is None or part is None:
         return _error(400, "parts file and request are required", "INVALID_INPUT")
     try:
