@@ -51,6 +51,19 @@ def moto_s3_server() -> Iterator[str]:
         server.stop()
 
 
+@contextmanager
+def moto_with_fake_credentials() -> Iterator[str]:
+    """:func:`moto_s3_server` with ``FAKE_ENVIRONMENT`` set for its lifetime (boto3 finds
+    credentials and a region); yields the endpoint URL."""
+    import pytest
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in FAKE_ENVIRONMENT.items():
+            mp.setenv(name, value)
+        with moto_s3_server() as endpoint:
+            yield endpoint
+
+
 def storage_options(endpoint: str, bucket: str, **extra: Any) -> dict[str, Any]:
     """``OPTIONS`` of an ``S3Storage`` on ``bucket`` at ``endpoint`` (path-style)."""
     return {

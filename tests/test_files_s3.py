@@ -37,7 +37,7 @@ from .s3 import (
     ALIAS,
     FAKE_ENVIRONMENT,
     Bucket,
-    moto_s3_server,
+    moto_with_fake_credentials,
     presigned_method,
     storage_entry,
     unreachable_entry,
@@ -53,11 +53,8 @@ KEY = re.compile(r"velt/(attachment|recording)/([^/]+)/([^/]+)/[A-Za-z0-9_-]{22}
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """moto's S3 server, once per session, with fake credentials in the environment."""
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in FAKE_ENVIRONMENT.items():
-            mp.setenv(name, value)
-        with moto_s3_server() as endpoint:
-            yield endpoint
+    with moto_with_fake_credentials() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

@@ -33,7 +33,13 @@ from velt_django.repository import connection
 
 from ..contracts import assert_failure, assert_success
 from ..families import MONGODB, POSTGRES_ALIAS, on_backends
-from ..s3 import ALIAS, FAKE_ENVIRONMENT, Bucket, moto_s3_server, storage_entry
+from ..s3 import (
+    ALIAS,
+    FAKE_ENVIRONMENT,
+    Bucket,
+    moto_with_fake_credentials,
+    storage_entry,
+)
 from ..uploads import COLLECTION, SCOPES, request_part, upload
 from ..views import conftest as views_conftest
 from ..views import test_outage as outages
@@ -153,11 +159,8 @@ def test_disk_full_mid_upload_leaves_no_partial_file_and_the_retry_stores_once(
 # S3: a multipart upload losing its connection on a part
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in FAKE_ENVIRONMENT.items():
-            mp.setenv(name, value)
-        with moto_s3_server() as endpoint:
-            yield endpoint
+    with moto_with_fake_credentials() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
