@@ -167,6 +167,11 @@ def postgres_database(url: str) -> dict[str, Any]:
         "HOST": unquote(parts.hostname or ""),
         "PORT": str(port or ""),
         "OPTIONS": dict(parse_qsl(parts.query)),
+        # Keep each worker thread's connection between requests (Django's default, 0,
+        # opens a new one for every request: a few milliseconds each on PostgreSQL);
+        # the health check replaces one the server or a pooler closed.
+        "CONN_MAX_AGE": int(os.environ.get("VELT_DATABASE_CONN_MAX_AGE") or 60),
+        "CONN_HEALTH_CHECKS": True,
     }
 
 

@@ -119,3 +119,21 @@ def test_example_project_round_trip_on_postgresql(
         ).fetchall()
     assert rows == [("example-org", THREAD["annotationId"])]
     assert files == [("example-org", 284117)]
+
+
+def test_example_database_keeps_connections_between_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Django's default ``CONN_MAX_AGE`` (0) would connect anew for every request: the
+    example keeps a connection 60 s (``VELT_DATABASE_CONN_MAX_AGE``), health-checked."""
+    from example_project.settings import postgres_database
+
+    entry = postgres_database(
+        "postgres://u:p%40ss@db.example:5433/velt?sslmode=require"
+    )
+    assert entry["CONN_MAX_AGE"] == 60
+    assert entry["CONN_HEALTH_CHECKS"] is True
+    assert (entry["NAME"], entry["PASSWORD"], entry["PORT"]) == ("velt", "p@ss", "5433")
+    assert entry["OPTIONS"] == {"sslmode": "require"}
+    monkeypatch.setenv("VELT_DATABASE_CONN_MAX_AGE", "0")
+    assert postgres_database("postgres://u@h/velt")["CONN_MAX_AGE"] == 0
