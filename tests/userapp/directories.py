@@ -1,5 +1,7 @@
 """The user directories the users tests run against: the Django model adapter on the
-test SQLite database, and the MongoDB collection on both tiers."""
+test SQLite database, and the stored directory (``velt_users``, read by
+``MongoUserDirectory`` through the storage backend's repository) on each backend of the
+view suites: mongomock, MongoDB (the wire tier) and PostgreSQL (the ``velt_pg`` alias)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from typing import Any
 import pytest
 
 from velt_django import users
+
+from ..families import MONGODB, MONGOMOCK, POSTGRES_ALIAS, POSTGRESQL, backend_params
 
 #: A mapping that points the Django adapter at ``userapp.Member``.
 MEMBER_FIELDS = {
@@ -23,7 +27,8 @@ SECRET = "s3cr3t-hash-never-returned"
 
 @dataclass
 class Directory:
-    """One configured directory: ``kind`` is ``django``, ``mongo`` or ``wire``."""
+    """One configured directory: ``kind`` is ``django`` (the model adapter) or the
+    backend storing ``velt_users``: ``mongomock``, ``mongodb`` or ``postgresql``."""
 
     kind: str
     settings: Any
@@ -43,7 +48,19 @@ class Directory:
         self.settings.VELT = {**self.settings.VELT, **values}
 
 
+#: The kinds of directory: the Django model adapter, then the stored directory on each
+#: backend, with the marks of the ``backend`` fixture's params (``tests.families``).
+KINDS = [
+    pytest.param("django", marks=pytest.mark.django_db),
+    *(
+        pytest.param(param) if isinstance(param, str) else param
+        for param in backend_params(mongomock=True)
+    ),
+]
+
+
 def configure(kind: str, settings: Any) -> Directory:
+    """Point ``VELT`` at the directory of ``kind`` (the databases are the caller's)."""
     if kind == "django":
         settings.VELT = {
             **settings.VELT,
@@ -51,26 +68,34 @@ def configure(kind: str, settings: Any) -> Directory:
             "USER_MODEL": "userapp.Member",
             "USER_FIELDS": MEMBER_FIELDS,
         }
-    else:
+        return Directory(kind, settings)
+    settings.VELT = {
+        **settings.VELT,
+        "USER_DIRECTORY_CLASS": "velt_django.directory.MongoUserDirectory",
+    }
+    if kind == POSTGRESQL:
         settings.VELT = {
             **settings.VELT,
-            "USER_DIRECTORY_CLASS": "velt_django.directory.MongoUserDirectory",
+            "STORAGE_BACKEND": POSTGRESQL,
+            "DATABASE_ALIAS": POSTGRES_ALIAS,
         }
     return Directory(kind, settings)
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("django", marks=pytest.mark.django_db),
-        "mongo",
-        pytest.param("wire", marks=pytest.mark.mongo),
-    ]
-)
+def on_directories(*kinds: str) -> pytest.MarkDecorator:
+    """Run the test on the directories of ``kinds`` only (of ``KINDS``, with their
+    marks), through the ``directory`` fixture."""
+    chosen = [param for param in KINDS if param.values[0] in kinds]
+    assert len(chosen) == len(kinds), f"unknown directory kinds in {kinds}"
+    return pytest.mark.parametrize("directory", chosen, indirect=True)
+
+
+@pytest.fixture(params=KINDS)
 def directory(request: pytest.FixtureRequest, settings: Any) -> Directory:
-    """Each directory in turn, empty and configured through ``VELT``."""
+    """Each directory in turn, empty and configured through ``VELT``: the stored one
+    on a fresh mongomock or wire-tier database, or on the ``velt_pg`` alias (rolled
+    back after the test), as the view suites' ``backend`` fixture gives them."""
     kind = str(request.param)
-    if kind == "mongo":
-        request.getfixturevalue("mongo_db")
-    elif kind == "wire":
-        request.getfixturevalue("wire_db")
+    if kind in (MONGOMOCK, MONGODB):
+        request.getfixturevalue("mongo_db" if kind == MONGOMOCK else "wire_db")
     return configure(kind, settings)

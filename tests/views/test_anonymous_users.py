@@ -206,3 +206,20 @@ class TestResolveContract(ReadEndpointContract):
 
     def valid_body(self) -> dict[str, Any]:
         return {"organizationId": ORG, "emails": ["a@acme.example"]}
+
+
+def test_resolve_emails_and_organization_holding_nul_match_nothing(
+    directory: Directory, post_json: Any
+) -> None:
+    # PostgreSQL text cannot hold a NUL character, so no stored address or membership
+    # has one: such an e-mail is unmatched, such an organization has no members.
+    _seed(directory)
+    emails = ["priya.nair@acme.example\x00", "Priya.Nair@acme.example"]
+    assert _resolve(post_json, emails) == {"Priya.Nair@acme.example": "u_1190"}
+    org = f"{ORG}\x00"
+    assert _resolve(post_json, emails, org=org, as_=("u", org)) == {
+        "Priya.Nair@acme.example": "u_1190"
+    }
+    directory.scope()
+    assert _resolve(post_json, emails, org=org, as_=("u", org)) == {}
+    assert _resolve(post_json, emails) == {"Priya.Nair@acme.example": "u_1190"}

@@ -4,19 +4,30 @@
 from __future__ import annotations
 
 import json
+import re
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db import connection as sql_connection
 from django.test.utils import CaptureQueriesContext
 from pymongo import monitoring
 
 from tests.contracts import ReadEndpointContract, assert_failure, assert_success
-from tests.families import ORG, OTHER
+from tests.families import (
+    MONGODB,
+    MONGOMOCK,
+    ORG,
+    OTHER,
+    POSTGRES_ALIAS,
+    POSTGRESQL,
+    backend_params,
+)
 from tests.userapp import directories
-from tests.userapp.directories import SECRET, Directory, configure
+from tests.userapp.directories import SECRET, Directory, configure, on_directories
+from velt_django import users
 
 directory = directories.directory  # the fixture, parametrized over the directories
 
@@ -212,12 +223,12 @@ def _thousand(directory: Directory) -> list[str]:
     return ids
 
 
-@pytest.mark.django_db
-def test_users_get_1000_ids_one_sql_query(settings: Any, post_json: Any) -> None:
-    directory = configure("django", settings)
+@on_directories("django", POSTGRESQL)
+def test_users_get_1000_ids_one_sql_query(directory: Directory, post_json: Any) -> None:
     ids = _thousand(directory)
     directory.scope()
-    with CaptureQueriesContext(sql_connection) as queries:
+    alias = POSTGRES_ALIAS if directory.kind == POSTGRESQL else DEFAULT_DB_ALIAS
+    with CaptureQueriesContext(connections[alias]) as queries:
         data = _get(post_json, {"organizationId": ORG, "userIds": ids})
     assert len(data) == 500
     assert len(queries.captured_queries) == 1
@@ -241,7 +252,7 @@ class _FindCounter(monitoring.CommandListener):
 def test_users_get_1000_ids_one_mongo_find(
     wire_db: Any, settings: Any, post_json: Any
 ) -> None:
-    directory = configure("wire", settings)
+    directory = configure(MONGODB, settings)
     ids = _thousand(directory)
     listener = _FindCounter()
     directory.set(MONGO_CLIENT_OPTIONS={"event_listeners": [listener]})
@@ -391,14 +402,131 @@ def test_users_get_read_filter_applies(directory: Directory, post_json: Any) -> 
     assert set(data) == {"u_8841"}
 
 
-@pytest.mark.mongo
-@pytest.mark.parametrize("path", [PATH, "anonymous-users/resolve"])
-def test_users_mongo_outage_is_503(settings: Any, post_json: Any, path: str) -> None:
-    configure("wire", settings)
-    settings.VELT = {
-        **settings.VELT,
-        "MONGODB_URI": "mongodb://127.0.0.1:1/?directConnection=true",
-        "SERVER_SELECTION_TIMEOUT_MS": 100,
-    }
+@pytest.mark.parametrize("kind", backend_params(transaction=True))
+def test_users_database_outage_is_503(
+    kind: str, settings: Any, post_json: Any, request: pytest.FixtureRequest
+) -> None:
+    configure(kind, settings)
+    if kind == MONGODB:
+        settings.VELT = {
+            **settings.VELT,
+            "MONGODB_URI": "mongodb://127.0.0.1:1/?directConnection=true",
+            "SERVER_SELECTION_TIMEOUT_MS": 100,
+        }
+    else:
+        # The session's cluster, stopped; the fixture starts it again afterwards.
+        request.getfixturevalue("pg_cluster").stop()
     body = {"organizationId": ORG, "userIds": ["u_8841"], "emails": ["a@x.example"]}
-    assert_failure(post_json(path, body), 503, "DATABASE_ERROR")
+    for path in (PATH, "anonymous-users/resolve"):
+        assert_failure(post_json(path, body), 503, "DATABASE_ERROR")
+
+
+# ---- what PostgreSQL cannot hold, isolation, and answers equal on every backend --------
+
+
+def test_users_get_ids_holding_nul_find_nothing(
+    directory: Directory, post_json: Any
+) -> None:
+    # No stored user has a NUL character in its id (PostgreSQL text cannot hold one):
+    # such ids are unknown, absent from the answer, on every directory.
+    _seed(directory)
+    body = {"organizationId": ORG, "userIds": ["u_8841", "u_\x00", "\x00"]}
+    assert _get(post_json, body) == {"u_8841": {**SAM, "organizationId": ORG}}
+    directory.scope()
+    assert _get(post_json, body) == {"u_8841": {**SAM, "organizationId": ORG}}
+
+
+def test_users_get_scoped_to_organization_holding_nul_is_empty(
+    directory: Directory, post_json: Any
+) -> None:
+    _seed(directory)
+    org = f"{ORG}\x00"
+    body = {"organizationId": org, "userIds": ["u_8841", "u_g1"]}
+    # Unscoped, the ids are global: found, and no user belongs to that organization.
+    assert _get(post_json, body, as_=("u", org)) == {"u_8841": SAM, "u_g1": GLOBEX}
+    directory.scope()
+    assert _get(post_json, body, as_=("u", org)) == {}
+
+
+def test_users_isolation_scoped_organization_never_sees_another_organizations_users(
+    directory: Directory, post_json: Any
+) -> None:
+    _seed(directory)
+    directory.scope()
+    # Priya also joins OTHER: ORG's answer still names ORG, OTHER's names OTHER.
+    directory.load(PRIYA, org=OTHER)
+    asked = {"userIds": ["u_8841", "u_1190", "u_g1"]}
+    response = post_json(PATH, {"organizationId": ORG, **asked}, as_=("u", ORG))
+    assert assert_success(response, read=True)["data"] == {
+        "u_8841": {**SAM, "organizationId": ORG},
+        "u_1190": {**PRIYA, "organizationId": ORG},
+    }
+    for leaked in (b"u_g1", b"Gloria", b"globex", OTHER.encode()):
+        assert leaked not in response.content
+    response = post_json(PATH, {"organizationId": OTHER, **asked}, as_=("u", OTHER))
+    assert assert_success(response, read=True)["data"] == {
+        "u_1190": {**PRIYA, "organizationId": OTHER},
+        "u_g1": {**GLOBEX, "organizationId": OTHER},
+    }
+    assert b"Sam" not in response.content and b"u_8841" not in response.content
+    # Removing a user removes it for every organization.
+    users.delete(["u_1190"])
+    assert _get(post_json, {"organizationId": OTHER, **asked}, as_=("u", OTHER)) == {
+        "u_g1": {**GLOBEX, "organizationId": OTHER}
+    }
+
+
+def _without_timestamp(response: Any) -> bytes:
+    return re.sub(rb'"timestamp":\d+', b'"timestamp":0', response.content)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "answer"),
+    [
+        (
+            {"organizationId": ORG, "userIds": ["u_1190", "u_0000"]},
+            200,
+            b'{"data":{"u_1190":{"name":"Priya Nair","email":"priya.nair@acme.example",'
+            b'"userId":"u_1190","organizationId":"acme-corp"}},"success":true,'
+            b'"statusCode":200,"timestamp":0}',
+        ),
+        (
+            {"organizationId": ORG, "userIds": ["u_0000", "u_\x00"]},
+            200,
+            b'{"data":{},"success":true,"statusCode":200,"timestamp":0}',
+        ),
+        (
+            {"organizationId": ORG, "userIds": "u_8841"},
+            400,
+            b'{"success":false,"statusCode":400,"errorCode":"INVALID_INPUT",'
+            b'"message":"userIds must be an array of strings","timestamp":0}',
+        ),
+        (
+            {"organizationId": ORG, "userIds": [{"$ne": None}]},
+            400,
+            b'{"success":false,"statusCode":400,"errorCode":"INVALID_INPUT",'
+            b'"message":"userIds[] must be a string","timestamp":0}',
+        ),
+        (
+            {"organizationId": OTHER, "userIds": ["u_g1"]},
+            403,
+            b'{"success":false,"statusCode":403,"errorCode":"FORBIDDEN",'
+            b'"message":"Not allowed for this organization.","timestamp":0}',
+        ),
+    ],
+    ids=["found", "unknown-and-nul", "not-a-list", "operator", "other-organization"],
+)
+@on_directories(MONGOMOCK, MONGODB, POSTGRESQL)
+def test_users_get_answers_byte_for_byte_on_every_backend(
+    directory: Directory, post_json: Any, body: Any, status: int, answer: bytes
+) -> None:
+    # A user whose keys are already in JSONB's order (length, then bytes), so that the
+    # one difference the wire protocol leaves open (object key order) cannot show.
+    directory.load(
+        {"name": "Priya Nair", "email": "priya.nair@acme.example", "userId": "u_1190"},
+        org=ORG,
+    )
+    directory.load(GLOBEX, org=OTHER)
+    response = post_json(PATH, body, as_=("u", ORG))
+    assert response.status_code == status
+    assert _without_timestamp(response) == answer

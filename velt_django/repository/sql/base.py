@@ -41,6 +41,13 @@ def _dump(payload: Document) -> str:
         raise InvalidRecordError("a number is not finite") from err
 
 
+def storable(texts: Sequence[str]) -> list[str]:
+    """The ``texts`` a PostgreSQL text column can hold. A text holding a NUL character
+    (U+0000) is in no row (a write refuses it), so a lookup leaves it out and finds
+    nothing for it, as MongoDB does, instead of failing on it."""
+    return [text for text in texts if "\x00" not in text]
+
+
 def as_object(value: Any) -> Document:
     """A stored JSONB payload as a dict (``{}`` when it is not an object)."""
     return value if isinstance(value, dict) else {}

@@ -22,7 +22,7 @@ from ...conf import velt_settings
 from ...models import VeltUserRecord
 from ..keys import escape_value
 from ..users import StoredUser, UserWrite
-from .base import _dump, database_alias, write_in_statements
+from .base import _dump, database_alias, storable, write_in_statements
 from .errors import translate_errors
 
 logger = logging.getLogger(__name__)
@@ -53,11 +53,20 @@ class SqlUserRepository:
     def using(self) -> str:
         return self._using if self._using is not None else database_alias()
 
-    def _records(self, organization_id: str | None) -> QuerySet[VeltUserRecord]:
+    def _records(
+        self, organization_id: str | None, **within: Sequence[str]
+    ) -> QuerySet[VeltUserRecord]:
+        """The entries (members of ``organization_id`` when given) whose ``column`` is
+        one of the texts given as ``column=texts``; none for texts no row can hold
+        (:func:`~.base.storable`), without a query."""
         records = self.model._default_manager.using(self.using)
-        if organization_id is None:
-            return records
-        return records.filter(organization_ids__contains=[organization_id])
+        if organization_id is not None:
+            if not storable([organization_id]):
+                return records.none()
+            records = records.filter(organization_ids__contains=[organization_id])
+        for column, texts in within.items():
+            records = records.filter(**{f"{column}__in": storable(texts)})
+        return records
 
     def get_many(
         self, user_ids: Sequence[str], organization_id: str | None = None
@@ -67,8 +76,7 @@ class SqlUserRepository:
         if not user_ids:
             return []
         rows = (
-            self._records(organization_id)
-            .filter(user_id__in=list(user_ids))
+            self._records(organization_id, user_id=user_ids)
             .order_by("id")
             .values_list("user_id", "payload", "organization_ids")
         )
@@ -90,8 +98,7 @@ class SqlUserRepository:
         if not emails_lower:
             return []
         rows = (
-            self._records(organization_id)
-            .filter(email_lower__in=list(emails_lower))
+            self._records(organization_id, email_lower=emails_lower)
             .order_by("id")
             .values_list("email_lower", "user_id")
         )
@@ -164,7 +171,7 @@ class SqlUserRepository:
         """Remove entries by id (missing ids are ignored); returns how many went."""
         if not user_ids:
             return 0
-        rows = self._records(None).filter(user_id__in=list(user_ids))
+        rows = self._records(None, user_id=user_ids)
         with translate_errors("delete users", self.using):
             deleted, _ = rows.delete()
         logger.info("users deleted=%d", deleted)
