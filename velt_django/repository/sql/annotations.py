@@ -39,6 +39,7 @@ from .base import (
     SqlRecordTable,
     _dump,
     as_object,
+    storable,
     write_in_statements,
 )
 from .errors import translate_errors
@@ -136,9 +137,18 @@ class SqlAnnotationRepository(SqlRecordTable):
         """Records of the organization matching ids OR documents OR folder; with no
         selector, every record of the organization. One query, compiled by the ORM
         once per shape (:func:`find_statement`)."""
+        # A text holding NUL is in no row (see ``storable``): it matches nothing, as on
+        # MongoDB, and a get whose every selector is such a text finds nothing.
+        selected = bool(ids or document_ids or folder_id is not None)
+        if "\x00" in organization_id:
+            return []
+        if folder_id is not None and "\x00" in folder_id:
+            folder_id = None
         # Django's IN lookup drops repeated values; so does the shape.
-        ids = list(dict.fromkeys(ids))
-        document_ids = list(dict.fromkeys(document_ids))
+        ids = list(dict.fromkeys(storable(ids)))
+        document_ids = list(dict.fromkeys(storable(document_ids)))
+        if selected and not (ids or document_ids or folder_id is not None):
+            return []
         sql, order = find_statement(
             self.model, self.using, len(ids), len(document_ids), folder_id is not None
         )
