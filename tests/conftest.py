@@ -40,6 +40,16 @@ mongomock.collection.BulkOperationBuilder.add_update = _compat_add_update  # typ
 mongomock.collection.BulkOperationBuilder.add_replace = _compat_add_replace  # type: ignore[method-assign]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_token_memo() -> Iterator[None]:
+    """Each test verifies its tokens afresh (tests swap keys, clocks and PyJWT)."""
+    from velt_django.authentication import forget_verified_tokens
+
+    forget_verified_tokens()
+    yield
+    forget_verified_tokens()
+
+
 @pytest.fixture
 def mongo_db(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[Any]:
     """A mongomock database wired into ``connection.get_client`` (unit tier)."""

@@ -373,3 +373,77 @@ def test_authentication_jwks_over_http_refused_at_runtime(settings: Any) -> None
     with pytest.raises(ResolverTokenRefused) as caught:
         verify_token(token)
     assert caught.value.auth_error_code == "KEY_RESOLUTION_FAILED"
+
+
+# --- the memo of verified tokens ----------------------------------------------------
+
+
+def _count_decodes(monkeypatch: Any) -> list[str]:
+    calls: list[str] = []
+    real = jwt.decode
+
+    def counting(token: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(token)
+        return real(token, *args, **kwargs)
+
+    monkeypatch.setattr("velt_django.authentication.jwt.decode", counting)
+    return calls
+
+
+def test_authentication_a_repeated_token_is_verified_once(
+    client: Any, settings: Any, mongo_db: Any, monkeypatch: Any
+) -> None:
+    _velt(settings)
+    decodes = _count_decodes(monkeypatch)
+    token = _token()
+    for _ in range(3):
+        assert _post(client, token).status_code == 200
+    assert decodes == [token]
+    assert _post(client, _token(sub="u2")).status_code == 200
+    assert len(decodes) == 2
+
+
+def test_authentication_a_remembered_token_is_refused_once_it_expires(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings, LEEWAY=0)
+    token = _token(exp=int(time.time()) + 1)
+    assert _post(client, token).status_code == 200
+    time.sleep(2.1)
+    _assert_refused(_post(client, token), "EXPIRED")
+
+
+def test_authentication_a_remembered_token_is_refused_after_a_key_change(
+    client: Any, settings: Any, mongo_db: Any
+) -> None:
+    _velt(settings)
+    token = _token()
+    assert _post(client, token).status_code == 200
+    settings.VELT = {**settings.VELT, "RESOLVER_TOKEN": {"SECRET": SECRET + "-new"}}
+    _assert_refused(_post(client, token), "INVALID_SIGNATURE")
+
+
+def test_authentication_the_memo_is_verified_again_when_it_ages(
+    client: Any, settings: Any, mongo_db: Any, monkeypatch: Any
+) -> None:
+    _velt(settings)
+    monkeypatch.setattr("velt_django.authentication.VERIFIED_SECONDS", 0.0)
+    decodes = _count_decodes(monkeypatch)
+    token = _token()
+    assert _post(client, token).status_code == 200
+    assert _post(client, token).status_code == 200
+    assert decodes == [token, token]
+
+
+def test_authentication_the_memo_is_bounded(settings: Any, monkeypatch: Any) -> None:
+    from velt_django import authentication
+
+    _velt(settings)
+    monkeypatch.setattr(authentication, "VERIFIED_ENTRIES", 3)
+    tokens = [_token(sub=f"u{k}") for k in range(5)]
+    for token in tokens:
+        assert verify_token(token)["sub"]
+    assert [key[0] for key in authentication._verified] == tokens[2:]
+    claims = verify_token(tokens[4])
+    claims["sub"] = "changed by the caller"
+    assert verify_token(tokens[4])["sub"] == "u4"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,6 +48,16 @@ _CLAIM_ERRORS = (
 
 _jwks_clients: dict[tuple[str, float], jwt.PyJWKClient] = {}
 _jwks_lock = threading.Lock()
+
+#: Tokens verified lately, by (token, token settings): the browser sends the same token
+#: with every request, and verifying it again is a measurable share of a small read
+#: (docs/performance.md). An entry is used for at most ``VERIFIED_SECONDS`` and never
+#: past the token's ``exp`` (plus ``LEEWAY``); a change of the token settings misses.
+#: A per-process memo of a pure check, not state a request depends on.
+VERIFIED_SECONDS = 30.0
+VERIFIED_ENTRIES = 1024
+_verified: OrderedDict[tuple[str, str], tuple[float, dict[str, Any]]] = OrderedDict()
+_verified_lock = threading.Lock()
 
 
 class ResolverPrincipal:
@@ -123,6 +134,31 @@ def verify_token(token: str) -> dict[str, Any]:
     if not token:
         raise _refuse("MISSING_TOKEN")
     config = token_settings()
+    key = (token, repr(sorted(config.items())))
+    now = time.monotonic()
+    with _verified_lock:
+        hit = _verified.get(key)
+    if hit is not None and now - hit[0] < VERIFIED_SECONDS:
+        expires = hit[1].get("exp")
+        leeway = float(config.get("LEEWAY") or 0)
+        if expires is None or time.time() <= float(expires) + leeway:
+            return dict(hit[1])
+    claims = _verify(token, config)
+    with _verified_lock:
+        _verified[key] = (now, claims)
+        _verified.move_to_end(key)
+        while len(_verified) > VERIFIED_ENTRIES:
+            _verified.popitem(last=False)
+    return dict(claims)
+
+
+def forget_verified_tokens() -> None:
+    """Empty the memo of verified tokens (tests; a key revoked in a hurry)."""
+    with _verified_lock:
+        _verified.clear()
+
+
+def _verify(token: str, config: Mapping[str, Any]) -> dict[str, Any]:
     if not is_configured(config):
         raise _refuse("NOT_CONFIGURED")
     allowed = [str(alg) for alg in config.get("ALGORITHMS") or []]

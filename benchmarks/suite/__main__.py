@@ -1,5 +1,5 @@
 """``python -m benchmarks.suite [--quick] [--postgres] [--mongodb-uri URI] [--scale F]
-[--concurrency 1,8,32] [--duration S] [--only OPS] [--output DIR]``
+[--concurrency 1,8,32] [--duration S] [--only OPS] [--output DIR] [--profile DIR]``
 
 Starts the database, seeds it, serves the example project (and the peer) under
 gunicorn, loads every operation over HTTP at each concurrency next to its raw driver
@@ -47,6 +47,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--no-peer", action="store_true", help="skip the velt-py peer")
     p.add_argument("--output", type=Path, default=RESULTS)
+    p.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="sample the gunicorn workers with py-spy during each HTTP cell (into DIR)",
+    )
     args = p.parse_args(argv)
     args.scale = args.scale if args.scale is not None else (0.1 if args.quick else 1.0)
     default_levels = "1,8" if args.quick else "1,8,32"

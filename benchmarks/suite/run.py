@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import growth, report, seed, servers
+from . import growth, profiling, report, seed, servers
 from .corpus import LEVEL_STRIDE, ORG, POOLS, USER, Corpus
 from .load import HttpClient, Numbers, Worker, run_cell
 from .operations import Operation, select
@@ -180,8 +180,9 @@ def run(args: argparse.Namespace) -> int:
                     for name in (servers.APP_DATABASE, servers.PEER_DATABASE):
                         servers.recreate_database(pg, name, drop_only=True)
         else:
-            with servers.mongodb(args.mongodb_uri, work) as (uri, description):
+            with servers.mongodb(args.mongodb_uri, work) as (uri, description, pid):
                 results["server"] = description
+                args.database_pid = pid
                 try:
                     _serve(args, corpus, ops, work, results, notes, mongodb_uri=uri)
                 finally:
@@ -266,9 +267,17 @@ def _serve(
                     row: dict[str, Any] = {"operation": op.name, "concurrency": level,
                                            "round_trips": captured[op.name].round_trips,
                     "sent": captured[op.name].sent()}  # fmt: skip
-                    row["velt_django"] = bench.cell(
-                        "endpoint", op, level, bench.http_worker(app.port, op)
-                    )
+                    with profiling.sampling(
+                        args.profile,
+                        app.proc.pid,
+                        "velt_django",
+                        op.name,
+                        level,
+                        database=getattr(args, "database_pid", None),
+                    ):
+                        row["velt_django"] = bench.cell(
+                            "endpoint", op, level, bench.http_worker(app.port, op)
+                        )
                     row["raw"] = bench.cell(
                         "raw", op, level, raw_worker(raw_backend, replay)
                     )
@@ -278,9 +287,20 @@ def _serve(
                     ):
                         supported, peer_note = False, "no uploads of its own to delete"
                     if peer_served is not None and supported:
-                        row["peer"] = bench.cell(
-                            "peer", op, level, bench.http_worker(peer_served.port, op)
-                        )
+                        with profiling.sampling(
+                            args.profile,
+                            peer_served.proc.pid,
+                            "peer",
+                            op.name,
+                            level,
+                            database=getattr(args, "database_pid", None),
+                        ):
+                            row["peer"] = bench.cell(
+                                "peer",
+                                op,
+                                level,
+                                bench.http_worker(peer_served.port, op),
+                            )
                     row["peer_note"] = peer_note
                     if op.lost_writes and peer is not None:
                         for side, served in (
