@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, ClassVar, TypeVar
@@ -28,9 +29,43 @@ SCAN_CHUNK = 500
 Row = TypeVar("Row")
 
 
+#: Seconds a new connection to the alias may take (libpq's ``connect_timeout``) when the
+#: project sets none: psycopg would wait 130 s, libpq for ever. A database that is slow
+#: to answer then costs a request this long before its ``503 DATABASE_ERROR``.
+CONNECT_TIMEOUT_S = 5
+
+#: Where a connect timeout may already come from, so the default leaves it alone:
+#: ``OPTIONS`` keys (a service file may set one) and libpq's environment variable.
+_TIMEOUT_SOURCES = ("connect_timeout", "service")
+_TIMEOUT_ENV = "PGCONNECT_TIMEOUT"
+
+#: Engines that connect through psycopg (PostgreSQL, and PostGIS on top of it; the
+#: check velt.E072 accepts these two).
+_PSYCOPG_ENGINES = frozenset(
+    {"django.db.backends.postgresql", "django.contrib.gis.db.backends.postgis"}
+)
+
+
 def database_alias() -> str:
-    """The Django database alias of the PostgreSQL tables (``VELT["DATABASE_ALIAS"]``)."""
-    return velt_settings.DATABASE_ALIAS
+    """The Django database alias of the PostgreSQL tables (``VELT["DATABASE_ALIAS"]``),
+    its new connections bounded by :func:`bound_connections`."""
+    alias = velt_settings.DATABASE_ALIAS
+    bound_connections(alias)
+    return alias
+
+
+def bound_connections(alias: str) -> None:
+    """Give ``alias``'s new connections ``connect_timeout = CONNECT_TIMEOUT_S`` unless
+    the project bounds them itself (``OPTIONS["connect_timeout"]``, a ``service``, or
+    ``PGCONNECT_TIMEOUT``). Django reads ``OPTIONS`` from the alias's settings dict,
+    which every thread's connection shares, each time it connects."""
+    entry = connections.settings.get(alias)
+    if entry is None or entry.get("ENGINE") not in _PSYCOPG_ENGINES:
+        return  # not a PostgreSQL alias: the checks velt.E071 and E072 say so
+    options = entry.setdefault("OPTIONS", {})
+    if any(key in options for key in _TIMEOUT_SOURCES) or os.environ.get(_TIMEOUT_ENV):
+        return
+    options["connect_timeout"] = CONNECT_TIMEOUT_S
 
 
 def _dump(payload: Document) -> str:
