@@ -13,6 +13,8 @@ import hashlib
 import json
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +24,8 @@ from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from pymongo import monitoring
 from rest_framework.throttling import SimpleRateThrottle
 
 from velt_django import files
@@ -1429,3 +1433,52 @@ def test_the_attachment_upload_view_keeps_its_former_name() -> None:
     view = resolve("/velt/recordings/files/save").func.view_class  # type: ignore[attr-defined]
     assert view is UploadRecordingFileView
     assert not issubclass(view, UploadAttachmentView)
+
+
+class _Commands(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.names.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@contextmanager
+def database_work(backend: str, settings: Any) -> Iterator[list[str]]:
+    """What the block sends the database: MongoDB command names, or the first word of
+    each PostgreSQL statement (savepoints left out: they wrap, they do not look up)."""
+    sent: list[str] = []
+    if backend == MONGODB:
+        listener = _Commands()
+        settings.VELT = {
+            **settings.VELT,
+            "MONGO_CLIENT_OPTIONS": {"event_listeners": [listener]},
+        }
+        yield sent
+        sent.extend(listener.names)
+        return
+    with CaptureQueriesContext(connections[POSTGRES_ALIAS]) as queries:
+        yield sent
+    statements = [q["sql"].upper() for q in queries.captured_queries]
+    sent.extend(s.split()[0] for s in statements if "SAVEPOINT" not in s)
+
+
+@SCOPES
+def test_wire_a_new_upload_is_one_database_round_trip(
+    wire: str, client: Client, media: Path, settings: Any, scope: str
+) -> None:
+    with database_work(wire, settings) as sent:
+        url = assert_success(upload(client, scope), read=True)["url"]
+    assert sent == (["insert"] if wire == MONGODB else ["INSERT"])
+    # A retry: the refused insert, then the lookup of the first upload; the object it
+    # wrote is gone again.
+    with database_work(wire, settings) as sent:
+        assert assert_success(upload(client, scope), read=True)["url"] == url
+    assert len(sent) == 2 and len(stored_files(media)) == 1
+    assert len(file_records(wire)) == 1

@@ -82,8 +82,9 @@ def store(
 
     ``record`` holds the fields the request determined (organizationId, documentId,
     attachmentId, name, mimeType, …). An identical earlier upload (same organization,
-    scope, document, attachment id and bytes) is found and its URL returned without
-    storing anything. The object is written first, under a new key; if the write fails
+    scope, document, attachment id and bytes) is answered with its URL, and the object
+    this call wrote is removed again (the insert finds the retry). The object is
+    written first, under a new key; if the write fails
     part way, what it left under the key is removed, and if the record then cannot be
     written, the object is removed again, so no record points at a missing object and
     no object outlives a failed request.
@@ -92,11 +93,10 @@ def store(
     org = str(record["organizationId"])
     doc = record.get("documentId")
     attachment_id: AttachmentId = record["attachmentId"]
-    existing = repo.find_retry(org, scope, doc, attachment_id, sha256)
-    if existing is not None:
-        logger.info("%s upload org=%s is a retry; nothing stored", scope, org)
-        return _found(existing)
-
+    # No lookup first: the record's unique retry key (organization, scope, document,
+    # attachment id, bytes) finds a retry when the insert below is refused, so a new
+    # upload costs one database round trip, and a retry (rare: Velt retries after a 5xx
+    # or a timeout) an object written and removed again plus one more.
     storage = get_storage(scope)
     key = new_storage_key(scope, org, doc)
     public_id = new_public_id()
@@ -134,11 +134,13 @@ def store(
     try:
         repo.insert(full)
     except DuplicateRecordError:
-        # An identical upload raced this one and won: keep its object, drop ours.
+        # A retry, or an identical upload that raced this one and won: keep its
+        # object, drop ours.
         _delete_quietly(storage, saved, scope, org)
         existing = repo.find_retry(org, scope, doc, attachment_id, sha256)
         if existing is None:
             raise
+        logger.info("%s upload org=%s is a retry; answered with the first", scope, org)
         return _found(existing)
     except BaseException:
         _delete_quietly(storage, saved, scope, org)
