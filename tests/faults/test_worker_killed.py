@@ -1,7 +1,9 @@
 """A gunicorn worker SIGKILLed under load (the example project, 2 gthread workers × 4
-threads, on a SecantusDB server of the test's own): clients retry what was not
+threads), on MongoDB (a SecantusDB server of the test's own) and PostgreSQL (a database
+of the session's private cluster, ``VELT_DATABASE_URL``): clients retry what was not
 acknowledged (a reset connection, a 5xx), saves being idempotent by id; afterwards every
-write is stored exactly once and whole, and gunicorn replaced the worker."""
+write is stored exactly once and whole, read back over HTTP and from the database
+itself, and gunicorn replaced the worker."""
 
 from __future__ import annotations
 
@@ -10,15 +12,19 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ..families import MONGODB, POSTGRESQL
+from ..test_example_postgres import example_database  # noqa: F401 (a fixture)
 from ..test_example_project import ExampleServer, _env, _free_port
-from .traffic import Ledger, Sender, drive, read_back
+from .traffic import TABLES, Ledger, Sender, StoredRow, check_stored, drive, read_back
 
-pytestmark = [pytest.mark.faults, pytest.mark.mongo]
+pytestmark = pytest.mark.faults
 
 SENDERS = 8
 TRAFFIC_S = 3.0
@@ -40,23 +46,60 @@ class RetryingSender(Sender):
         return False
 
 
-def duplicates(uri: str) -> list[Any]:
-    """Records stored more than once (same organization and id) in any collection."""
+@dataclass
+class Database:
+    """Where the example project keeps its records: its environment, and a reader of
+    every stored record straight from the database."""
+
+    backend: str
+    env: dict[str, str]
+    rows: Callable[[], list[StoredRow]]
+
+
+def mongodb_rows(uri: str, name: str) -> list[StoredRow]:
     from pymongo import MongoClient
 
     client: MongoClient[dict[str, Any]] = MongoClient(uri, directConnection=True)
     try:
-        db = client["velt_killed"]
-        group = {"_id": ["$organizationId", "$annotationId"], "n": {"$sum": 1}}
+        db = client[name]
         return [
-            (name, row["_id"])
-            for name in db.list_collection_names()
-            if name.endswith("_annotations")
-            for row in db[name].aggregate([{"$group": group}])
-            if row["n"] != 1
+            (table, doc["organizationId"], doc["annotationId"], doc["payload"])
+            for table in TABLES.values()
+            for doc in db[table].find({})
         ]
     finally:
         client.close()
+
+
+def postgresql_rows(url: str) -> list[StoredRow]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return [
+            (table, org, record_id, payload)
+            for table in TABLES.values()
+            for org, record_id, payload in conn.execute(
+                f"SELECT organization_id, annotation_id, payload FROM {table}"
+            )
+        ]
+
+
+@pytest.fixture(
+    params=[
+        pytest.param(MONGODB, marks=pytest.mark.mongo),
+        pytest.param(POSTGRESQL, marks=pytest.mark.postgres),
+    ]
+)
+def database(request: pytest.FixtureRequest) -> Database:
+    if request.param == MONGODB:
+        uri = request.getfixturevalue("outage_server").start()
+        env = {"VELT_MONGODB_URI": uri, "VELT_DATABASE_NAME": "velt_killed"}
+        return Database(MONGODB, env, lambda: mongodb_rows(uri, "velt_killed"))
+    # A fresh database of the cluster (dropped at the end); each worker applies the
+    # migrations when it starts (the example's DEBUG default).
+    url = request.getfixturevalue("example_database")
+    env = {"VELT_DATABASE_URL": url}
+    return Database(POSTGRESQL, env, lambda: postgresql_rows(url))
 
 
 def workers(master: int) -> set[int]:
@@ -65,19 +108,14 @@ def workers(master: int) -> set[int]:
 
 
 def test_killed_worker_loses_nothing_and_is_replaced(
-    tmp_path: Path, outage_server: Any
+    tmp_path: Path, database: Database
 ) -> None:
     pytest.importorskip("gunicorn")
-    uri = outage_server.start()
     port = _free_port()
     argv = [sys.executable, "-m", "gunicorn", "example_project.wsgi"]
     argv += ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"]
     argv += ["--worker-class", "gthread", "--graceful-timeout", "2"]
-    env = _env(
-        VELT_MONGODB_URI=uri,
-        VELT_DATABASE_NAME="velt_killed",
-        VELT_EXAMPLE_DATA_DIR=str(tmp_path / "data"),
-    )
+    env = _env(VELT_EXAMPLE_DATA_DIR=str(tmp_path / "data"), **database.env)
     server = ExampleServer(port, tmp_path / "data", argv=argv, env=env)
     try:
         server.wait_until_serving()
@@ -125,17 +163,18 @@ def test_killed_worker_loses_nothing_and_is_replaced(
         assert killed and len(after) == 2 and not after & set(killed), (before, after)
 
         problems = read_back(f"http://127.0.0.1:{port}", ledger)
+        stored = check_stored(ledger, database.rows())
         figures = ledger.figures()
         operations = len(ledger.outcomes)
         unacknowledged = [key for key, ops in ledger.outcomes.items() if not ops[-1][1]]
         print(
-            f"\nfault worker killed: {figures}, operations {operations}, "
-            f"retried {figures['sent'] - figures['acknowledged']}, lost {len(problems)}, "
+            f"\nfault worker killed ({database.backend}): {figures}, "
+            f"operations {operations}, stored-record problems {len(stored)}, retried {figures['sent'] - figures['acknowledged']}, lost {len(problems)}, "
             f"workers killed {len(killed)}"
         )
         assert problems == []
         assert unacknowledged == []
-        assert duplicates(uri) == []
+        assert stored == []
         assert figures["sent"] > figures["acknowledged"], "no request met the kill"
     finally:
         server.stop()

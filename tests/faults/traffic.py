@@ -303,3 +303,53 @@ class LiveServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=10)
+
+
+#: The tables (collections) of the ledger's kinds of key, by the name both backends
+#: give them.
+TABLES = {
+    "comment": "velt_comment_annotations",
+    "reactions": "velt_reaction_annotations",
+    "recordings": "velt_recorder_annotations",
+}
+
+#: ``(table, organization, record id, payload)``, one per stored record.
+StoredRow = tuple[str, str, str, Any]
+
+
+def check_stored(ledger: Ledger, rows: list[StoredRow]) -> list[str]:
+    """The discrepancies between the ledger and the records as the database itself
+    holds them (``rows`` of the ``TABLES``, read with pymongo or psycopg): a record
+    stored twice for one organization and id, one or a message never sent, and a key
+    whose stored value no operation on it left (half-written, or acknowledged but
+    missing)."""
+    problems: list[str] = []
+    stored: dict[tuple[str, str, str], Any] = {}
+    kinds = {table: kind for kind, table in TABLES.items()}
+    for table, org, record_id, payload in rows:
+        if (table, org, record_id) in stored:
+            problems.append(f"{table} {org}/{record_id} is stored twice")
+        stored[table, org, record_id] = payload
+        kind = kinds[table]
+        if kind == "comment":
+            foreign = [
+                c
+                for c in payload.get("comments", {})
+                if (kind, org, record_id, c) not in ledger.outcomes
+            ]
+            if foreign:
+                problems.append(f"{record_id} holds foreign messages {foreign}")
+        elif (kind, org, record_id) not in ledger.outcomes:
+            problems.append(f"{table} holds a foreign record {org}/{record_id}")
+    for key in ledger.outcomes:
+        if key[0] == "comment":
+            _, org, thread, comment_id = key
+            payload = stored.get((TABLES["comment"], org, thread), {})
+            value = payload.get("comments", {}).get(comment_id, ABSENT)
+        else:
+            value = stored.get((TABLES[key[0]], key[1], key[2]), ABSENT)
+            if value is not ABSENT:
+                value = {k: value[k] for k in key_fields(value)}
+        if value not in ledger.candidates(key):
+            problems.append(f"stored {key} is {show(value)}: {history(ledger, key)}")
+    return problems
