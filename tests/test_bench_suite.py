@@ -55,3 +55,42 @@ def test_suite_writes_sane_results(tmp_path: Path) -> None:
         assert f"| {op} | 2 |" in table
     png = (tmp_path / "mongodb.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+def test_replays_touch_the_records_their_own_request_names() -> None:
+    """The raw side's replay of request n swaps every id the body derives from n (the
+    thread ids of a comment save too), all at once; a replay that kept the capture's
+    thread would pile every raw save onto one growing document."""
+    from benchmarks.suite.corpus import CAPTURE, Corpus
+    from benchmarks.suite.operations import select
+    from benchmarks.suite.raw import derived_ids, swap
+
+    corpus = Corpus(0.01)
+    save = select("comments/save: 1 thread")[0]
+    ids = derived_ids(save, corpus, CAPTURE, 1_000_123)
+    captured = save.body(corpus, CAPTURE)
+    replayed = swap(captured, str(CAPTURE), "1000123", ids)
+    expected = save.body(corpus, 1_000_123)
+    assert list(replayed["commentAnnotation"]) == list(expected["commentAnnotation"])
+    assert list(replayed["commentAnnotation"]) != list(captured["commentAnnotation"])
+    # Simultaneous: a replacement never feeds another.
+    assert swap(
+        "a-00001 a-00002", "x", "y", {"a-00001": "a-00002", "a-00002": "a-00003"}
+    ) == ("a-00002 a-00003")
+    assert swap({"n": CAPTURE, "t": True}, str(CAPTURE), "42") == {"n": 42, "t": True}
+
+
+def test_profile_summary_counts_layers_and_frames() -> None:
+    from benchmarks.suite.profiling import summarise
+
+    collapsed = "\n".join(
+        [
+            "handle (gunicorn/workers/gthread.py:1);find (velt_django/repository/a.py:2) 30",
+            "handle (gunicorn/workers/gthread.py:1);recv_into (pymongo/network_layer.py:3) 70",
+        ]
+    )
+    text = summarise(collapsed)
+    assert text.startswith("100 samples")
+    assert "70.0%  waiting on the database socket" in text
+    assert "30.0%  velt_django" in text
+    assert "30.0%  find (velt_django/repository/a.py:2)" in text

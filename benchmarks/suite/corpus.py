@@ -22,9 +22,6 @@ USER = "bench-operator"
 THREADS_PER_DOCUMENT = 100
 MESSAGES_PER_THREAD = 3
 GROWTH_DOCUMENTS = {"growth-10": 10, "growth-100": 100, "growth-1000": 1000}
-#: Threads the single saves add their messages to, so that concurrent additions to one
-#: thread happen (and lost ones would show).
-HOT_THREADS = 8
 #: First request number of each side; ``CAPTURE`` is the one call whose database work
 #: the raw side replays, with its number swapped for the raw side's own.
 POOLS = {"endpoint": 1_000_000, "peer": 2_000_000, "raw": 3_000_000}

@@ -17,8 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-#: A worker: does request number ``n``, returns whether it succeeded.
-Worker = Callable[[int], bool]
+#: A worker: does request number ``n``, returns whether it succeeded. A worker with a
+#: ``prepare(n)`` method receives what that returned instead, and only the call is
+#: timed (bodies and replayed commands are built off the clock).
+Worker = Callable[[Any], bool]
 
 
 class HttpClient:
@@ -130,6 +132,7 @@ def run_cell(
 
     def client() -> None:
         worker, close = make_worker()
+        prepare = getattr(worker, "prepare", None)
         latencies, done, errors, first = [], [], 0, float("inf")
         try:
             start_line.wait()
@@ -144,8 +147,11 @@ def run_cell(
                 n = numbers.take()
                 if n is None:
                     break
+                # What request n sends is built before its clock starts.
+                job = prepare(n) if prepare is not None else n
+                now = time.perf_counter()
                 try:
-                    ok = worker(n)
+                    ok = worker(job)
                 except Exception as err:  # noqa: BLE001 - counted, the run goes on
                     ok = False
                     if not errors:

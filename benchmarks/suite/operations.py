@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .corpus import ATTACHMENT_BYTES, HOT_THREADS, ORG, Corpus
+from .corpus import ATTACHMENT_BYTES, ORG, Corpus
 
 Document = dict[str, Any]
 BOUNDARY = "----VeltBenchSuiteBoundary7MA4YWxk"
@@ -62,11 +62,18 @@ def _ids(
 
 def comment_save(corpus: Corpus, n: int, count: int) -> Document:
     """``comment.add`` on ``count`` existing threads: each as Velt sends it, its stored
-    messages plus a new one numbered from ``n``. A save of one targets the hot threads."""
+    messages plus a new one numbered from ``n``.
+
+    Consecutive requests go to different threads, so each stored thread stays about the
+    size of the body (as with Velt, whose client sends the whole thread): a few hot
+    threads would grow by hundreds of messages a second on velt_django, which keeps
+    them, and not on the peer, which replaces the thread with the body, and the two
+    sides would no longer do the same work. Concurrent additions to one thread, and
+    what each side loses of them, are counted apart (``lost_writes``)."""
     records: Document = {}
     new_id = n
     for k in range(count):
-        index = n % HOT_THREADS if count == 1 else (n * count + k) % corpus.thread_count
+        index = (n * count + k) % corpus.thread_count
         thread = corpus.seeded_thread(index)
         new_id = n if count == 1 else n * 100 + k
         thread["comments"] = {**thread["comments"], str(new_id): corpus.message(new_id)}

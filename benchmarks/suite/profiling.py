@@ -24,8 +24,8 @@ from pathlib import Path
 
 #: Layers, first match wins, by the file of the innermost frame of each sample.
 LAYERS = [
-    ("waiting on the database socket", re.compile(r"(pymongo|psycopg).*(recv|read|_receive|wait)", re.I)),
-    ("waiting on the client socket", re.compile(r"gunicorn.*(select|wait|accept|recv)", re.I)),
+    ("waiting on the database socket", re.compile(r"^\S*(recv|read|receive|wait)\S* \((pymongo|psycopg)[/.]", re.I)),
+    ("waiting on the client socket", re.compile(r"^\S*(select|wait|accept|recv)\S* \((gunicorn|selectors)[/.]", re.I)),
     ("pymongo / bson", re.compile(r"\((pymongo|bson)[/.]")),
     ("psycopg", re.compile(r"\(psycopg[/.]")),
     ("velt_django", re.compile(r"\(velt_django[/.]")),
@@ -89,7 +89,7 @@ def sampling(
             f"{wall:.2f} s of wall time (2 × py-spy running); CPU seconds used:\n"
             + "".join(f"  {v:7.2f}  {k}\n" for k, v in used.items())
         )
-        for out, proc in spies:
+        for _out, proc in spies:
             proc.send_signal(signal.SIGINT)
         for out, proc in spies:
             try:

@@ -14,6 +14,7 @@ the 256 KiB file on the same storage.
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections.abc import Callable, Iterator
@@ -71,21 +72,61 @@ class CommandLog(monitoring.CommandListener):
 COMMANDS = CommandLog()
 
 
-def swap(value: Any, old: str, new: str) -> Any:
+def swap(value: Any, old: str, new: str, ids: dict[str, str] | None = None) -> Any:
     """``value`` with the request number ``old`` replaced by ``new`` in every string and
-    integer (ids are built from it: ``del-<n>``, ``<n>``, ``<n>00 + k``)."""
+    integer (ids are built from it: ``del-<n>``, ``<n>``, ``<n>00 + k``), and every id of
+    ``ids`` replaced by its counterpart (at once, so no replacement feeds another)."""
+    mapping = {old: new, **(ids or {})}
+    pattern = re.compile(
+        "|".join(re.escape(k) for k in sorted(mapping, key=len, reverse=True))
+    )
+    return _swap(
+        value, old, new, lambda text: pattern.sub(lambda m: mapping[m[0]], text)
+    )
+
+
+def _swap(value: Any, old: str, new: str, text: Callable[[str], str]) -> Any:
     if isinstance(value, str):
-        return value.replace(old, new)
+        return text(value)
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
-        text = str(value)
-        return int(text.replace(old, new)) if old in text else value
+        digits = str(value)
+        return int(digits.replace(old, new)) if old in digits else value
     if isinstance(value, dict):
-        return {swap(k, old, new): swap(v, old, new) for k, v in value.items()}
+        return {
+            _swap(k, old, new, text): _swap(v, old, new, text) for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [swap(v, old, new) for v in value]
+        return [_swap(v, old, new, text) for v in value]
     return value
+
+
+def derived_ids(op: Operation, corpus: Corpus, old: int, new: int) -> dict[str, str]:
+    """The strings of request ``old``'s body that request ``new``'s body holds in their
+    place (thread ids, document ids, ids lists), walking both bodies side by side: a
+    replay must touch the records request ``new`` names, not the capture's again.
+    Strings holding the request number itself are left to :func:`swap`."""
+    pairs: dict[str, str] = {}
+
+    def note(a: Any, b: Any) -> None:
+        if isinstance(a, str) and isinstance(b, str) and a != b and str(old) not in a:
+            if len(a) >= 5:  # never a short fragment that other text may contain
+                pairs[a] = b
+
+    def walk(a: Any, b: Any) -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for (ka, va), (kb, vb) in zip(a.items(), b.items(), strict=False):
+                note(ka, kb)
+                walk(va, vb)
+        elif isinstance(a, list) and isinstance(b, list):
+            for va, vb in zip(a, b, strict=False):
+                walk(va, vb)
+        else:
+            note(a, b)
+
+    walk(op.body(corpus, old), op.body(corpus, new))
+    return pairs
 
 
 @dataclass
@@ -189,18 +230,17 @@ def _fresh(value: str) -> str:
 class Replay:
     """Builds the raw work of request number ``n`` from a capture."""
 
-    def __init__(self, op: Operation, captured: Captured) -> None:
-        self.op, self.captured = op, captured
+    def __init__(self, op: Operation, captured: Captured, corpus: Corpus) -> None:
+        self.op, self.captured, self.corpus = op, captured, corpus
 
     def build(self, n: int, db: Any, conn: Any) -> Callable[[], None]:
         """The work of request ``n``: the SQL statements on ``conn`` (PostgreSQL, or the
         example's SQLite user directory next to MongoDB), the commands on ``db``."""
-        pairs = [(str(CAPTURE), str(n))]
-        pairs += [(r, _fresh(r)) for r in self.captured.randoms]
-        commands, statements = self.captured.commands, self.captured.statements
-        for old, new in pairs:
-            commands = [swap(c, old, new) for c in commands]
-            statements = [s.replace(old, new) for s in statements]
+        ids = derived_ids(self.op, self.corpus, CAPTURE, n)
+        ids.update((r, _fresh(r)) for r in self.captured.randoms)
+        old, new = str(CAPTURE), str(n)
+        commands = [swap(c, old, new, ids) for c in self.captured.commands]
+        statements = [swap(s, old, new, ids) for s in self.captured.statements]
         steps = [_mongo_step(db, c) for c in commands]
         if statements:
 

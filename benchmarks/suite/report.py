@@ -80,9 +80,10 @@ def markdown(results: Document) -> str:
         f"{results.get('duration')} s per cell after {results.get('warmup')} s warm-up; "
         f"seeding {results.get('seed_seconds')} s, whole run {results.get('total_seconds')} s.",
         "",
-        "| Operation | Concurrency | req/s | p50 ms | p99 ms | errors | raw p50 ms "
-        "| p50 / raw | velt_django / velt-py req/s | peer | lost writes |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "| Operation | Concurrency | req/s | p50 ms | p99 ms | errors | raw req/s "
+        "| raw p50 ms | req/s / raw | p50 / raw | velt_django / velt-py req/s | peer "
+        "| lost writes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for row in results.get("rows", []):
         velt, raw, peer = row["velt_django"], row["raw"], row.get("peer")
@@ -103,7 +104,8 @@ def markdown(results: Document) -> str:
         lines.append(
             f"| {row['operation']} | {row['concurrency']} | {_num(velt['rps'])} "
             f"| {_num(velt['p50_ms'], 2)} | {_num(velt['p99_ms'], 2)} | {velt['errors']} "
-            f"| {_num(raw['p50_ms'], 2)} | {_ratio(velt['p50_ms'], raw['p50_ms'])} "
+            f"| {_num(raw['rps'])} | {_num(raw['p50_ms'], 2)} "
+            f"| {_ratio(velt['rps'], raw['rps'])} | {_ratio(velt['p50_ms'], raw['p50_ms'])} "
             f"| {_ratio(velt['rps'], peer['rps']) if peer else '—'} | {peer_cell} "
             f"| {', '.join(lost) or ''} |"
         )

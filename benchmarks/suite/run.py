@@ -42,17 +42,13 @@ class Bench:
     def http_worker(
         self, port: int, op: Operation
     ) -> Callable[[], tuple[Worker, Callable[[], None]]]:
+        corpus = self.corpus
+
         def make() -> tuple[Worker, Callable[[], None]]:
             client = HttpClient(port, self.token)
-
-            def call(n: int) -> bool:
-                body, content_type = op.request(self.corpus, n)
-                status, answer = client.post(op.path, body, content_type)
-                if status != 200:
-                    raise RuntimeError(f"HTTP {status}: {answer[:160]!r}")
-                return True
-
-            return call, client.close
+            return Prepared(
+                lambda n: op.request(corpus, n), post(client, op)
+            ), client.close
 
         return make
 
@@ -62,17 +58,38 @@ class Bench:
         return cell.summary()
 
 
+class Prepared:
+    """A worker whose request is built by ``prepare`` before the clock starts."""
+
+    def __init__(self, prepare: Callable[[int], Any], call: Callable[[Any], bool]):
+        self.prepare, self.call = prepare, call
+
+    def __call__(self, job: Any) -> bool:
+        return self.call(job)
+
+
+def post(client: HttpClient, op: Operation) -> Callable[[tuple[bytes, str]], bool]:
+    def call(request: tuple[bytes, str]) -> bool:
+        body, content_type = request
+        status, answer = client.post(op.path, body, content_type)
+        if status != 200:
+            raise RuntimeError(f"HTTP {status}: {answer[:160]!r}")
+        return True
+
+    return call
+
+
 def raw_worker(
     backend: dict[str, Any], replay: Replay
 ) -> Callable[[], tuple[Worker, Callable[[], None]]]:
     def make() -> tuple[Worker, Callable[[], None]]:
         conn = backend["connect"]()
 
-        def call(n: int) -> bool:
-            replay.build(n, backend["db"], conn)()
+        def run(work: Callable[[], None]) -> bool:
+            work()
             return True
 
-        return call, conn.close
+        return Prepared(lambda n: replay.build(n, backend["db"], conn), run), conn.close
 
     return make
 
@@ -257,7 +274,7 @@ def _serve(
             peer_served = peer_context.__enter__()
         try:
             for op in ops:
-                replay = Replay(op, captured[op.name])
+                replay = Replay(op, captured[op.name], corpus)
                 supported, peer_note = (
                     peer_support(peer[0], op)
                     if peer_served
