@@ -248,6 +248,8 @@ def _serve(
     deletes = len(args.levels) if any(op.pooled for op in ops) else 0
     results["seed"] = seed.seed(corpus, deletes, growth=not args.no_growth)
     seed.verify(corpus)
+    if app_url:
+        servers.analyze(app_url)
     results["seed_seconds"] = round(time.perf_counter() - start, 1)
     print(f"seeded in {results['seed_seconds']} s", flush=True)
     token = issue_token(USER, [ORG], 6 * 3600).token
@@ -260,6 +262,8 @@ def _serve(
         if peer is not None:
             peer_env = servers.peer_env(mongodb_uri=mongodb_uri, postgres=peer_url)
             why = seed_peer(peer[1], corpus, deletes, peer_env)
+            if peer_url and not why:
+                servers.analyze(peer_url)
         if why:
             notes.append(why)
             print(why, flush=True)

@@ -280,6 +280,28 @@ def test_users_get_default_directory_is_auth_user_model(post_json: Any) -> None:
     assert b"pbkdf2" not in response.content
 
 
+@pytest.mark.django_db
+def test_users_get_reads_only_the_mapped_columns(post_json: Any) -> None:
+    # With every mapped value a column (the default mapping), the one query selects the
+    # id, the mapped columns and the profile: never the password hash.
+    from django.contrib.auth.models import User
+
+    User.objects.create_user(
+        "u_8841",
+        email="sam@acme.example",
+        password="correct horse battery",
+        first_name="Sam",
+        last_name="",
+    )
+    with CaptureQueriesContext(sql_connection) as queries:
+        data = _get(post_json, {"organizationId": ORG, "userIds": ["u_8841", "nobody"]})
+    assert data == {
+        "u_8841": {"userId": "u_8841", "name": "Sam", "email": "sam@acme.example"}
+    }
+    (query,) = queries.captured_queries
+    assert '"password"' not in query["sql"] and '"last_login"' not in query["sql"]
+
+
 #: A user with every §3.4 field, a rarer one and a custom attribute.
 FULL_USER = {
     "userId": "u_full",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -162,6 +164,22 @@ def django_users(user_ids: Sequence[str]) -> dict[str, Any]:
         return {str(getattr(instance, lookup)): instance for instance in queryset}
 
 
+def _djangos_full_name(model: type[models.Model]) -> bool:
+    """Whether ``model.get_full_name`` is Django's own (first and last name)."""
+    from django.contrib.auth.models import AbstractUser
+
+    method = getattr(model, FULL_NAME, None)
+    return method is AbstractUser.get_full_name and bool(
+        concrete_field(model, "first_name")
+    )
+
+
+def _full_name(first: int, last: int, row: Sequence[Any]) -> str:
+    """Cells ``first`` and ``last`` of ``row`` joined as ``AbstractUser.get_full_name``
+    joins the first and last name."""
+    return f"{row[first]} {row[last]}".strip()
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -207,23 +225,79 @@ class DjangoUserDirectory(UserDirectory):
 
     # ---- reads -------------------------------------------------------------------
 
+    def _membership(self, organization_id: str) -> Exists:
+        """``EXISTS`` (one per user row) of a membership in ``organization_id`` through
+        ``USER_FIELDS["organizations"]``.
+
+        For the common ``"<many-to-many field>__<field>"`` form the subquery reads the
+        relation's own table (``auth_user_groups`` joined to ``auth_group``), probed per
+        user through its ``(user, group)`` index; any other lookup path is filtered on
+        the model itself. EXISTS rather than a join and DISTINCT: no row per membership
+        to fold back, no DISTINCT over every column of the user table.
+        """
+        path = str(self.mapping.get("organizations") or "")
+        relation, _, lookup = path.partition("__")
+        try:
+            field = self.model._meta.get_field(relation)
+        except FieldDoesNotExist:
+            field = None
+        if (
+            isinstance(field, models.ManyToManyField)
+            and lookup
+            and field.model is self.model
+        ):
+            through = field.remote_field.through
+            assert through is not None and not isinstance(through, str)
+            members = through._default_manager.filter(
+                **{
+                    field.m2m_field_name(): OuterRef("pk"),
+                    f"{field.m2m_reverse_field_name()}__{lookup}": organization_id,
+                }
+            )
+        else:
+            members = self.model._default_manager.filter(
+                pk=OuterRef("pk"), **{path: organization_id}
+            )
+        return Exists(members)
+
     def _queryset(self, organization_id: str | None) -> models.QuerySet[Any]:
         queryset = self.model._default_manager.all()
         if organization_id is not None:
-            path = self.mapping.get("organizations")
-            if not path:
+            if not self.mapping.get("organizations"):
                 raise VeltConfigurationError(
                     'VELT["USER_ORGANIZATION_SCOPED"] needs VELT["USER_FIELDS"]'
                     '["organizations"] with the Django user directory'
                 )
-            # EXISTS rather than a join and DISTINCT: no row per membership to fold
-            # back, and no DISTINCT over every column of the user table (on
-            # PostgreSQL the join-and-DISTINCT form took about 1.5 ms more for 100 ids).
-            members = self.model._default_manager.filter(
-                pk=OuterRef("pk"), **{path: organization_id}
-            )
-            queryset = queryset.filter(Exists(members))
+            queryset = queryset.filter(self._membership(organization_id))
         return queryset
+
+    def _column_readers(
+        self,
+    ) -> tuple[list[str], dict[str, Callable[[Sequence[Any]], Any]]] | None:
+        """The columns a get selects and, per mapped ``User`` key, how to read its raw
+        value from a row of them, when every mapped value is a concrete field (or
+        Django's own ``get_full_name``). ``None`` when a method or callable is mapped:
+        what it reads is unknown, so the get loads model instances instead."""
+        columns: list[str] = []
+
+        def at(name: str) -> int:
+            if name not in columns:
+                columns.append(name)
+            return columns.index(name)
+
+        readers: dict[str, Callable[[Sequence[Any]], Any]] = {}
+        for key, spec in self.mapping.items():
+            if not spec or key in ("userId", "organizations"):
+                continue
+            if spec == FULL_NAME and _djangos_full_name(self.model):
+                first, last = at("first_name"), at("last_name")
+                # As AbstractUser.get_full_name() joins them.
+                readers[key] = functools.partial(_full_name, first, last)
+            elif concrete_field(self.model, spec) is not None:
+                readers[key] = operator.itemgetter(at(spec))
+            else:
+                return None
+        return columns, readers
 
     def _ids(self, user_ids: Sequence[str]) -> list[Any]:
         # An id the column cannot hold (text for an integer key) matches no one.
@@ -244,45 +318,75 @@ class DjangoUserDirectory(UserDirectory):
         values = self._ids(user_ids)
         if not values:
             return {}
-        readers = {
-            key: value_reader(self.model, spec)
-            for key, spec in self.mapping.items()
-            if spec and key not in ("userId", "organizations")
-        }
         queryset = self._queryset(organization_id).filter(
             **{f"{self.id_lookup}__in": values}
         )
-        if self.profile is not None:
-            queryset = queryset.select_related(self.profile_relation)  # the same query
         path = self.mapping.get("organizations")
-        check_membership = (
+        check_membership = bool(
             organization_id is None and requested_organization is not None and path
         )
         if check_membership:
             # A subquery of the same statement: still one query (organizationId is
             # returned only when the directory knows the membership).
-            members = self.model._default_manager.filter(
-                pk=OuterRef("pk"), **{str(path): requested_organization}
+            queryset = queryset.annotate(
+                velt_member=self._membership(str(requested_organization))
             )
-            queryset = queryset.annotate(velt_member=Exists(members))
-        found: dict[str, User] = {}
+        # (user id, raw value per mapped key, stored profile fields, member or not)
+        rows: list[tuple[Any, dict[str, Any], Any, bool]] = []
+        plan = self._column_readers()
         with sql_errors("get users"):
-            instances = list(queryset)
-        for instance in instances:
-            user_id = str(getattr(instance, self.id_lookup))
-            user: User = {"userId": user_id, **self._profile_fields(instance)}
-            for key, read in readers.items():
-                raw = read(instance)
+            if plan is not None:
+                # Only the mapped columns, as tuples: no model instance per user, and no
+                # password hash read at all.
+                columns, readers = plan
+                names = [self.id_lookup, *columns]
+                if self.profile is not None:
+                    names.append(f"{self.profile_relation}__fields")
+                if check_membership:
+                    names.append("velt_member")
+                for row in queryset.values_list(*names):
+                    cells = row[1:]
+                    rows.append(
+                        (
+                            row[0],
+                            {key: read(cells) for key, read in readers.items()},
+                            row[len(columns) + 1] if self.profile is not None else None,
+                            bool(check_membership and row[-1]),
+                        )
+                    )
+            else:
+                getters = {
+                    key: value_reader(self.model, spec)
+                    for key, spec in self.mapping.items()
+                    if spec and key not in ("userId", "organizations")
+                }
+                if self.profile is not None:
+                    queryset = queryset.select_related(self.profile_relation)
+                for instance in queryset:
+                    profile = getattr(instance, self.profile_relation, None)
+                    rows.append(
+                        (
+                            getattr(instance, self.id_lookup),
+                            {key: read(instance) for key, read in getters.items()},
+                            getattr(profile, "fields", None),
+                            bool(check_membership and instance.velt_member),
+                        )
+                    )
+        found: dict[str, User] = {}
+        for raw_id, raw, stored, member in rows:
+            user_id = str(raw_id)
+            user: User = {"userId": user_id, **self._profile_fields(stored)}
+            for key, value in raw.items():
                 if key == "isAdmin":
-                    if raw is not None:
-                        user[key] = bool(raw)
+                    if value is not None:
+                        user[key] = bool(value)
                     continue
-                text = _text(raw)
+                text = _text(value)
                 if text is not None:
                     user[key] = text
             if organization_id is not None:
                 user["organizationId"] = organization_id
-            elif check_membership and instance.velt_member:
+            elif member:
                 user["organizationId"] = requested_organization
             found[user_id] = user
         return found
@@ -314,14 +418,11 @@ class DjangoUserDirectory(UserDirectory):
             for user_id, (instance, orgs) in rows.items()
         }
 
-    def _profile_fields(self, instance: Any) -> User:
-        """The stored profile fields of ``instance`` that the mapping reads from nowhere
-        else (a field mapped since it was stored is read from the model)."""
-        if self.profile is None:
-            return {}
-        profile = getattr(instance, self.profile_relation, None)  # None: no profile row
-        stored = getattr(profile, "fields", None)
-        if not isinstance(stored, dict):
+    def _profile_fields(self, stored: Any) -> User:
+        """The stored profile fields (``fields`` of the user's profile row, ``None``
+        without one) that the mapping reads from nowhere else (a field mapped since it
+        was stored is read from the model)."""
+        if self.profile is None or not isinstance(stored, dict):
             return {}
         return {
             key: value
