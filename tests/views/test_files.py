@@ -266,10 +266,68 @@ def test_file_over_limit_is_413_while_streaming(
     # The declared length passes (limit + form overhead); the file part does not.
     settings.VELT = {**settings.VELT, f"{scope.upper()}_MAX_SIZE": 100_000}
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10_000  # the part moves to a temporary file
     response = upload(client, scope, content=b"y" * 100_001)
     assert_failure(response, 413, "PAYLOAD_TOO_LARGE")
     assert_nothing_stored(db, media)
     assert list(tmp_path.glob("*.upload*")) == []  # the temporary file is gone too
+
+
+@pytest.fixture
+def temporary_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the temporary files the upload handler creates."""
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    from velt_django.files import uploads
+
+    created: list[str] = []
+
+    class Spy(TemporaryUploadedFile):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            created.append(self.temporary_file_path())
+
+    monkeypatch.setattr(uploads, "TemporaryUploadedFile", Spy)
+    return created
+
+
+@SCOPES
+def test_file_past_the_memory_limit_streams_through_a_temporary_file(
+    db: Any,
+    client: Client,
+    media: Path,
+    settings: Any,
+    scope: str,
+    tmp_path: Path,
+    temporary_files: list[str],
+) -> None:
+    # 200 KiB in 64 KiB chunks over a 100 KiB memory limit: the part moves to disk in
+    # the middle, and every byte, in order, reaches storage and the record's SHA-256.
+    content = bytes(range(256)) * 800
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "uploads")
+    (tmp_path / "uploads").mkdir()
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100 * 1024
+    assert_success(upload(client, scope, content=content), read=True)
+    assert len(temporary_files) == 1
+    assert Path(temporary_files[0]).parent == tmp_path / "uploads"
+    assert not Path(temporary_files[0]).exists()  # deleted (or moved) after the save
+    (obj,) = stored_files(media)
+    assert obj.read_bytes() == content
+    record = db[COLLECTION].find_one({}, {"_id": 0})
+    assert (record["size"], record["sha256"]) == (
+        len(content),
+        hashlib.sha256(content).hexdigest(),
+    )
+
+
+def test_file_within_the_memory_limit_never_touches_the_disk(
+    db: Any, client: Client, media: Path, temporary_files: list[str]
+) -> None:
+    content = b"\x89PNG" + bytes(range(256)) * 1024  # 256 KiB, as the benchmark's
+    assert_success(upload(client, "attachment", content=content), read=True)
+    assert temporary_files == []
+    (obj,) = stored_files(media)
+    assert obj.read_bytes() == content
 
 
 def test_file_at_the_limit_is_accepted(db: Any, client: Client, settings: Any) -> None:

@@ -4,8 +4,8 @@
 
 Uploads run on :class:`~velt_django.views.base.ResolverView` (envelope, authentication,
 organization policy, CORS, throttling), with these differences from the JSON resolvers:
-the body is never read into memory but streamed into a temporary file after
-authentication, and its size limit is the scope's (``ATTACHMENT_MAX_SIZE`` /
+the body is never read whole but streamed after authentication (in memory up to
+Django's ``FILE_UPLOAD_MAX_MEMORY_SIZE``, into a temporary file past it), and its size limit is the scope's (``ATTACHMENT_MAX_SIZE`` /
 ``RECORDING_MAX_SIZE``): a declared ``Content-Length`` over it is refused before any byte
 is read, and a file part that passes it is refused while it streams.
 """
@@ -81,7 +81,7 @@ class FileUploadView(ResolverView):
         try:
             return super().dispatch(request, *args, **kwargs)
         finally:
-            # Deletes the temporary file (storage copied or moved it already).
+            # Frees the file part (a temporary file is deleted; storage copied or moved it).
             if self.upload is not None:
                 self.upload.close()
 
