@@ -6,15 +6,20 @@ loopback port (its Unix socket in the same directory). PostgreSQL refuses to run
 so under root the cluster's files belong to, and its commands run as, the unprivileged
 ``nobody`` user. ``stop()`` and ``start()`` may be called mid-test (outage tests); the
 port stays the same, so Django's connection settings stay valid across a restart.
+
+The tests that run a command on either backend configure the PostgreSQL one with
+``use_postgresql_target`` and read what it stored with ``table_snapshot``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -207,3 +212,38 @@ def configure_alias(
             "PASSWORD": server.password,
         }
     )
+
+
+def use_postgresql_target(settings: Any) -> None:
+    """``VELT`` (of pytest-django's ``settings`` fixture) with the PostgreSQL backend on
+    the test alias as the store the test's commands read and write, the repository user
+    directory, and no MongoDB of velt_django's (no URI)."""
+    velt = {k: v for k, v in settings.VELT.items() if k != "MONGODB_URI"}
+    settings.VELT = {
+        **velt,
+        "STORAGE_BACKEND": "postgresql",
+        "DATABASE_ALIAS": ALIAS,
+        "USER_DIRECTORY_CLASS": "velt_django.directory.MongoUserDirectory",
+    }
+
+
+def table_snapshot(tables: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every row of the PostgreSQL backend's ``tables`` (named as the MongoDB collections
+    they stand for) on the test alias, by table: JSON-comparable dicts of every column,
+    in primary-key order."""
+    from django.apps import apps
+
+    models = {
+        model._meta.db_table: model
+        for model in apps.get_app_config("velt_django").get_models()
+    }
+    return {
+        table: [
+            json.loads(json.dumps(row, default=str))
+            for row in models[table]
+            ._default_manager.using(ALIAS)
+            .order_by("pk")
+            .values()
+        ]
+        for table in tables
+    }

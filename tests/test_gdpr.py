@@ -1,5 +1,7 @@
 """``manage.py velt_gdpr export|delete``: one user's data across every collection, on
-mongomock (unit tier) and a real server (wire tier)."""
+mongomock (unit tier), a real server (wire tier) and the PostgreSQL backend (``tier``'s
+``postgresql`` param: the same records, stored through the PostgreSQL repositories,
+exported and erased with the same answers)."""
 
 from __future__ import annotations
 
@@ -20,11 +22,16 @@ from django.core.management.base import CommandError
 from velt_django import gdpr, notifications, users
 from velt_django.repository import connection
 from velt_django.repository.activities import ActivityRepository
+from velt_django.repository.backend import resolve, uses_postgresql
 from velt_django.repository.base import RecordWrite
 from velt_django.repository.comments import CommentRepository
 from velt_django.repository.files import FileRepository
 from velt_django.repository.reactions import ReactionRepository
 from velt_django.repository.recordings import RecordingRepository
+
+from .postgres import table_snapshot, use_postgresql_target
+from .repository_sql.conftest import DATABASES
+from .views.backends import stored_documents
 
 GONE = "u_gone"
 STAY = "u_stay"
@@ -69,14 +76,32 @@ def unit(mongo_db: Any, settings: Any) -> None:
     }
 
 
-@pytest.fixture(params=["mongo_db", pytest.param("wire_db", marks=pytest.mark.mongo)])
-def tier(request: pytest.FixtureRequest, settings: Any) -> None:
-    """Mongomock (unit tier) or a real server (wire tier), with the Mongo directory."""
+POSTGRESQL = "postgresql"
+
+
+@pytest.fixture(
+    params=[
+        "mongo_db",
+        pytest.param("wire_db", marks=pytest.mark.mongo),
+        pytest.param(
+            POSTGRESQL,
+            marks=[pytest.mark.postgres, pytest.mark.django_db(databases=DATABASES)],
+        ),
+    ]
+)
+def tier(request: pytest.FixtureRequest, settings: Any) -> str:
+    """Mongomock (unit tier) or a real server (wire tier), with the Mongo directory; or
+    the PostgreSQL backend with the repository user directory and no MongoDB (its URI
+    unset). Answers the param."""
+    if request.param == POSTGRESQL:
+        use_postgresql_target(settings)
+        return POSTGRESQL
     request.getfixturevalue(request.param)
     settings.VELT = {
         **settings.VELT,
         "USER_DIRECTORY_CLASS": "velt_django.directory.MongoUserDirectory",
     }
+    return str(request.param)
 
 
 def md(org: str = ACME, doc: str = "spec-q3") -> dict[str, Any]:
@@ -92,10 +117,11 @@ def message(cid: int, author: str, text: str, **extra: Any) -> dict[str, Any]:
 
 
 def save(repo: Any, org: str, record_id: str, payload: dict[str, Any]) -> None:
-    payload = {
-        **payload,
-        repo.id_field if repo.id_field != "activityId" else "id": record_id,
-    }
+    """Store ``payload`` through ``repo``, a repository of either backend (the
+    PostgreSQL annotation twins have no ``id_field``: they are keyed by
+    ``annotationId``)."""
+    id_field = getattr(repo, "id_field", "annotationId")
+    payload = {**payload, id_field if id_field != "activityId" else "id": record_id}
     repo.save_many(
         [RecordWrite(org, record_id, payload, payload["metadata"].get("documentId"))],
         "seed",
@@ -103,8 +129,9 @@ def save(repo: Any, org: str, record_id: str, payload: dict[str, Any]) -> None:
 
 
 def seed() -> dict[str, str]:
-    """One record of each kind per role; returns the storage keys of the two files."""
-    comments = CommentRepository()
+    """One record of each kind per role, through the configured backend's repositories;
+    returns the storage keys of the two files."""
+    comments = resolve(CommentRepository)()
     save(
         comments,
         ACME,
@@ -165,7 +192,7 @@ def seed() -> dict[str, str]:
             "comments": {"6": message(6, STAY, "done")},
         },
     )
-    reactions = ReactionRepository()
+    reactions = resolve(ReactionRepository)()
     save(
         reactions,
         ACME,
@@ -178,7 +205,7 @@ def seed() -> dict[str, str]:
         "r-stay",
         {"metadata": md(), "icon": "1f44d", "from": {"userId": STAY}},
     )
-    recordings = RecordingRepository()
+    recordings = resolve(RecordingRepository)()
     save(
         recordings,
         ACME,
@@ -199,7 +226,7 @@ def seed() -> dict[str, str]:
             "recordingEditVersions": {"1": {"from": user(GONE, "Gone Person")}},
         },
     )
-    activities = ActivityRepository()
+    activities = resolve(ActivityRepository)()
     save(
         activities,
         ACME,
@@ -249,7 +276,7 @@ def seed() -> dict[str, str]:
         key = storage.save(
             f"velt/attachment/{ACME}/{uploader}.png", ContentFile(b"png")
         )
-        FileRepository().insert(
+        resolve(FileRepository)().insert(
             {
                 "scope": "attachment",
                 "organizationId": ACME,
@@ -268,6 +295,10 @@ def seed() -> dict[str, str]:
 
 
 def snapshot() -> dict[str, list[dict[str, Any]]]:
+    """Every stored record of ``COLLECTIONS``, by collection: MongoDB's documents
+    without ``_id``, or every column of the PostgreSQL rows (JSON-comparable)."""
+    if uses_postgresql():
+        return table_snapshot(COLLECTIONS)
     db = connection.get_database()
     out = {}
     for name in COLLECTIONS:
@@ -283,18 +314,39 @@ def snapshot() -> dict[str, list[dict[str, Any]]]:
 def others(
     snap: dict[str, list[dict[str, Any]]], before: dict[str, list[dict[str, Any]]]
 ) -> dict[str, list[dict[str, Any]]]:
-    """The documents of ``snap`` that did not mention GONE in ``before``."""
+    """The records of ``snap`` that did not mention GONE in ``before``: MongoDB's
+    documents by their key fields, PostgreSQL's rows by primary key."""
+    postgresql = uses_postgresql()
+    uploader = "uploaded_by" if postgresql else "uploadedBy"
 
     def key(doc: dict[str, Any]) -> str:
+        if postgresql:
+            return str(doc["id"])
         return json.dumps([doc.get(k) for k in KEY_FIELDS], default=str)
 
     kept = {
-        key(d)
-        for docs in before.values()
+        (name, key(d))
+        for name, docs in before.items()
         for d in docs
-        if not gdpr.mentions(d, GONE) and d.get("uploadedBy") != GONE
+        if not gdpr.mentions(d, GONE) and d.get(uploader) != GONE
     }
-    return {name: [d for d in docs if key(d) in kept] for name, docs in snap.items()}
+    return {
+        name: [d for d in docs if (name, key(d)) in kept] for name, docs in snap.items()
+    }
+
+
+def organization(doc: dict[str, Any]) -> str:
+    """The organization of a ``snapshot()`` record (a column on PostgreSQL)."""
+    org: str = doc["organization_id" if uses_postgresql() else "organizationId"]
+    return org
+
+
+def payload_of(repository: Any, record_id: str, org: str = ACME) -> dict[str, Any]:
+    """The payload of ``record_id`` read through ``repository``'s implementation on
+    the configured backend."""
+    found = resolve(repository)().get_many(org, [record_id])
+    payload: dict[str, Any] = found[record_id]
+    return payload
 
 
 def run(*args: str, stdin: Any = None) -> tuple[str, str]:
@@ -316,7 +368,7 @@ def ids(
 
 
 def test_export_writes_every_record_that_mentions_the_user(
-    tier: None, tmp_path: Path
+    tier: str, tmp_path: Path
 ) -> None:
     seed()
     target = tmp_path / "export.json"
@@ -336,22 +388,25 @@ def test_export_writes_every_record_that_mentions_the_user(
     assert export["user"]["userId"] == GONE
     mixed = next(e for e in export["comments"] if e["annotationId"] == "thread-mixed")
     assert mixed["involvement"] == ["assignee", "author", "tagged"]
+    assert mixed["organizationId"] == ACME and mixed["documentId"] == "spec-q3"
     assert mixed["payload"]["team.name"]["lead"]["userId"] == GONE  # unescaped
     assert mixed["payload"]["comments"]["2"]["commentText"] == SECRET
     assert "Exported user u_gone" in out
+    assert "4 comment threads" in out
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
 
 
-def test_export_to_standard_output_keeps_the_summary_on_stderr(tier: None) -> None:
+def test_export_to_standard_output_keeps_the_summary_on_stderr(tier: str) -> None:
     seed()
     out, err = run("export", "--user-id", GONE, "--organization", GLOBEX)
     export = json.loads(out)
     assert ids(export, "comments") == {"thread-globex"}
     assert export["reactions"] == [] and export["files"] == []
+    assert export["user"]["userId"] == GONE
     assert "Exported user u_gone to standard output" in err
 
 
-def test_export_json_summary(tier: None, tmp_path: Path) -> None:
+def test_export_json_summary(tier: str, tmp_path: Path) -> None:
     seed()
     out, _ = run(
         "export", "--user-id", GONE, "--output", str(tmp_path / "x.json"), "--json"
@@ -398,6 +453,21 @@ def test_a_failed_export_keeps_a_file_it_did_not_create(
     assert target.exists()
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(databases=DATABASES, transaction=True)
+def test_gdpr_on_postgresql_outage_is_a_command_error_and_recovers(
+    settings: Any, pg_cluster: Any
+) -> None:
+    use_postgresql_target(settings)
+    seed()
+    pg_cluster.stop()
+    with pytest.raises(CommandError, match="GDPR export failed: the database"):
+        run("export", "--user-id", GONE)
+    pg_cluster.start()
+    export = json.loads(run("export", "--user-id", GONE)[0])
+    assert ids(export, "reactions") == {"r-gone"}
+
+
 def test_action_is_required() -> None:
     with pytest.raises(CommandError):
         call_command("velt_gdpr", stdout=io.StringIO(), stderr=io.StringIO())
@@ -406,12 +476,12 @@ def test_action_is_required() -> None:
 # ---- delete --------------------------------------------------------------------------
 
 
-def test_export_delete_round_trip(tier: None, tmp_path: Path) -> None:
+def test_export_delete_round_trip(tier: str, tmp_path: Path) -> None:
     keys = seed()
     before = snapshot()
     run("export", "--user-id", GONE, "--output", str(tmp_path / "before.json"))
 
-    out, _ = run("delete", "--user-id", GONE, "--yes", "--json")
+    out, err = run("delete", "--user-id", GONE, "--yes", "--json")
     summary = json.loads(out)
     assert summary["comments"] == {"found": 4, "anonymised": 2, "deleted": 2}
     assert summary["reactions"] == {"found": 1, "anonymised": 0, "deleted": 1}
@@ -420,18 +490,13 @@ def test_export_delete_round_trip(tier: None, tmp_path: Path) -> None:
     assert summary["notifications"] == {"found": 1, "anonymised": 0, "deleted": 1}
     assert summary["files"] == {"found": 1, "deleted": 1}
     assert summary["user"] == {"found": 1, "deleted": 1, "keptBecause": None}
+    assert "scanning velt_comment_annotations: 5/5 (100%)" in err
+    assert SECRET not in err and "Gone" not in err
 
     # Nothing mentions the user any more, and no trace of what they wrote is left.
     after_export, _ = run("export", "--user-id", GONE)
     after = json.loads(after_export)
-    for family in (
-        "comments",
-        "reactions",
-        "recordings",
-        "activities",
-        "notifications",
-        "files",
-    ):
+    for family in (*(f.name for f in gdpr.FAMILIES), "files"):
         assert after[family] == [], family
     assert after["user"] is None
     assert SECRET not in json.dumps(snapshot(), default=str)
@@ -444,7 +509,7 @@ def test_export_delete_round_trip(tier: None, tmp_path: Path) -> None:
     assert not storage.exists(keys[GONE]) and storage.exists(keys[STAY])
     assert users.get_many([STAY]) and not users.get_many([GONE])
 
-    mixed = CommentRepository().get_many(ACME, ["thread-mixed"])["thread-mixed"]
+    mixed = payload_of(CommentRepository, "thread-mixed")
     assert mixed["comments"]["2"] == {"commentId": 2, "from": gdpr.anonymous_user()}
     first = mixed["comments"]["1"]
     assert (
@@ -456,14 +521,18 @@ def test_export_delete_round_trip(tier: None, tmp_path: Path) -> None:
     assert first["from"] == {"userId": STAY}
     assert mixed["assignedTo"] == gdpr.anonymous_user()
     assert mixed["team.name"] == {"lead": gdpr.anonymous_user()}
-    resolved = CommentRepository().get_many(ACME, ["thread-resolved"])[
-        "thread-resolved"
-    ]
+    resolved = payload_of(CommentRepository, "thread-resolved")
     assert resolved["resolvedByUserId"] == gdpr.ANONYMOUS_USER_ID
-    rec = RecordingRepository().get_many(ACME, ["rec-stay"])["rec-stay"]
+    # The rewrite is an ordinary save of the erase event (MongoDB's envelope fields,
+    # PostgreSQL's columns).
+    (envelope,) = stored_documents(
+        "velt_comment_annotations", organizationId=ACME, annotationId="thread-mixed"
+    )
+    assert (envelope["lastEvent"], envelope["rev"]) == (gdpr.ERASE_EVENT, 2)
+    rec = payload_of(RecordingRepository, "rec-stay")
     assert rec["from"]["userId"] == STAY
     assert rec["recordingEditVersions"]["1"]["from"] == gdpr.anonymous_user()
-    act = ActivityRepository().find(ACME, ["act-mention"])[0].payload
+    act = resolve(ActivityRepository)().find(ACME, ["act-mention"])[0].payload
     assert act["displayMessageTemplateData"] == {
         "actor": gdpr.anonymous_user(),
         "env": "prod",
@@ -474,7 +543,7 @@ def test_export_delete_round_trip(tier: None, tmp_path: Path) -> None:
     assert "Nothing to delete for user u_gone" in out
 
 
-def test_delete_dry_run_changes_nothing(tier: None) -> None:
+def test_delete_dry_run_changes_nothing(tier: str) -> None:
     seed()
     before = snapshot()
     out, _ = run("delete", "--user-id", GONE, "--dry-run", "--json")
@@ -488,7 +557,7 @@ def test_delete_dry_run_changes_nothing(tier: None) -> None:
     )
 
 
-def test_delete_in_one_organization_keeps_the_rest(tier: None) -> None:
+def test_delete_in_one_organization_keeps_the_rest(tier: str) -> None:
     seed()
     before = snapshot()
     out, _ = run(
@@ -498,15 +567,11 @@ def test_delete_in_one_organization_keeps_the_rest(tier: None) -> None:
     assert summary["comments"] == {"found": 1, "anonymised": 0, "deleted": 1}
     assert summary["user"] == {"found": 1, "deleted": 0, "keptBecause": "organization"}
     after = snapshot()
-    assert after["velt_users"] == before["velt_users"]
-    assert after["velt_files"] == before["velt_files"]
-    acme_before = [
-        d for d in before["velt_comment_annotations"] if d["organizationId"] == ACME
-    ]
-    acme_after = [
-        d for d in after["velt_comment_annotations"] if d["organizationId"] == ACME
-    ]
-    assert acme_after == acme_before
+    for name in ("velt_users", "velt_files", "velt_activities"):
+        assert after[name] == before[name], name
+    # The Globex thread is gone; the Acme ones are exactly as they were.
+    comments = "velt_comment_annotations"
+    assert after[comments] == [d for d in before[comments] if organization(d) == ACME]
 
 
 def test_delete_without_yes_refuses_a_non_terminal(unit: None) -> None:
@@ -556,7 +621,7 @@ def test_delete_keeps_a_django_user_unless_asked(mongo_db: Any) -> None:
     assert not VeltUserProfile.objects.exists()
 
 
-def test_delete_reports_progress_on_stderr(tier: None) -> None:
+def test_delete_reports_progress_on_stderr(tier: str) -> None:
     seed()
     _, err = run("delete", "--user-id", GONE, "--yes")
     assert "scanning velt_comment_annotations: 5/5 (100%)" in err
@@ -566,11 +631,11 @@ def test_delete_reports_progress_on_stderr(tier: None) -> None:
     assert quiet == ""
 
 
-def test_delete_rereads_a_record_changed_since_the_plan(tier: None) -> None:
+def test_delete_rereads_a_record_changed_since_the_plan(tier: str) -> None:
     seed()
     plan = gdpr.plan_deletion(GONE)
     # A concurrent save adds a message of another user to the thread of GONE alone.
-    CommentRepository().save_many(
+    resolve(CommentRepository)().save_many(
         [
             RecordWrite(
                 ACME, "thread-own", {"comments": {"9": message(9, STAY, "late reply")}}
@@ -580,7 +645,7 @@ def test_delete_rereads_a_record_changed_since_the_plan(tier: None) -> None:
     )
     summary = gdpr.apply_deletion(plan)
     assert summary["comments"]["deleted"] == 1  # thread-globex; thread-own is kept now
-    own = CommentRepository().get_many(ACME, ["thread-own"])["thread-own"]
+    own = payload_of(CommentRepository, "thread-own")
     assert own["comments"]["9"]["commentText"] == "late reply"
     assert own["comments"]["3"] == {"commentId": 3, "from": gdpr.anonymous_user()}
     assert own["from"] == gdpr.anonymous_user()
@@ -624,10 +689,10 @@ def test_erase_does_not_change_its_input() -> None:
     assert payload == original
 
 
-def test_rewrite_if_unchanged_refuses_after_a_concurrent_write(tier: None) -> None:
+def test_rewrite_if_unchanged_refuses_after_a_concurrent_write(tier: str) -> None:
     for repo, payload in (
-        (CommentRepository(), {"metadata": md(), "comments": {}}),
-        (ActivityRepository(), {"metadata": md(), "x": 1}),
+        (resolve(CommentRepository)(), {"metadata": md(), "comments": {}}),
+        (resolve(ActivityRepository)(), {"metadata": md(), "x": 1}),
     ):
         save(repo, ACME, "rec-1", payload)
         (record,) = list(repo.scan(ACME))

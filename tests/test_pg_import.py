@@ -24,7 +24,7 @@ from velt_django.repository.recordings import RecordingRepository
 from . import test_import_velt_py as mongo
 from .postgres import ALIAS
 from .repository_sql.conftest import DATABASES
-from .test_pg_gdpr import snapshot
+from .test_gdpr import snapshot
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(databases=DATABASES)]
 
