@@ -1,6 +1,8 @@
 """``manage.py velt_import_velt_py``: a velt-py database into velt_django's collections,
-on a real server (wire tier: the source is another database on the same server) and on
-mongomock (unit tier)."""
+on a real server (wire tier: the source is another database on the same server), on
+mongomock (unit tier), and into the PostgreSQL backend's tables (the ``target``
+fixture's ``postgresql`` param: the velt-py database on a mongomock client of its own,
+with the same counts as into MongoDB)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ import io
 import json
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import mongomock
 import pymongo
 import pytest
 from bson import ObjectId
@@ -20,8 +24,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from velt_django import users
+from velt_django.models import FileRecord
 from velt_django.repository import connection, velt_py
 from velt_django.repository.activities import ActivityRepository
+from velt_django.repository.backend import resolve, uses_postgresql
 from velt_django.repository.base import RecordWrite
 from velt_django.repository.comments import CommentRepository
 from velt_django.repository.files import FileRepository
@@ -29,6 +35,9 @@ from velt_django.repository.notifications import NotificationRepository
 from velt_django.repository.reactions import ReactionRepository
 from velt_django.repository.recordings import RecordingRepository
 from velt_django.velt_py_import import collection_names
+
+from .postgres import ALIAS, table_snapshot, use_postgresql_target
+from .repository_sql.conftest import DATABASES
 
 ACME = "acme-corp"
 CREATED = datetime.datetime(2025, 3, 1, 12, 30, 5, 250000, tzinfo=datetime.timezone.utc)
@@ -159,6 +168,10 @@ def counts(result: dict[str, Any], name: str) -> tuple[int, int, int, int]:
 
 
 def target_snapshot() -> dict[str, list[dict[str, Any]]]:
+    """Every stored record of ``TARGETS``, by collection: MongoDB's documents without
+    ``_id``, or every column of the PostgreSQL rows (JSON-comparable)."""
+    if uses_postgresql():
+        return table_snapshot(TARGETS)
     db = connection.get_database()
     out = {}
     for name in TARGETS:
@@ -181,6 +194,207 @@ FIRST_RUN = {
     "attachments": (1, 0, 1, 0),
 }
 
+#: The command's source options where ``velt_py.open_source`` is patched (unit tier).
+SOURCE = ("--source-uri", "mongodb://source.invalid", "--source-db", "velt_py_source")
+
+
+# ---- on each target backend -----------------------------------------------------------
+
+MONGOMOCK = "mongomock"
+MONGODB = "mongodb"
+POSTGRESQL = "postgresql"
+#: The ``target`` param of the wire tier (the ``mongo`` marker's server).
+WIRE = pytest.param(MONGODB, marks=pytest.mark.mongo)
+
+
+def postgresql_target(*, transaction: bool = False) -> Any:
+    """The ``target`` param of the PostgreSQL backend (``transaction``: a transactional
+    test database, for a server restart)."""
+    return pytest.param(
+        POSTGRESQL,
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.django_db(databases=DATABASES, transaction=transaction),
+        ],
+    )
+
+
+def on_targets(*params: Any) -> pytest.MarkDecorator:
+    """Run the test once per ``target`` param: ``MONGOMOCK``, the wire tier
+    (``WIRE``), the PostgreSQL tables (``postgresql_target()``)."""
+    return pytest.mark.parametrize("target", params, indirect=True)
+
+
+@dataclass(frozen=True)
+class Target:
+    """velt_django's backend the import writes to (``MONGODB`` on mongomock too, or
+    ``POSTGRESQL``), and the command's options naming the seeded velt-py source."""
+
+    backend: str
+    args: tuple[str, ...]
+
+
+@pytest.fixture
+def target(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> Target:
+    """A seeded velt-py database and velt_django's backend to import it into: on the
+    wire tier another database on the target's server; on mongomock one beside the
+    target database; into PostgreSQL (and no MongoDB of velt_django's: no URI, nothing
+    behind ``connection.get_client``) one on a mongomock client of its own. The last
+    two are handed to the command instead of a connection (``SOURCE``)."""
+    if request.param == MONGODB:
+        uri: str = request.getfixturevalue("mongo_server_uri")
+        name: str = request.getfixturevalue("source_name")
+        return Target(MONGODB, ("--source-uri", uri, "--source-db", name))
+    if request.param == POSTGRESQL:
+        use_postgresql_target(settings)
+        db: Any = mongomock.MongoClient()["velt_py_source"]
+    else:
+        request.getfixturevalue("mongo_db")
+        settings.VELT = {
+            **settings.VELT,
+            "USER_DIRECTORY_CLASS": "velt_django.directory.MongoUserDirectory",
+        }
+        db = connection.get_client()["velt_py_source"]
+    monkeypatch.setattr(
+        velt_py, "open_source", lambda uri, name, schema: velt_py.VeltPySource(db)
+    )
+    seed_source(db)
+    return Target(POSTGRESQL if request.param == POSTGRESQL else MONGODB, SOURCE)
+
+
+@on_targets(MONGOMOCK, WIRE, postgresql_target())
+def test_import_twice_changes_nothing_the_second_time(target: Target) -> None:
+    first = run_json(*target.args)
+    assert {name: counts(first, name) for name in FIRST_RUN} == FIRST_RUN
+    assert first["collections"]["comment_annotations"]["target"] == (
+        "velt_comment_annotations"
+    )
+    stored = target_snapshot()
+    assert len(stored["velt_comment_annotations"]) == 2
+
+    second = run_json(*target.args)
+    for name, (imported, _, skipped, invalid) in FIRST_RUN.items():
+        assert counts(second, name) == (0, imported, skipped, invalid), name
+    # Not even the bookkeeping moved: same updatedAt, rev and lastEvent everywhere
+    # (PostgreSQL's updated_at, rev and last_event).
+    assert target_snapshot() == stored
+
+
+@on_targets(WIRE, postgresql_target())
+def test_import_stores_records_as_velt_would_have_saved_them(target: Target) -> None:
+    run(*target.args)
+    source = velt_py_documents()
+
+    comments = resolve(CommentRepository)()
+    thread = comments.get_many(ACME, ["ann-1"])["ann-1"]
+    expected = {
+        **source["comment_annotations"][0],
+        "createdAt": "2025-03-01T12:30:05.250Z",
+    }
+    assert thread == expected
+    assert comments.get_many("client-org", ["ann-2"]) == {
+        "ann-2": source["comment_annotations"][1]
+    }
+    assert comments.find(ACME, folder_id="folder-1")[0].record_id == "ann-1"
+    reactions = resolve(ReactionRepository)()
+    assert reactions.get_many(ACME, ["r-1"])["r-1"]["icon"] == "1f680"
+    recording = resolve(RecordingRepository)().get_many(ACME, ["rec-1"])["rec-1"]
+    assert recording["chunkUrls"] == {
+        "0": "https://bucket.s3.amazonaws.com/rec-1/0.webm"
+    }
+    activities = {a.record_id: a for a in resolve(ActivityRepository)().find(ACME)}
+    assert activities["act-1"].document_id == "doc-1"
+    assert activities["act-2"].payload == source["activities"][1]
+    assert resolve(NotificationRepository)().get_by_ids(ACME, ["n-1"]) == {
+        "n-1": source["notifications"][0]
+    }
+
+    found = users.get_many(["u1", "u2"])
+    assert found["u1"] == {
+        "userId": "u1",
+        "name": "Ann Example",
+        "email": "Ann@Example.test",
+        "photoUrl": "https://img.example/u1.png",
+    }
+    assert users.resolve_emails(["ann@example.test"]) == {"ann@example.test": "u1"}
+
+    if target.backend == POSTGRESQL:
+        # The row's columns, the rest of the record in its JSON column.
+        (row,) = FileRecord.objects.using(ALIAS).all()
+        record = {
+            **row.record,
+            "organizationId": row.organization_id,
+            "documentId": row.document_id,
+            "attachmentId": row.attachment_id,
+            "url": row.url,
+        }
+    else:
+        (record,) = FileRepository().collection.find({}, {"_id": 0})
+    assert record["url"] == "https://bucket.s3.amazonaws.com/brief.pdf"
+    assert record["external"] is True
+    assert (record["organizationId"], record["documentId"], record["folderId"]) == (
+        ACME,
+        "doc-1",
+        "folder-1",
+    )
+    assert (record["attachmentId"], record["name"], record["size"]) == (
+        123456,
+        "brief.pdf",
+        2048,
+    )
+
+
+@on_targets(WIRE, postgresql_target())
+def test_import_after_new_saves_keeps_them_and_changes_nothing(
+    target: Target,
+) -> None:
+    run(*target.args)
+    # Velt saves a reply through velt_django after the first import.
+    comments = resolve(CommentRepository)()
+    comments.save_many(
+        [RecordWrite(ACME, "ann-1", {"comments": {"102": {"commentId": 102}}})],
+        "comment.add",
+    )
+    stored = target_snapshot()
+    assert set(comments.get_many(ACME, ["ann-1"])["ann-1"]["comments"]) == {
+        "101",
+        "102",
+    }
+    again = run_json(*target.args)
+    assert counts(again, "comment_annotations") == (0, 2, 1, 1)
+    assert target_snapshot() == stored
+
+
+@on_targets(MONGOMOCK, postgresql_target())
+def test_dry_run_counts_and_writes_nothing(target: Target) -> None:
+    before = target_snapshot()
+    result = run_json(*target.args, "--dry-run")
+    assert result["dryRun"] is True
+    assert {name: counts(result, name) for name in FIRST_RUN} == FIRST_RUN
+    assert target_snapshot() == before
+    text, _ = run(*target.args, "--dry-run")
+    assert (
+        "comment_annotations (comment_annotations -> velt_comment_annotations)" in text
+    )
+    assert "2 to import, 0 unchanged, 1 without organization, 1 invalid" in text
+    assert text.rstrip().endswith("Would import 10 record(s).")
+
+
+@on_targets(postgresql_target(transaction=True))
+def test_import_into_postgresql_down_names_the_target(
+    target: Target, pg_cluster: Any
+) -> None:
+    pg_cluster.stop()
+    with pytest.raises(CommandError) as caught:
+        run(*target.args)
+    assert str(caught.value) == (
+        f'import failed: the target database (DATABASES["{ALIAS}"]) is unavailable'
+    )
+    pg_cluster.start()
+    assert counts(run_json(*target.args), "reaction_annotations") == (1, 0, 0, 0)
+
 
 # ---- wire tier ------------------------------------------------------------------------
 
@@ -200,92 +414,6 @@ def source_name(wire_db: Any, mongo_server_uri: str, settings: Any) -> Iterator[
     finally:
         client.drop_database(name)
         client.close()
-
-
-@pytest.mark.mongo
-def test_import_twice_changes_nothing_the_second_time(
-    source_name: str, mongo_server_uri: str
-) -> None:
-    args = ("--source-uri", mongo_server_uri, "--source-db", source_name)
-    first = run_json(*args)
-    assert {name: counts(first, name) for name in FIRST_RUN} == FIRST_RUN
-    stored = target_snapshot()
-
-    second = run_json(*args)
-    for name, (imported, _, skipped, invalid) in FIRST_RUN.items():
-        assert counts(second, name) == (0, imported, skipped, invalid), name
-    # Not even the bookkeeping moved: same updatedAt, rev and lastEvent everywhere.
-    assert target_snapshot() == stored
-
-
-@pytest.mark.mongo
-def test_import_stores_records_as_velt_would_have_saved_them(
-    source_name: str, mongo_server_uri: str
-) -> None:
-    run("--source-uri", mongo_server_uri, "--source-db", source_name)
-    source = velt_py_documents()
-
-    thread = CommentRepository().get_many(ACME, ["ann-1"])["ann-1"]
-    expected = {
-        **source["comment_annotations"][0],
-        "createdAt": "2025-03-01T12:30:05.250Z",
-    }
-    assert thread == expected
-    assert CommentRepository().get_many("client-org", ["ann-2"]) == {
-        "ann-2": source["comment_annotations"][1]
-    }
-    assert CommentRepository().find(ACME, folder_id="folder-1")[0].record_id == "ann-1"
-    assert ReactionRepository().get_many(ACME, ["r-1"])["r-1"]["icon"] == "1f680"
-    recording = RecordingRepository().get_many(ACME, ["rec-1"])["rec-1"]
-    assert recording["chunkUrls"] == {
-        "0": "https://bucket.s3.amazonaws.com/rec-1/0.webm"
-    }
-    activities = {a.record_id: a for a in ActivityRepository().find(ACME)}
-    assert activities["act-1"].document_id == "doc-1"
-    assert activities["act-2"].payload == source["activities"][1]
-    assert NotificationRepository().get_by_ids(ACME, ["n-1"]) == {
-        "n-1": source["notifications"][0]
-    }
-
-    found = users.get_many(["u1", "u2"])
-    assert found["u1"] == {
-        "userId": "u1",
-        "name": "Ann Example",
-        "email": "Ann@Example.test",
-        "photoUrl": "https://img.example/u1.png",
-    }
-    assert users.resolve_emails(["ann@example.test"]) == {"ann@example.test": "u1"}
-
-    (record,) = FileRepository().collection.find({}, {"_id": 0})
-    assert record["url"] == "https://bucket.s3.amazonaws.com/brief.pdf"
-    assert record["external"] is True
-    assert (record["organizationId"], record["documentId"], record["folderId"]) == (
-        ACME,
-        "doc-1",
-        "folder-1",
-    )
-    assert (record["attachmentId"], record["name"], record["size"]) == (
-        123456,
-        "brief.pdf",
-        2048,
-    )
-
-
-@pytest.mark.mongo
-def test_import_after_new_saves_keeps_them_and_changes_nothing(
-    source_name: str, mongo_server_uri: str
-) -> None:
-    args = ("--source-uri", mongo_server_uri, "--source-db", source_name)
-    run(*args)
-    # Velt saves a reply through velt_django after the first import.
-    CommentRepository().save_many(
-        [RecordWrite(ACME, "ann-1", {"comments": {"102": {"commentId": 102}}})],
-        "comment.add",
-    )
-    stored = target_snapshot()
-    again = run_json(*args)
-    assert counts(again, "comment_annotations") == (0, 2, 1, 1)
-    assert target_snapshot() == stored
 
 
 @pytest.mark.mongo
@@ -336,34 +464,6 @@ def source(mongo_db: Any, monkeypatch: pytest.MonkeyPatch, settings: Any) -> Any
         velt_py, "open_source", lambda uri, name, schema: velt_py.VeltPySource(db)
     )
     return db
-
-
-SOURCE = ("--source-uri", "mongodb://source.invalid", "--source-db", "velt_py_source")
-
-
-def test_import_twice_on_mongomock(source: Any) -> None:
-    seed_source(source)
-    first = run_json(*SOURCE)
-    assert {name: counts(first, name) for name in FIRST_RUN} == FIRST_RUN
-    stored = target_snapshot()
-    second = run_json(*SOURCE)
-    assert all(counts(second, name)[0] == 0 for name in FIRST_RUN)
-    assert target_snapshot() == stored
-
-
-def test_dry_run_counts_and_writes_nothing(source: Any) -> None:
-    seed_source(source)
-    before = target_snapshot()
-    result = run_json(*SOURCE, "--dry-run")
-    assert result["dryRun"] is True
-    assert {name: counts(result, name) for name in FIRST_RUN} == FIRST_RUN
-    assert target_snapshot() == before
-    text, _ = run(*SOURCE, "--dry-run")
-    assert (
-        "comment_annotations (comment_annotations -> velt_comment_annotations)" in text
-    )
-    assert "2 to import, 0 unchanged, 1 without organization, 1 invalid" in text
-    assert text.rstrip().endswith("Would import 10 record(s).")
 
 
 def test_collections_map_renames_and_skips(source: Any) -> None:

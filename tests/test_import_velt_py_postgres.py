@@ -19,9 +19,8 @@ from velt_django.repository import velt_py
 
 from . import test_import_velt_py as mongo
 from .contracts import assert_success
-from .postgres import ExternalPostgres, PostgresCluster
+from .postgres import ExternalPostgres, PostgresCluster, use_postgresql_target
 from .repository_sql.conftest import DATABASES
-from .test_pg_import import use_postgresql_target
 
 ACME, run, run_json, counts = mongo.ACME, mongo.run, mongo.run_json, mongo.counts
 
