@@ -369,6 +369,7 @@ class Storage(Section):
         "The database of `DATABASE_ALIAS` is not PostgreSQL (`ENGINE` is not "
         "`django.db.backends.postgresql`); SQLite, MySQL and others are not supported.",
     )
+    E073 = Code("velt.E073", '`CONNECTION_CHECK` is neither `"socket"` nor `"django"`.')
 
 
 #: The sections in the order of docs/checks.md.

@@ -469,6 +469,18 @@ class VeltSettings:
         "exist (check `velt.E071`) and use Django's PostgreSQL engine (check "
         "`velt.E072`). Unused with MongoDB.",
     )
+    CONNECTION_CHECK = Setting(
+        "socket",
+        _str,
+        group=STORAGE,
+        kind=one_of("socket", "django"),
+        check="velt.E073",
+        doc="How a kept PostgreSQL connection is checked at the start of a request: "
+        '`"socket"` polls its socket (no round trip; one the server closed is replaced '
+        "before the request uses it, and Django's `SELECT 1` of `CONN_HEALTH_CHECKS` "
+        'is skipped), `"django"` leaves Django\'s own behaviour. Applies to every '
+        "PostgreSQL alias of the process (check `velt.E073`).",
+    )
 
     # MongoDB
     MONGODB_URI = Setting(

@@ -206,6 +206,7 @@ TRIGGERS: dict[str, Trigger] = {
     "velt.E070": Trigger({"STORAGE_BACKEND": "postgres"}),
     "velt.E071": Trigger({"STORAGE_BACKEND": "postgresql", "DATABASE_ALIAS": "velt"}),
     "velt.E072": Trigger({"STORAGE_BACKEND": "postgresql"}),
+    "velt.E073": Trigger({"CONNECTION_CHECK": "select"}),
     # Permission provider
     "velt.E060": Trigger({"PERMISSION_PROVIDER_TOKEN": " "}),
     "velt.E061": Trigger({"PERMISSION_PROVIDER_TOKEN": "a long token with spaces"}),
