@@ -14,6 +14,7 @@ from django.db import OperationalError
 
 from tests.commands import command_output
 from tests.contracts import assert_failure
+from tests.postgres import ALIAS as POSTGRES_ALIAS
 from tests.userapp import directories
 from tests.userapp.directories import MEMBER_FIELDS, Directory, configure
 from tests.userapp.models import Member, Team
@@ -102,14 +103,40 @@ def test_django_default_mapping_splits_full_name_and_leaves_password_unusable(
     }
 
 
-@pytest.mark.django_db
-def test_django_default_directory_keeps_unmapped_fields_in_the_profile() -> None:
+@pytest.mark.parametrize(
+    "on_postgres",
+    [
+        pytest.param(False, marks=pytest.mark.django_db, id="sqlite"),
+        pytest.param(
+            True,
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.django_db(databases={"default", POSTGRES_ALIAS}),
+            ],
+            id="postgresql",
+        ),
+    ],
+)
+def test_django_default_directory_keeps_unmapped_fields_in_the_profile(
+    on_postgres: bool, settings: Any
+) -> None:
     from velt_django.models import VeltUserProfile
+
+    if on_postgres:
+        # auth_user and the profile on PostgreSQL: the profile's JSON through the
+        # statement compiled once (its converters applied by velt_django).
+        settings.DATABASE_ROUTERS = ["tests.userapp.routers.AuthOnPostgres"]
 
     users.upsert([{"userId": "sam", "name": "Sam Reyes", "photoUrl": "p.png"}])
     profile = VeltUserProfile.objects.get(user__username="sam")
     assert profile.fields == {"photoUrl": "p.png"}  # mapped fields stay in columns
     assert users.get_many(["sam"])["sam"]["photoUrl"] == "p.png"
+    users.upsert([{"userId": "kim", "name": "Kim", "plan": {"tier": ["gold", 2]}}])
+    assert users.get_many(["kim", "sam", "nobody"]) == {
+        "kim": {"userId": "kim", "name": "Kim", "plan": {"tier": ["gold", 2]}},
+        "sam": {"userId": "sam", "name": "Sam Reyes", "photoUrl": "p.png"},
+    }
+    assert users.delete(["kim"]) == 1
     with pytest.raises(InvalidRecordError, match="JSON"):
         users.upsert([{"userId": "sam", "plan": object()}])
     assert users.delete(["sam"]) == 1

@@ -1,5 +1,6 @@
 """The user directories the users tests run against: the Django model adapter on the
-test SQLite database, and the stored directory (``velt_users``, read by
+test SQLite database and on PostgreSQL (``userapp`` routed to the ``velt_pg`` alias),
+and the stored directory (``velt_users``, read by
 ``MongoUserDirectory`` through the storage backend's repository) on each backend of the
 view suites: mongomock, MongoDB (the wire tier) and PostgreSQL (the ``velt_pg`` alias)."""
 
@@ -14,6 +15,9 @@ from velt_django import users
 
 from ..families import MONGODB, MONGOMOCK, POSTGRES_ALIAS, POSTGRESQL, backend_params
 
+#: The Django model adapter with ``userapp`` on PostgreSQL (``routers.UserappOnPostgres``).
+DJANGO_PG = "django-pg"
+
 #: A mapping that points the Django adapter at ``userapp.Member``.
 MEMBER_FIELDS = {
     "userId": "member_id",
@@ -27,15 +31,16 @@ SECRET = "s3cr3t-hash-never-returned"
 
 @dataclass
 class Directory:
-    """One configured directory: ``kind`` is ``django`` (the model adapter) or the
-    backend storing ``velt_users``: ``mongomock``, ``mongodb`` or ``postgresql``."""
+    """One configured directory: ``kind`` is ``django`` or ``django-pg`` (the model
+    adapter on SQLite or PostgreSQL) or the backend storing ``velt_users``:
+    ``mongomock``, ``mongodb`` or ``postgresql``."""
 
     kind: str
     settings: Any
 
     def load(self, *records: dict[str, Any], org: str | None = None) -> None:
         users.upsert(list(records), organization_id=org)
-        if self.kind == "django":
+        if self.kind in ("django", DJANGO_PG):
             # The column the adapter is never pointed at.
             from .models import Member
 
@@ -52,6 +57,13 @@ class Directory:
 #: backend, with the marks of the ``backend`` fixture's params (``tests.families``).
 KINDS = [
     pytest.param("django", marks=pytest.mark.django_db),
+    pytest.param(
+        DJANGO_PG,
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.django_db(databases={"default", POSTGRES_ALIAS}),
+        ],
+    ),
     *(
         pytest.param(param) if isinstance(param, str) else param
         for param in backend_params(mongomock=True)
@@ -61,7 +73,9 @@ KINDS = [
 
 def configure(kind: str, settings: Any) -> Directory:
     """Point ``VELT`` at the directory of ``kind`` (the databases are the caller's)."""
-    if kind == "django":
+    if kind in ("django", DJANGO_PG):
+        if kind == DJANGO_PG:
+            settings.DATABASE_ROUTERS = ["tests.userapp.routers.UserappOnPostgres"]
         settings.VELT = {
             **settings.VELT,
             "USER_DIRECTORY_CLASS": "velt_django.directory.DjangoUserDirectory",

@@ -26,7 +26,13 @@ from tests.families import (
     backend_params,
 )
 from tests.userapp import directories
-from tests.userapp.directories import SECRET, Directory, configure, on_directories
+from tests.userapp.directories import (
+    DJANGO_PG,
+    SECRET,
+    Directory,
+    configure,
+    on_directories,
+)
 from velt_django import users
 
 directory = directories.directory  # the fixture, parametrized over the directories
@@ -223,15 +229,38 @@ def _thousand(directory: Directory) -> list[str]:
     return ids
 
 
-@on_directories("django", POSTGRESQL)
+@on_directories("django", DJANGO_PG, POSTGRESQL)
 def test_users_get_1000_ids_one_sql_query(directory: Directory, post_json: Any) -> None:
     ids = _thousand(directory)
     directory.scope()
-    alias = POSTGRES_ALIAS if directory.kind == POSTGRESQL else DEFAULT_DB_ALIAS
+    alias = DEFAULT_DB_ALIAS if directory.kind == "django" else POSTGRES_ALIAS
     with CaptureQueriesContext(connections[alias]) as queries:
         data = _get(post_json, {"organizationId": ORG, "userIds": ids})
     assert len(data) == 500
     assert len(queries.captured_queries) == 1
+
+
+@on_directories(DJANGO_PG)
+def test_users_get_on_postgresql_sends_one_statement_for_any_count(
+    directory: Directory, post_json: Any
+) -> None:
+    # The ids are one array parameter: gets of 3 and 300 ids use one statement per
+    # shape (scoped, or membership asked), compiled once, and find the stored users.
+    from velt_django.directory import model
+
+    ids = _thousand(directory)
+    model._statements.clear()
+    for scoped in (False, True):
+        directory.scope(scoped)
+        for count in (3, 300):
+            with CaptureQueriesContext(connections[POSTGRES_ALIAS]) as queries:
+                data = _get(post_json, {"organizationId": ORG, "userIds": ids[:count]})
+            assert sorted(data) == ids[:count:2]
+            assert all(user["organizationId"] == ORG for user in data.values())
+            [query] = queries.captured_queries
+            assert "= ANY(" in query["sql"]
+    assert len(model._statements) == 2
+    assert None not in model._statements.values()
 
 
 class _FindCounter(monitoring.CommandListener):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 import logging
 import operator
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
@@ -17,10 +18,12 @@ from django.db import (
     IntegrityError,
     InterfaceError,
     OperationalError,
+    connections,
     models,
+    router,
     transaction,
 )
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, Lookup, OuterRef
 from django.db.models.functions import Lower, Trim
 from django.utils.module_loading import import_string
 
@@ -187,6 +190,71 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+class AnyOf(Lookup):
+    """``<column> = ANY(%s)``: the values as one array parameter (PostgreSQL).
+
+    The one SQL fragment of the user directory, because no ORM lookup says it: unlike
+    ``__in`` (a placeholder per value) the statement's text is the same for any number
+    of ids, so it is compiled once (``DjangoUserDirectory._statement``) and psycopg
+    parses it once.
+    """
+
+    lookup_name = "velt_any"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> Any:
+        return self.rhs
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]
+
+
+#: Placeholder values a cached users statement is compiled with; ``UserStatement``
+#: records where each went. NUL never reaches a text column, so no real value is equal.
+_IDS_MARK = ["\x00velt-user-ids"]
+_ORG_MARK = "\x00velt-organization"
+_MEMBER_MARK = "\x00velt-requested-organization"
+#: Most distinct statement shapes kept per process (the SQL text only, no data).
+_STATEMENTS_MAX = 64
+
+
+@dataclass(frozen=True)
+class UserStatement:
+    """A users get as the ORM compiles it: its SQL, what each parameter is (``"ids"``,
+    ``"org"``, ``"member"``, or a ``"constant"`` of the default manager's queryset), the
+    converters Django applies to its columns (position → functions, expression)."""
+
+    sql: str
+    params: tuple[tuple[str, Any], ...]
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+
+    def parameters(
+        self, ids: list[Any], organization: str | None, member: str | None
+    ) -> list[Any]:
+        slots = {"ids": ids, "org": organization, "member": member}
+        return [
+            value if kind == "constant" else slots[kind] for kind, value in self.params
+        ]
+
+    def convert(self, rows: list[Any], connection: Any) -> list[Any]:
+        if not self.converters:
+            return rows
+        converted = []
+        for row in rows:
+            cells = list(row)
+            for position, functions, expression in self.converters:
+                value = cells[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                cells[position] = value
+            converted.append(cells)
+        return converted
+
+
+_statements: dict[tuple[Any, ...], UserStatement | None] = {}
+
+
 class DjangoUserDirectory(UserDirectory):
     """Users read from a Django model through ``VELT["USER_FIELDS"]``.
 
@@ -271,6 +339,128 @@ class DjangoUserDirectory(UserDirectory):
             queryset = queryset.filter(self._membership(organization_id))
         return queryset
 
+    def _users_queryset(
+        self,
+        ids: Any,
+        organization_id: str | None,
+        requested_organization: str | None,
+        check_membership: bool,
+        *,
+        any_of: bool = False,
+    ) -> models.QuerySet[Any]:
+        """The users of ``ids`` (in the organization when one is given), annotated with
+        ``velt_member`` (a membership in ``requested_organization``) when
+        ``check_membership``: a subquery of the same statement, still one query."""
+        queryset = self._queryset(organization_id)
+        if any_of:
+            queryset = queryset.filter(AnyOf(F(self.id_lookup), ids))
+        else:
+            queryset = queryset.filter(**{f"{self.id_lookup}__in": ids})
+        if check_membership:
+            queryset = queryset.annotate(
+                velt_member=self._membership(str(requested_organization))
+            )
+        return queryset
+
+    def _statement(
+        self, using: str, names: tuple[str, ...], scoped: bool, check_membership: bool
+    ) -> UserStatement | None:
+        """The compiled get of ``names`` on PostgreSQL, once per shape and process:
+        building and compiling the queryset costs more than the query (and ``__in``
+        with a placeholder per id is re-parsed for every count). ``None`` where the
+        shape does not compile with placeholders (an organization path to a column
+        that is not text, say): the get then goes through the ORM each time.
+
+        The default manager's queryset is compiled once, on first use: a manager
+        whose filter changes between calls (on the current time, say) is not kept.
+        """
+        key = (
+            self.model,
+            using,
+            names,
+            scoped,
+            check_membership,
+            tuple(sorted((k, str(v)) for k, v in self.mapping.items())),
+        )
+        if key in _statements:
+            return _statements[key]
+        statement: UserStatement | None = None
+        try:
+            query = (
+                self._users_queryset(
+                    _IDS_MARK,
+                    _ORG_MARK if scoped else None,
+                    _MEMBER_MARK,
+                    check_membership,
+                    any_of=True,
+                )
+                .using(using)
+                .values_list(*names)
+                .query
+            )
+            order = [
+                *query.extra_select,
+                *query.values_select,
+                *query.annotation_select,
+            ]
+            compiler = query.get_compiler(using)
+            sql, params = compiler.as_sql()
+            if order == list(names):
+                converters = compiler.get_converters(
+                    [column[0] for column in compiler.select[: compiler.col_count]]
+                )
+                statement = UserStatement(
+                    sql,
+                    tuple(
+                        ("ids", None)
+                        if param is _IDS_MARK
+                        else ("org", None)
+                        if param == _ORG_MARK
+                        else ("member", None)
+                        if param == _MEMBER_MARK
+                        else ("constant", param)
+                        for param in params
+                    ),
+                    tuple(
+                        (position, tuple(functions), expression)
+                        for position, (functions, expression) in converters.items()
+                    ),
+                )
+        except (ValueError, TypeError, ValidationError, FieldDoesNotExist):
+            statement = None
+        if len(_statements) >= _STATEMENTS_MAX:
+            _statements.clear()
+        _statements[key] = statement
+        return statement
+
+    def _rows(
+        self,
+        names: list[str],
+        values: list[Any],
+        organization_id: str | None,
+        requested_organization: str | None,
+        check_membership: bool,
+    ) -> Iterable[Sequence[Any]]:
+        """The ``names`` cells of the users of ``values``: on PostgreSQL through the
+        statement compiled once per shape, elsewhere through the ORM."""
+        using = router.db_for_read(self.model)
+        connection = connections[using]
+        statement = None
+        if connection.vendor == "postgresql":
+            statement = self._statement(
+                using, tuple(names), organization_id is not None, check_membership
+            )
+        if statement is None:
+            return self._users_queryset(
+                values, organization_id, requested_organization, check_membership
+            ).values_list(*names)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                statement.sql,
+                statement.parameters(values, organization_id, requested_organization),
+            )
+            return statement.convert(cursor.fetchall(), connection)
+
     def _column_readers(
         self,
     ) -> tuple[list[str], dict[str, Callable[[Sequence[Any]], Any]]] | None:
@@ -301,12 +491,16 @@ class DjangoUserDirectory(UserDirectory):
 
     def _ids(self, user_ids: Sequence[str]) -> list[Any]:
         # An id the column cannot hold (text for an integer key) matches no one.
+        # So does text holding NUL, which no PostgreSQL column holds (and which would
+        # fail the statement there), on every database alike.
         values: list[Any] = []
         for user_id in user_ids:
             try:
-                values.append(self.id_field.to_python(user_id))
+                value = self.id_field.to_python(user_id)
             except (ValidationError, ValueError, TypeError):
                 continue
+            if not (isinstance(value, str) and "\x00" in value):
+                values.append(value)
         return values
 
     def get_users(
@@ -316,21 +510,15 @@ class DjangoUserDirectory(UserDirectory):
         requested_organization: str | None = None,
     ) -> dict[str, User]:
         values = self._ids(user_ids)
-        if not values:
+        if not values or (organization_id is not None and "\x00" in organization_id):
             return {}
-        queryset = self._queryset(organization_id).filter(
-            **{f"{self.id_lookup}__in": values}
-        )
+        if requested_organization is not None and "\x00" in requested_organization:
+            # No organization's id holds NUL: no membership to report.
+            requested_organization = None
         path = self.mapping.get("organizations")
         check_membership = bool(
             organization_id is None and requested_organization is not None and path
         )
-        if check_membership:
-            # A subquery of the same statement: still one query (organizationId is
-            # returned only when the directory knows the membership).
-            queryset = queryset.annotate(
-                velt_member=self._membership(str(requested_organization))
-            )
         # (user id, raw value per mapped key, stored profile fields, member or not)
         rows: list[tuple[Any, dict[str, Any], Any, bool]] = []
         plan = self._column_readers()
@@ -344,7 +532,13 @@ class DjangoUserDirectory(UserDirectory):
                     names.append(f"{self.profile_relation}__fields")
                 if check_membership:
                     names.append("velt_member")
-                for row in queryset.values_list(*names):
+                for row in self._rows(
+                    names,
+                    values,
+                    organization_id,
+                    requested_organization,
+                    check_membership,
+                ):
                     cells = row[1:]
                     rows.append(
                         (
@@ -360,6 +554,9 @@ class DjangoUserDirectory(UserDirectory):
                     for key, spec in self.mapping.items()
                     if spec and key not in ("userId", "organizations")
                 }
+                queryset = self._users_queryset(
+                    values, organization_id, requested_organization, check_membership
+                )
                 if self.profile is not None:
                     queryset = queryset.select_related(self.profile_relation)
                 for instance in queryset:
@@ -434,12 +631,16 @@ class DjangoUserDirectory(UserDirectory):
         self, emails_lower: Sequence[str], organization_id: str | None
     ) -> list[tuple[str, str]]:
         email = self.mapping.get("email")
-        if not emails_lower or not email or concrete_field(self.model, email) is None:
+        if not email or concrete_field(self.model, email) is None:
+            return []
+        # Text holding NUL is in no PostgreSQL column (and fails a statement there).
+        emails_lower = [text for text in emails_lower if "\x00" not in text]
+        if not emails_lower or (organization_id and "\x00" in organization_id):
             return []
         rows = (
             self._queryset(organization_id)
             .annotate(velt_email_lower=Lower(Trim(email)))
-            .filter(velt_email_lower__in=list(emails_lower))
+            .filter(velt_email_lower__in=emails_lower)
             .values_list("velt_email_lower", self.id_lookup)
         )
         with sql_errors("match emails"):
@@ -562,7 +763,9 @@ class DjangoUserDirectory(UserDirectory):
         # Every user is checked before anything is written.
         splits = [self._split(user) for user in users]
         written = 0
-        with sql_errors("upsert users"), transaction.atomic():
+        # The user model may live on another alias than "default" (a router's choice).
+        using = router.db_for_write(self.model)
+        with sql_errors("upsert users"), transaction.atomic(using=using):
             for user, (columns, profile_fields) in zip(users, splits, strict=True):
                 values = self._ids([user.user_id])
                 if not values:
