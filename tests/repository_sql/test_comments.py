@@ -373,11 +373,18 @@ def test_find_answers_what_the_orm_queryset_answers(
         assert expected  # every shape here matches something
 
 
-def test_find_with_nul_texts_finds_nothing_for_them(repo: SqlCommentRepository) -> None:
-    """As on MongoDB: a NUL id, document, folder or organization is in no record."""
+def test_find_and_delete_with_nul_texts_touch_nothing_for_them(
+    repo: SqlCommentRepository,
+) -> None:
+    """As on MongoDB: a NUL id, document, folder or organization is in no record, for
+    a find and for a delete."""
     repo.save_many([record("A1", document_id="doc-1", folder_id="f-1")])
     assert repo.find(ORG, ["A\x00"]) == []
     assert repo.find(ORG, [], ["doc\x00"]) == []
     assert repo.find(ORG, [], [], "f\x00") == []
     assert repo.find("o\x00", ["A1"]) == []
     assert [r.record_id for r in repo.find(ORG, ["A1", "A\x00"])] == ["A1"]
+    assert repo.delete(ORG, "A\x00") == 0
+    assert repo.delete("o\x00", "A1") == 0
+    assert repo.delete(ORG, "A1", only_in_document=("doc\x00",)) == 0
+    assert [r.record_id for r in repo.find(ORG, ["A1"])] == ["A1"]

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, sql
 
 from ...conf import velt_settings
 from ...exceptions import RecordTooLargeError
@@ -92,6 +92,27 @@ def find_statement(
     query = rows.values_list("annotation_id", "document_id", "payload").query
     sql, params = query.get_compiler(using).as_sql()
     return sql, tuple(marks.index(param) for param in params)
+
+
+@functools.lru_cache(maxsize=64)
+def delete_statement(
+    model: type[AnnotationRecord], using: str, document: str
+) -> tuple[str, tuple[int, ...]]:
+    """The SQL of a one-record delete (``document``: ``"any"``, ``"null"`` or
+    ``"value"``, how the stored document must match) as the ORM compiles it for
+    ``QuerySet._raw_delete``, and the order of its parameters among (organization, id,
+    document). Compiled once per shape, as :func:`find_statement` is: building the
+    queryset and its compiler cost about as much as the statement's round trip."""
+    marks = ["\x00org", "\x00id", "\x00doc"]
+    query = Q(organization_id=marks[0], annotation_id=marks[1])
+    if document == "null":
+        query &= Q(document_id__isnull=True)
+    elif document == "value":
+        query &= Q(document_id=marks[2])
+    delete = model._default_manager.using(using).filter(query).query.clone()
+    delete.__class__ = sql.DeleteQuery
+    text, params = delete.get_compiler(using).as_sql()
+    return text, tuple(marks.index(param) for param in params)
 
 
 class SqlAnnotationRepository(SqlRecordTable):
@@ -357,11 +378,23 @@ class SqlAnnotationRepository(SqlRecordTable):
         ``only_in_document=(doc,)`` deletes it only while it is still stored under
         ``doc``.
         """
-        query = self._key(organization_id, record_id)
-        if only_in_document is not None:
-            query &= self._document_is(only_in_document[0])
-        with translate_errors("delete", self.using):
-            return delete_rows(self._records().filter(query), self.using)
+        document = only_in_document[0] if only_in_document is not None else None
+        # No stored text holds NUL (see ``storable``): such a record is not stored.
+        if any("\x00" in text for text in (organization_id, record_id, document or "")):
+            return 0
+        shape = (
+            "any"
+            if only_in_document is None
+            else "null"
+            if document is None
+            else "value"
+        )
+        text, order = delete_statement(self.model, self.using, shape)
+        values = (organization_id, record_id, document)
+        connection = connections[self.using]
+        with translate_errors("delete", self.using), connection.cursor() as cursor:
+            cursor.execute(text, [values[i] for i in order])
+            return max(int(cursor.rowcount), 0)
 
     def delete_in_organizations(
         self,
