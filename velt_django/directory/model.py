@@ -34,6 +34,7 @@ from ..exceptions import (
     RepositoryError,
     VeltConfigurationError,
 )
+from ..repository.sql.base import storable
 from ..repository.users import UserWrite
 from .base import Member, User, UserDirectory
 
@@ -634,7 +635,7 @@ class DjangoUserDirectory(UserDirectory):
         if not email or concrete_field(self.model, email) is None:
             return []
         # Text holding NUL is in no PostgreSQL column (and fails a statement there).
-        emails_lower = [text for text in emails_lower if "\x00" not in text]
+        emails_lower = storable(emails_lower)
         if not emails_lower or (organization_id and "\x00" in organization_id):
             return []
         rows = (

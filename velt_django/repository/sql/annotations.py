@@ -105,10 +105,10 @@ def delete_statement(
     queryset and its compiler cost about as much as the statement's round trip."""
     marks = ["\x00org", "\x00id", "\x00doc"]
     query = Q(organization_id=marks[0], annotation_id=marks[1])
-    if document == "null":
-        query &= Q(document_id__isnull=True)
-    elif document == "value":
-        query &= Q(document_id=marks[2])
+    if document != "any":
+        query &= SqlAnnotationRepository._document_is(
+            None if document == "null" else marks[2]
+        )
     delete = model._default_manager.using(using).filter(query).query.clone()
     delete.__class__ = sql.DeleteQuery
     text, params = delete.get_compiler(using).as_sql()
@@ -135,9 +135,6 @@ class SqlAnnotationRepository(SqlRecordTable):
 
     def _records(self) -> QuerySet[AnnotationRecord]:
         return self.model._default_manager.using(self.using)
-
-    def _key(self, organization_id: str, record_id: str) -> Q:
-        return Q(organization_id=organization_id, annotation_id=record_id)
 
     @staticmethod
     def _document_is(document_id: str | None) -> Q:
