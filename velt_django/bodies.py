@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from django.http import HttpRequest
 
 from .exceptions import InvalidInput, PayloadTooLarge
@@ -41,6 +42,32 @@ def read_limited(request: HttpRequest, limit: int, what: str = "request body") -
     return raw
 
 
+#: Every ASCII digit to ``0``, every other byte to a space: nineteen ``0`` in a row in
+#: the translated body are nineteen digits in a row in the body (faster than a regular
+#: expression, which costs more than the parse on a body full of timestamps).
+_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_DIGITS = b"0" * 19
+
+
+def _fast_loads(raw: bytes) -> Any:
+    """orjson's parse of ``raw`` where it is certain to equal the standard library's
+    (:func:`parse_json_object`), else ``None`` (``null`` is no object, so that answer
+    goes on to the standard library as well).
+
+    orjson turns an integer beyond 64 bits into a float where ``json`` keeps it (and
+    the record checks refuse it), so a body holding 19 digits in a row, in a number or
+    in a text, goes to ``json``. Everything else orjson refuses, ``json`` decides:
+    lone surrogate escapes, ``NaN``/``Infinity``, numbers beyond a double, nesting past
+    orjson's limit, invalid UTF-8, so those answers (and their messages) stay as they
+    were. Everything both accept parses to the same value."""
+    if raw.translate(_DIGITS).find(_LONG_DIGITS) != -1:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
     """Parse a JSON object body; anything else is :class:`InvalidInput` (400).
 
@@ -49,6 +76,9 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     """
     if not raw.strip():
         raise InvalidInput("request body is empty")
+    fast = _fast_loads(raw)
+    if isinstance(fast, dict):
+        return fast
     try:
         body = json.loads(
             raw.decode("utf-8"),
