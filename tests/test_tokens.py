@@ -198,6 +198,30 @@ def test_token_view_is_404_until_enabled(token_settings: Any) -> None:
     assert response.status_code == 404 and response.json()["errorCode"] == "NOT_FOUND"
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        {"ISSUER": "https://app.example"},
+        {"SECRET": "", "ISSUER": "https://app.example"},
+        {"ALGORITHMS": ["RS256"], "SECRET": SECRET},
+        {"ALGORITHMS": [], "SECRET": SECRET},
+    ],
+    ids=["no-key", "empty-secret", "rs256-without-private-key", "no-algorithm"],
+)
+def test_token_view_is_404_without_a_key_to_sign_with(
+    token_settings: Any, token: dict[str, Any]
+) -> None:
+    """``TOKEN_ORGANIZATIONS`` set for the Velt user token view alone (the example
+    project with a Velt API key and no resolver token secret): ``/token`` is not
+    enabled, rather than failing with 500 on every call."""
+    token_settings.VELT = {**token_settings.VELT, "RESOLVER_TOKEN": token}
+    client = _login("alice")
+    response = client.post(reverse("velt:token"), HTTP_X_CSRFTOKEN=_csrf(client))
+    assert response.status_code == 404, response.content
+    assert response.json()["errorCode"] == "NOT_FOUND"
+    assert "token" not in response.json()
+
+
 def test_token_view_does_not_mint_above_max_ttl(
     token_settings: Any, mongo_db: Any
 ) -> None:

@@ -19,6 +19,17 @@ class MintedToken(NamedTuple):
     expires_at: int
 
 
+def can_sign(config: Mapping[str, Any] | None = None) -> bool:
+    """Whether :func:`issue_token` has what it signs with: a first algorithm it knows
+    and that algorithm's key (``SECRET`` for HS*, ``PRIVATE_KEY`` otherwise)."""
+    config = token_settings() if config is None else config
+    algorithms = list(config.get("ALGORITHMS") or [])
+    if not algorithms or algorithms[0] not in HMAC_ALGORITHMS | ASYMMETRIC_ALGORITHMS:
+        return False
+    slot = "SECRET" if algorithms[0] in HMAC_ALGORITHMS else "PRIVATE_KEY"
+    return bool(config.get(slot))
+
+
 def _signing_key(config: Mapping[str, Any], algorithm: str) -> Any:
     if algorithm in HMAC_ALGORITHMS:
         key = config.get("SECRET")

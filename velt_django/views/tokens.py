@@ -28,7 +28,7 @@ from ..exceptions import (
     VeltAPIError,
     VeltConfigurationError,
 )
-from ..tokens.minting import issue_token
+from ..tokens.minting import can_sign, issue_token
 from .base import CorsNoStoreMixin
 from .errors import resolver_exception_handler
 
@@ -86,7 +86,10 @@ class ResolverTokenView(CorsNoStoreMixin):
 
     Session-authenticated, so DRF's CSRF check applies to POST. Anonymous callers get the
     401 envelope, a failed CSRF check the 403 envelope. While ``TOKEN_ORGANIZATIONS`` is
-    unset the view answers 404 (the feature is opt-in).
+    unset the view answers 404 (the feature is opt-in), and also while
+    ``VELT["RESOLVER_TOKEN"]`` holds no key to sign with: ``TOKEN_ORGANIZATIONS`` may be
+    set for the Velt user token view alone, and a resolver token nothing can verify is
+    no feature, so that is "not enabled" rather than a 500.
     """
 
     authentication_classes = [SessionAuthentication]
@@ -99,7 +102,7 @@ class ResolverTokenView(CorsNoStoreMixin):
         return resolver_exception_handler
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        enabled = velt_settings.get("TOKEN_ORGANIZATIONS") is not None
+        enabled = velt_settings.get("TOKEN_ORGANIZATIONS") is not None and can_sign()
         if _refuse_or_preflight(request, enabled=enabled, view="token view"):
             return
         super().initial(request, *args, **kwargs)
