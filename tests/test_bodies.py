@@ -4,7 +4,6 @@ both paths give the same body, or the same refusal with the same message."""
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 from unittest import mock
 
@@ -22,6 +21,7 @@ from tests.fuzz.strategies import (
     encode,
     json_values,
 )
+from tests.test_responses import same_json
 from velt_django import bodies
 from velt_django.exceptions import InvalidInput
 
@@ -36,19 +36,6 @@ def outcome(raw: bytes) -> tuple[str, Any]:
 def stdlib_outcome(raw: bytes) -> tuple[str, Any]:
     with mock.patch.object(bodies, "_fast_loads", lambda raw: None):
         return outcome(raw)
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equal, with the types kept apart (``1`` is not ``1.0``, nor ``True``)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(map(same, a, b))
-    if isinstance(a, float) and math.isnan(a):
-        return math.isnan(b)
-    return bool(a == b)
 
 
 #: The fuzz tier's hostile values, nested at most 200 levels: deeper than the stack
@@ -71,7 +58,7 @@ bodies_of_values = st.dictionaries(
 def test_both_parsers_agree_on_hostile_bodies(body: dict[str, Any]) -> None:
     raw = encode(body)
     fast, slow = outcome(raw), stdlib_outcome(raw)
-    assert fast[0] == slow[0] and same(fast[1], slow[1])
+    assert fast[0] == slow[0] and same_json(fast[1], slow[1])
 
 
 @pytest.mark.parametrize(
@@ -103,7 +90,7 @@ def test_both_parsers_agree_on_hostile_bodies(body: dict[str, Any]) -> None:
 def test_edge_cases_parse_as_the_standard_library_does(text: str) -> None:
     raw = text.encode("utf-8")
     fast, slow = outcome(raw), stdlib_outcome(raw)
-    assert fast[0] == slow[0] and same(fast[1], slow[1])
+    assert fast[0] == slow[0] and same_json(fast[1], slow[1])
 
 
 def test_integers_beyond_64_bits_stay_integers() -> None:
@@ -119,4 +106,4 @@ def test_integers_beyond_64_bits_stay_integers() -> None:
 def test_odd_strings_round_trip(text: str) -> None:
     raw = encode({"s": text, "raw": Raw('"\\u0000"')})
     fast, slow = outcome(raw), stdlib_outcome(raw)
-    assert fast[0] == slow[0] == "body" and same(fast[1], slow[1])
+    assert fast[0] == slow[0] == "body" and same_json(fast[1], slow[1])
