@@ -19,15 +19,28 @@ class MintedToken(NamedTuple):
     expires_at: int
 
 
+def _signing_algorithm(config: Mapping[str, Any]) -> str:
+    """The first of ``ALGORITHMS``, which tokens are signed with."""
+    algorithms = list(config.get("ALGORITHMS") or [])
+    if not algorithms:
+        raise VeltConfigurationError('VELT["RESOLVER_TOKEN"]["ALGORITHMS"] is empty.')
+    algorithm = str(algorithms[0])
+    if algorithm not in HMAC_ALGORITHMS | ASYMMETRIC_ALGORITHMS:
+        raise VeltConfigurationError(
+            "The first resolver token algorithm cannot sign tokens."
+        )
+    return algorithm
+
+
 def can_sign(config: Mapping[str, Any] | None = None) -> bool:
     """Whether :func:`issue_token` has what it signs with: a first algorithm it knows
     and that algorithm's key (``SECRET`` for HS*, ``PRIVATE_KEY`` otherwise)."""
     config = token_settings() if config is None else config
-    algorithms = list(config.get("ALGORITHMS") or [])
-    if not algorithms or algorithms[0] not in HMAC_ALGORITHMS | ASYMMETRIC_ALGORITHMS:
+    try:
+        _signing_key(config, _signing_algorithm(config))
+    except VeltConfigurationError:
         return False
-    slot = "SECRET" if algorithms[0] in HMAC_ALGORITHMS else "PRIVATE_KEY"
-    return bool(config.get(slot))
+    return True
 
 
 def _signing_key(config: Mapping[str, Any], algorithm: str) -> Any:
@@ -54,14 +67,7 @@ def issue_token(
     if isinstance(organization_ids, str):
         raise TypeError("organization_ids must be a list of organization ids")
     config = token_settings()
-    algorithms = list(config["ALGORITHMS"] or [])
-    if not algorithms:
-        raise VeltConfigurationError('VELT["RESOLVER_TOKEN"]["ALGORITHMS"] is empty.')
-    algorithm = str(algorithms[0])
-    if algorithm not in HMAC_ALGORITHMS | ASYMMETRIC_ALGORITHMS:
-        raise VeltConfigurationError(
-            "The first resolver token algorithm cannot sign tokens."
-        )
+    algorithm = _signing_algorithm(config)
     lifetime = int(config["TTL"] if ttl is None else ttl)
     if lifetime <= 0:
         raise ValueError("ttl must be a positive number of seconds")
