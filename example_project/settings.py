@@ -148,6 +148,31 @@ DATABASES: dict[str, Any] = {
 POSTGRES_SCHEMES = ("postgres", "postgresql")
 
 
+def _database_options(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Query parameters as ``OPTIONS``. Django turns server-side binding on only for
+    the value ``True`` (the text ``"true"`` would silently leave it off), and psycopg
+    wants ``prepare_threshold`` as a number or ``None``."""
+    options: dict[str, Any] = dict(pairs)
+    if "server_side_binding" in options:
+        flag = options["server_side_binding"].strip().lower()
+        if flag not in ("true", "1", "yes", "on", "false", "0", "no", "off"):
+            raise ImproperlyConfigured(
+                "the database URL's server_side_binding must be true or false"
+            )
+        options["server_side_binding"] = flag in ("true", "1", "yes", "on")
+    if "prepare_threshold" in options:
+        threshold = options["prepare_threshold"].strip().lower()
+        if threshold in ("", "none"):
+            options["prepare_threshold"] = None
+        elif threshold.isdigit():
+            options["prepare_threshold"] = int(threshold)
+        else:
+            raise ImproperlyConfigured(
+                "the database URL's prepare_threshold must be a number or none"
+            )
+    return options
+
+
 def postgres_database(url: str) -> dict[str, Any]:
     """The ``DATABASES`` entry of a ``postgres://`` URL (percent-escapes decoded, query
     parameters as ``OPTIONS``)."""
@@ -166,7 +191,7 @@ def postgres_database(url: str) -> dict[str, Any]:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": unquote(parts.hostname or ""),
         "PORT": str(port or ""),
-        "OPTIONS": dict(parse_qsl(parts.query)),
+        "OPTIONS": _database_options(parse_qsl(parts.query)),
         # Keep each worker thread's connection between requests (Django's default, 0,
         # opens a new one for every request: a few milliseconds each on PostgreSQL);
         # the health check replaces one the server or a pooler closed.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from velt_django import access
 from velt_django.conf import (
@@ -20,6 +21,9 @@ from velt_django.conf import (
 )
 from velt_django.directory.model import MAPPING_KEYS
 from velt_django.exceptions import VeltConfigurationError
+
+from .contracts import assert_failure, assert_success
+from .families import ORG
 
 
 def test_velt_settings_defaults_apply_when_key_missing(settings: Any) -> None:
@@ -121,6 +125,52 @@ def test_velt_settings_clear_cache_empties_imports() -> None:
     velt_settings.ORGANIZATION_ACCESS  # noqa: B018
     velt_settings.clear_cache()
     assert velt_settings._imports == {}
+
+
+def test_velt_settings_cached_values_follow_velt_changes(settings: Any) -> None:
+    settings.VELT = {**settings.VELT, "MAX_BODY_SIZE": 1000}
+    assert velt_settings.MAX_BODY_SIZE == 1000
+    assert velt_settings._values["MAX_BODY_SIZE"] == (1000, 1000)  # remembered
+    settings.VELT = {**settings.VELT, "MAX_BODY_SIZE": 2000}
+    assert velt_settings.MAX_BODY_SIZE == 2000
+    with override_settings(VELT={**settings.VELT, "MAX_BODY_SIZE": 3000}):
+        assert velt_settings.MAX_BODY_SIZE == 3000
+    assert velt_settings.MAX_BODY_SIZE == 2000
+
+
+def test_velt_settings_see_velt_changed_in_place(settings: Any) -> None:
+    settings.VELT = {**settings.VELT, "MAX_BODY_SIZE": 1000, "FILE_KEY_PREFIX": "a/"}
+    assert (velt_settings.MAX_BODY_SIZE, velt_settings.FILE_KEY_PREFIX) == (1000, "a/")
+    # No setting_changed signal for these: the next read must still see them.
+    settings.VELT["MAX_BODY_SIZE"] = 2000
+    settings.VELT["FILE_KEY_PREFIX"] = "b/"
+    assert (velt_settings.MAX_BODY_SIZE, velt_settings.FILE_KEY_PREFIX) == (2000, "b/")
+    del settings.VELT["MAX_BODY_SIZE"]
+    assert velt_settings.MAX_BODY_SIZE == DEFAULTS["MAX_BODY_SIZE"]
+
+
+def test_velt_settings_clear_cache_empties_values() -> None:
+    velt_settings.MAX_ID_LENGTH  # noqa: B018
+    velt_settings.clear_cache()
+    assert velt_settings._values == {}
+
+
+def test_velt_settings_mutable_values_are_not_cached(settings: Any) -> None:
+    settings.VELT = {**settings.VELT, "MONGO_CLIENT_OPTIONS": {"appname": "x"}}
+    velt_settings.MONGO_CLIENT_OPTIONS["appname"] = "changed"
+    assert "MONGO_CLIENT_OPTIONS" not in velt_settings._values
+    assert velt_settings.MONGO_CLIENT_OPTIONS == {"appname": "x"}
+
+
+def test_body_limit_change_applies_to_the_next_request(
+    settings: Any, mongo_db: Any, post_json: Any
+) -> None:
+    body = {"organizationId": ORG, "documentIds": ["d"], "padding": "x" * 1024}
+    assert_success(post_json("comments/get", body), read=True)
+    settings.VELT = {**settings.VELT, "MAX_BODY_SIZE": 512}
+    assert_failure(post_json("comments/get", body), 413, "PAYLOAD_TOO_LARGE")
+    settings.VELT = {**settings.VELT, "MAX_BODY_SIZE": 4096}
+    assert_success(post_json("comments/get", body), read=True)
 
 
 def test_velt_settings_mongo_client_options_is_a_copy(settings: Any) -> None:

@@ -137,3 +137,42 @@ def test_example_database_keeps_connections_between_requests(
     assert entry["OPTIONS"] == {"sslmode": "require"}
     monkeypatch.setenv("VELT_DATABASE_CONN_MAX_AGE", "0")
     assert postgres_database("postgres://u@h/velt")["CONN_MAX_AGE"] == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "options"),
+    [
+        ("server_side_binding=true", {"server_side_binding": True}),
+        ("server_side_binding=False", {"server_side_binding": False}),
+        ("prepare_threshold=none", {"prepare_threshold": None}),
+        (
+            "server_side_binding=on&prepare_threshold=10&sslmode=disable",
+            {
+                "server_side_binding": True,
+                "prepare_threshold": 10,
+                "sslmode": "disable",
+            },
+        ),
+    ],
+)
+def test_example_database_url_options_get_their_types(
+    query: str, options: dict[str, Any]
+) -> None:
+    """Django turns server-side binding on only for ``True``: the text ``"true"`` of a
+    URL would leave it off without a word."""
+    from example_project.settings import postgres_database
+
+    assert postgres_database(f"postgres://u@h/velt?{query}")["OPTIONS"] == options
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["server_side_binding=maybe", "prepare_threshold=-1", "prepare_threshold=x"],
+)
+def test_example_database_url_refuses_option_it_cannot_read(query: str) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from example_project.settings import postgres_database
+
+    with pytest.raises(ImproperlyConfigured, match=query.split("=")[0]):
+        postgres_database(f"postgres://u@h/velt?{query}")

@@ -46,6 +46,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--growth-iterations", type=int, default=None, help="default 20 (5 quick)"
     )
     p.add_argument("--no-peer", action="store_true", help="skip the velt-py peer")
+    p.add_argument(
+        "--server-side-binding",
+        action="store_true",
+        help="PostgreSQL: serve the app with psycopg's server-side binding",
+    )
     p.add_argument("--output", type=Path, default=RESULTS)
     p.add_argument(
         "--profile",

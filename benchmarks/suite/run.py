@@ -243,6 +243,9 @@ def _serve(
     from velt_django.tokens.minting import issue_token
 
     env = servers.app_env(work, mongodb_uri=mongodb_uri, postgres=app_url)
+    if app_url and args.server_side_binding:
+        env["VELT_DATABASE_URL"] += "?server_side_binding=true"
+        notes.append("the app used psycopg's server-side binding")
     _setup_django(env, postgres=bool(app_url), mongodb_uri=mongodb_uri)
     start = time.perf_counter()
     deletes = len(args.levels) if any(op.pooled for op in ops) else 0

@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from velt_django.exceptions import InvalidRecordError
 from velt_django.repository.keys import (
     INT64_MAX,
     INT64_MIN,
     escape_key,
+    escape_payload,
     escape_value,
+    payload_size,
     unescape_key,
     unescape_value,
 )
@@ -257,3 +262,61 @@ def test_escaped_client_key_never_collides_with_wrapper() -> None:
     assert unescape_value({"metadata": {escape_key(WRAPPED): 1}}) == {
         "metadata": {WRAPPED: 1}
     }
+
+
+# ---- payload_size: the size PostgreSQL checks without building the escaped copy ----
+
+_keys = st.one_of(st.sampled_from(UNSAFE_KEYS + SAFE_KEYS), st.text(max_size=6))
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**65), max_value=2**65),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+    st.sampled_from(["\ud800", "ok"]),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(_keys, inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+_payloads = st.dictionaries(
+    st.one_of(_keys, st.sampled_from(["comments", "metadata"])), _values, max_size=5
+)
+
+
+def _outcome(measure: Any) -> tuple[str, Any]:
+    try:
+        return ("size", measure())
+    except InvalidRecordError as err:
+        return ("error", str(err))
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    payload=_payloads,
+    max_depth=st.integers(min_value=1, max_value=5),
+    merged=st.sampled_from([(), ("comments",), ("comments", "metadata")]),
+)
+def test_payload_size_matches_escaped_size_and_errors(
+    payload: dict[str, Any], max_depth: int, merged: tuple[str, ...]
+) -> None:
+    expected = _outcome(lambda: escape_payload(payload, max_depth, merged).size)
+    assert _outcome(lambda: payload_size(payload, max_depth, merged)) == expected
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"plain": {"a": 1}},
+        {"a.b": 1},
+        {"deep": {"x": [{"$y": 2}]}},
+        {"comments": [1, 2]},
+        {"comments": {"1": {"commentText": "é" * 50}}},
+    ],
+)
+def test_payload_size_examples(payload: dict[str, Any]) -> None:
+    merged = ("comments",)
+    assert payload_size(payload, 64, merged) == escape_payload(payload, 64, merged).size

@@ -140,6 +140,42 @@ def escape_payload(
     return EscapedPayload(escaped, changed[0], _encoded_size(escaped))
 
 
+def _has_unsafe_key(value: Any, depth: int, max_depth: int) -> bool:
+    # The walk of _walk without the copy: raises past max_depth, stops at the first
+    # key escaping would rewrite.
+    if depth >= max_depth:
+        raise InvalidRecordError(f"payload nesting exceeds {max_depth} levels")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _unsafe(key):
+                return True
+            if isinstance(item, (dict, list)) and _has_unsafe_key(
+                item, depth + 1, max_depth
+            ):
+                return True
+        return False
+    for item in value:
+        if isinstance(item, (dict, list)) and _has_unsafe_key(
+            item, depth + 1, max_depth
+        ):
+            return True
+    return False
+
+
+def payload_size(
+    payload: dict[str, Any], max_depth: int, merged_keys: Iterable[str]
+) -> int:
+    """``escape_payload(payload, max_depth, merged_keys).size``, with the same errors,
+    for a backend that stores the payload unescaped (PostgreSQL) and only needs the
+    size MongoDB would measure. Most payloads have no key to escape: those are measured
+    without building the escaped copy."""
+    if any(
+        key in payload and not isinstance(payload[key], dict) for key in merged_keys
+    ) or _has_unsafe_key(payload, 0, max_depth):
+        return escape_payload(payload, max_depth, merged_keys).size
+    return _encoded_size(payload)
+
+
 def unescape_value(value: Any) -> Any:
     """Invert :func:`escape_value` / :func:`escape_payload` at every depth."""
     if isinstance(value, dict):

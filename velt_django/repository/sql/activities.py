@@ -23,12 +23,10 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 
 from ...conf import velt_settings
-from ...exceptions import RecordTooLargeError
 from ...models import ActivityRecord
 from ..activities import FoundActivity
 from ..base import Document, RecordWrite
-from ..keys import escape_payload
-from .base import SqlRecordTable, _dump, as_object, write_in_statements
+from .base import SqlRecordTable, as_object, write_in_statements
 from .errors import translate_errors
 
 #: The ``SET payload`` of an append: the sent object under the stored one (stored keys
@@ -66,9 +64,6 @@ class SqlActivityRepository(SqlRecordTable):
     id_field: ClassVar[str] = "activityId"
     id_column: ClassVar[str] = "activity_id"
     version_field: ClassVar[str] = "rev"
-
-    def payload_merged_keys(self) -> tuple[str, ...]:
-        return ()
 
     def _records(self) -> QuerySet[ActivityRecord]:
         return self.model._default_manager.using(self.using)
@@ -126,14 +121,6 @@ class SqlActivityRepository(SqlRecordTable):
             ]
 
     # ---- writes ------------------------------------------------------------------
-
-    def _prepare(self, payload: Document) -> str:
-        """Validate as the MongoDB backend does (so both refuse the same records) and
-        return the payload's JSON text."""
-        escaped = escape_payload(payload, velt_settings.MAX_PAYLOAD_DEPTH, ())
-        if escaped.size > velt_settings.MAX_RECORD_SIZE:
-            raise RecordTooLargeError("a record exceeds the configured size limit")
-        return _dump(payload)
 
     def _upsert(
         self,

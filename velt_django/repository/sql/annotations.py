@@ -21,8 +21,6 @@ from typing import Any, ClassVar
 from django.db import connections
 from django.db.models import Q, QuerySet, sql
 
-from ...conf import velt_settings
-from ...exceptions import RecordTooLargeError
 from ...models import AnnotationRecord
 from ..annotations import (
     ORGLESS_CANDIDATE_LIMIT,
@@ -33,11 +31,9 @@ from ..annotations import (
     sorted_locations,
 )
 from ..base import Document, RecordWrite
-from ..keys import escape_payload
 from ..merge import merge_payload
 from .base import (
     SqlRecordTable,
-    _dump,
     as_object,
     storable,
     write_in_statements,
@@ -218,17 +214,6 @@ class SqlAnnotationRepository(SqlRecordTable):
         return sorted_locations(pairs)
 
     # ---- writes ------------------------------------------------------------------
-
-    def _prepare(self, payload: Document) -> str:
-        """Validate a payload as the MongoDB backend does (integer range, text, depth,
-        ``MAX_RECORD_SIZE`` measured the same way, so both refuse the same records)
-        and return its JSON text."""
-        escaped = escape_payload(
-            payload, velt_settings.MAX_PAYLOAD_DEPTH, self.merged_keys
-        )
-        if escaped.size > velt_settings.MAX_RECORD_SIZE:
-            raise RecordTooLargeError("a record exceeds the configured size limit")
-        return _dump(payload)
 
     def _merge_sql(self) -> tuple[str, list[str]]:
         """The ``SET payload = …`` expression of the merge rule, and its parameters:

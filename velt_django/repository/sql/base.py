@@ -15,8 +15,9 @@ from django.db import connections, transaction
 from django.db.models import F, QuerySet
 
 from ...conf import velt_settings
-from ...exceptions import InvalidRecordError
+from ...exceptions import InvalidRecordError, RecordTooLargeError
 from ..base import Document, StoredRecord
+from ..keys import payload_size
 from .errors import translate_errors
 
 #: Records per ``INSERT`` statement (9 parameters each, PostgreSQL allows 65,535); a
@@ -123,7 +124,7 @@ def write_in_statements(
 class SqlRecordTable:
     """The GDPR side (``manage.py velt_gdpr``) of a table keyed by
     (``organization_id``, ``id_column``) with ``document_id``, ``payload`` and ``rev``
-    columns. Subclasses give ``id_column``, ``_records`` and ``_prepare``."""
+    columns. Subclasses give ``id_column`` and ``_records``."""
 
     id_column: ClassVar[str]
 
@@ -137,8 +138,20 @@ class SqlRecordTable:
     def _records(self) -> QuerySet[Any]:
         raise NotImplementedError
 
+    def payload_merged_keys(self) -> tuple[str, ...]:
+        """Payload keys MongoDB stores as objects (see ``keys.escape_payload``)."""
+        return ()
+
     def _prepare(self, payload: Document) -> str:
-        raise NotImplementedError
+        """Validate a payload as the MongoDB backend does (integer range, text, depth,
+        ``MAX_RECORD_SIZE`` measured as MongoDB would store it, so both backends refuse
+        the same records) and return its JSON text."""
+        size = payload_size(
+            payload, velt_settings.MAX_PAYLOAD_DEPTH, self.payload_merged_keys()
+        )
+        if size > velt_settings.MAX_RECORD_SIZE:
+            raise RecordTooLargeError("a record exceeds the configured size limit")
+        return _dump(payload)
 
     def _readable(self) -> QuerySet[Any]:
         """The rows a resolver read sees (all of them, unless a table expires rows)."""
