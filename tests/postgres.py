@@ -29,6 +29,9 @@ from urllib.parse import unquote, urlsplit
 #: needs CREATEDB, since Django creates (and drops) its
 #: ``test_velt`` database there.
 EXTERNAL_URL_ENV = "VELT_TEST_POSTGRES_URL"
+#: ``1``: the test alias uses psycopg's server-side binding (``OPTIONS``), as a
+#: deployment that turns it on does (tests/test_server_side_binding.py).
+SERVER_SIDE_BINDING_ENV = "VELT_TEST_POSTGRES_SERVER_SIDE_BINDING"
 
 #: The unprivileged user the cluster runs as when the tests run as root.
 _UNPRIVILEGED_USER = "nobody"
@@ -212,6 +215,8 @@ def configure_alias(
             "PASSWORD": server.password,
         }
     )
+    if os.environ.get(SERVER_SIDE_BINDING_ENV) == "1":
+        entry.setdefault("OPTIONS", {})["server_side_binding"] = True
 
 
 def use_postgresql_target(settings: Any) -> None:

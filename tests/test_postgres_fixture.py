@@ -3,6 +3,8 @@ through the ORM, and the server can be stopped and started mid-test."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import OperationalError, connections
@@ -56,3 +58,23 @@ def test_the_cluster_stops_and_starts_mid_test(
     assert list(Group.objects.using(postgres.ALIAS).values_list("name", flat=True)) == [
         "before the outage"
     ]
+
+
+@pytest.mark.django_db(databases=BOTH)
+def test_alias_binding_follows_the_environment() -> None:
+    """``VELT_TEST_POSTGRES_SERVER_SIDE_BINDING=1`` (tests/test_server_side_binding.py)
+    gives the alias psycopg's server-side binding; otherwise it has Django's default,
+    client-side binding."""
+    from psycopg import ClientCursor
+
+    connection = connections[postgres.ALIAS]
+    connection.ensure_connection()
+    factory = connection.connection.cursor_factory
+    if os.environ.get(postgres.SERVER_SIDE_BINDING_ENV) == "1":
+        assert not issubclass(factory, ClientCursor)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s::int + 1", [41])
+            assert cursor.fetchone() == (42,)
+            assert not isinstance(cursor.cursor, ClientCursor)
+    else:
+        assert issubclass(factory, ClientCursor)
