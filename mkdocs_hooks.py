@@ -3,7 +3,7 @@
 The reference tables of docs/settings.md and docs/checks.md are generated from the
 package's own declarations, so a setting or a check ID is documented where it is
 defined: a line ``<!-- velt:settings GROUP -->`` becomes the table of the settings of
-that group (``Setting(group=…)`` in velt_django/conf.py), ``<!-- velt:keys NAME -->``
+that group (``Setting(group=…)`` in the modules of velt_django/conf/), ``<!-- velt:keys NAME -->``
 the table of a dict setting's keys, and ``<!-- velt:checks HEADING -->`` the table of
 a section of velt_django/check_codes.py. The prose around them stays hand-written.
 Neither module needs configured Django settings.
@@ -66,7 +66,7 @@ def settings_table(group: str) -> str:
 
 
 def keys_table(name: str) -> str:
-    setting = vars(VeltSettings).get(name)
+    setting = getattr(VeltSettings, name, None)
     if not isinstance(setting, Setting) or not setting.keys:
         raise ValueError(f"{name!r} is not a setting with keys")
     return _table([(k.name, _default(k.default), k.doc) for k in setting.keys])

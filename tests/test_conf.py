@@ -19,7 +19,7 @@ from velt_django.conf import (
     VeltSettings,
     velt_settings,
 )
-from velt_django.directory.model import MAPPING_KEYS
+from velt_django.directory.fields import MAPPING_KEYS
 from velt_django.exceptions import VeltConfigurationError
 
 from .contracts import assert_failure, assert_success

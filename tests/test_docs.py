@@ -19,7 +19,7 @@ import pytest
 import mkdocs_hooks
 from velt_django.check_codes import SECTIONS, all_codes
 from velt_django.conf import DEFAULTS
-from velt_django.directory.model import MAPPING_KEYS
+from velt_django.directory.fields import MAPPING_KEYS
 from velt_django.tokens import TOKEN_DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent

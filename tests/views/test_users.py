@@ -246,10 +246,10 @@ def test_users_get_on_postgresql_sends_one_statement_for_any_count(
 ) -> None:
     # The ids are one array parameter: gets of 3 and 300 ids use one statement per
     # shape (scoped, or membership asked), compiled once, and find the stored users.
-    from velt_django.directory import model
+    from velt_django.directory import statements
 
     ids = _thousand(directory)
-    model._statements.clear()
+    statements._statements.clear()
     for scoped in (False, True):
         directory.scope(scoped)
         for count in (3, 300):
@@ -259,8 +259,8 @@ def test_users_get_on_postgresql_sends_one_statement_for_any_count(
             assert all(user["organizationId"] == ORG for user in data.values())
             [query] = queries.captured_queries
             assert "= ANY(" in query["sql"]
-    assert len(model._statements) == 2
-    assert None not in model._statements.values()
+    assert len(statements._statements) == 2
+    assert None not in statements._statements.values()
 
 
 class _FindCounter(monitoring.CommandListener):

@@ -85,7 +85,7 @@ class UserDirectory(ABC):
         found = self.get_users(user_ids, None)
         if not found:
             return {}
-        from .model import django_users  # the model module imports this one
+        from .fields import django_users  # lazily: it loads the ORM and the settings
 
         try:
             accounts = django_users(list(found))

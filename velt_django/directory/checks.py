@@ -12,12 +12,8 @@ from ..check_codes import Directory
 from ..conf import VeltSettings, velt_settings
 from ..exceptions import VeltConfigurationError
 from .base import UserDirectory
-from .model import (
-    DjangoUserDirectory,
-    concrete_field,
-    user_model,
-    value_reader,
-)
+from .fields import concrete_field, user_model, value_reader
+from .model import DjangoUserDirectory
 
 
 def _mapping_errors(raw: Any) -> list[CheckMessage]:

@@ -9,7 +9,7 @@ from ..exceptions import VeltConfigurationError
 from ..repository.backend import resolve
 from ..repository.users import UserRepository, UserWrite
 from .base import Member, User, UserDirectory
-from .model import django_users
+from .fields import django_users
 
 
 class MongoUserDirectory(UserDirectory):

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 
 from ..conf import velt_settings
-from ..directory.model import concrete_field, user_model
+from ..directory.fields import concrete_field, user_model
 from ..exceptions import VeltConfigurationError
 from ..progress import Progress
 from ..repository.backend import resolve
