@@ -8,6 +8,7 @@ a later failed one (which may have been applied before the failure) can be store
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
@@ -48,7 +49,9 @@ def post(base_url: str, path: str, body: Any) -> tuple[int, Any]:
             return err.code, json.loads(raw)
         except ValueError:
             return err.code, raw.decode(errors="replace")
-    except (OSError, ValueError) as err:  # reset, refused, timeout, bad answer
+    # Reset, refused, timeout, a bad answer; and a body cut short (a worker killed
+    # while it was sending its answer raises IncompleteRead, an HTTPException).
+    except (OSError, ValueError, http.client.HTTPException) as err:
         return 0, type(err).__name__
 
 
@@ -195,14 +198,19 @@ def drive(
     crew = [sender(first + i, base_url, ledger) for i in range(senders)]
     sent = [0]
     lock = threading.Lock()
+    crashed: list[BaseException] = []
 
     def run(sender: Sender) -> None:
-        while keep_going():
-            with lock:
-                if sent[0] >= max_requests:
-                    return
-                sent[0] += 1
-            sender.one()
+        try:
+            while keep_going():
+                with lock:
+                    if sent[0] >= max_requests:
+                        return
+                    sent[0] += 1
+                sender.one()
+        except BaseException as err:  # an operation the ledger would miss
+            crashed.append(err)
+            raise
 
     threads = [threading.Thread(target=run, args=(s,), daemon=True) for s in crew]
     for thread in threads:
@@ -210,6 +218,7 @@ def drive(
     for thread in threads:
         thread.join(timeout=120)
     assert not any(t.is_alive() for t in threads), "a sender hung"
+    assert not crashed, f"a sender died: {crashed[0]!r}"
     return crew
 
 
