@@ -45,6 +45,12 @@ class TestPrincipalAuthentication(BaseAuthentication):
         return "Test"
 
 
-def principal(user: str, *orgs: str) -> dict[str, str]:
+#: WSGI environ entries for Django's test client, spread as ``**extra`` into
+#: ``client.post(...)``; typed ``Any`` because the client's stubs name its other
+#: keyword arguments (``follow``, ``secure``, ``headers``) with their own types.
+Environ = dict[str, Any]
+
+
+def principal(user: str, *orgs: str) -> Environ:
     """Headers for Django's test client: ``client.post(..., **principal("u1", "acme"))``."""
     return {"HTTP_AUTHORIZATION": f"Test {user}:{','.join(orgs)}"}

@@ -29,11 +29,11 @@ _add_replace = mongomock.collection.BulkOperationBuilder.add_replace
 
 
 def _compat_add_update(self: Any, *args: Any, sort: Any = None, **kwargs: Any) -> Any:
-    return _add_update(self, *args, **kwargs)
+    return _add_update(self, *args, **kwargs)  # type: ignore[no-untyped-call]
 
 
 def _compat_add_replace(self: Any, *args: Any, sort: Any = None, **kwargs: Any) -> Any:
-    return _add_replace(self, *args, **kwargs)
+    return _add_replace(self, *args, **kwargs)  # type: ignore[no-untyped-call]
 
 
 mongomock.collection.BulkOperationBuilder.add_update = _compat_add_update  # type: ignore[method-assign]
@@ -53,7 +53,7 @@ def _fresh_token_memo() -> Iterator[None]:
 @pytest.fixture
 def mongo_db(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[Any]:
     """A mongomock database wired into ``connection.get_client`` (unit tier)."""
-    client: mongomock.MongoClient = mongomock.MongoClient()
+    client: mongomock.MongoClient[dict[str, Any]] = mongomock.MongoClient()
     monkeypatch.setattr(connection, "get_client", lambda: client)
     db = client[settings.VELT["DATABASE_NAME"]]
     ensure_indexes(db)

@@ -311,15 +311,15 @@ class FamilyEndpointContract(EndpointContract):
 
     def stored_ids(self) -> list[tuple[str, str]]:
         if self.backend == MONGODB:
-            return super().stored_ids()
+            return super().stored_ids()  # type: ignore[misc, no-any-return]
         rows = sql_envelopes(self.collection)
         return sorted((r["organizationId"], r["annotationId"]) for r in rows)
 
-    @property  # type: ignore[misc]
+    @property
     def path(self) -> str:  # type: ignore[override]
         return self.family.path(self.operation)
 
-    @property  # type: ignore[misc]
+    @property
     def collection(self) -> str:  # type: ignore[override]
         return self.family.collection
 
@@ -355,18 +355,18 @@ class TransportContract:
     #: checked before authentication).
     method_checked_before_credential: ClassVar[bool] = True
     #: Headers of credentials that must not let a request in, besides none at all.
-    wrong_credentials: ClassVar[tuple[dict[str, str], ...]] = ()
+    wrong_credentials: ClassVar[tuple[dict[str, Any], ...]] = ()
 
     @property
     def url(self) -> str:
         return f"/velt/{self.path}"
 
-    def credential(self, client: Any) -> dict[str, str]:
+    def credential(self, client: Any) -> dict[str, Any]:
         """Request headers of a credential the endpoint accepts (it may sign
         ``client`` in instead and return no header)."""
         raise NotImplementedError
 
-    def send(self, client: Any, headers: dict[str, str]) -> Any:
+    def send(self, client: Any, headers: dict[str, Any]) -> Any:
         """A request the endpoint would process, with ``headers`` as its only
         credential."""
         raise NotImplementedError
@@ -401,7 +401,7 @@ class TransportAuthContract(TransportContract):
     """No credential, or a wrong one → 401 envelope, and nothing processed."""
 
     def test_transport_refused_credential_is_401_envelope(
-        self, client: Any, refused_credential: dict[str, str]
+        self, client: Any, refused_credential: dict[str, Any]
     ) -> None:
         response = self.send(client, refused_credential)
         assert_failure(response, 401, "UNAUTHENTICATED")

@@ -17,7 +17,10 @@ import pytest
 from velt_django.repository.base import RecordWrite
 from velt_django.routers import is_storage_model
 
-from .postgres import ALIAS as POSTGRES_ALIAS
+from . import postgres
+
+#: The test database alias of the PostgreSQL tier (``tests/postgres.py``).
+POSTGRES_ALIAS = postgres.ALIAS
 
 #: The storage backends the shared contracts run on (``VELT["STORAGE_BACKEND"]``).
 MONGODB = "mongodb"

@@ -207,7 +207,7 @@ def api(
     shared = {
         conn.alias: conn
         for conn in connections.all()
-        if conn.vendor == "sqlite" and conn.is_in_memory_db()
+        if conn.vendor == "sqlite" and conn.is_in_memory_db()  # type: ignore[attr-defined]
     }
     for conn in shared.values():
         conn.inc_thread_sharing()

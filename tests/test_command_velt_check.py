@@ -119,6 +119,7 @@ def test_velt_check_velt_credentials_accepted(
     assert line(out, "velt-api").startswith("OK   ")
     request = api.calls[0].request
     assert request.headers["x-velt-api-key"] == KEY
+    assert request.body is not None
     assert json.loads(request.body) == {
         "data": {"organizationIds": ["velt-check-probe"]}
     }

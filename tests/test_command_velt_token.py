@@ -45,7 +45,9 @@ def run(*args: str, **options: Any) -> tuple[str, str]:
 
 
 def sent(api: responses.RequestsMock) -> Any:
-    return json.loads(api.calls[0].request.body)["data"]
+    body = api.calls[0].request.body
+    assert body is not None
+    return json.loads(body)["data"]
 
 
 def test_velt_token_prints_token_as_last_line(

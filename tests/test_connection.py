@@ -1,7 +1,12 @@
 """The process-wide MongoClient: lazy, cached, fork-safe, rebuilt on settings change."""
 
+# ``connection.MongoClient`` is swapped for ``FakeClient`` here, so what mypy takes for
+# a MongoClient is a recorder: its ``options`` is a dict and ``closed`` a bool.
+# mypy: disable-error-code="comparison-overlap, index"
+
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -10,6 +15,7 @@ import pytest
 from pymongo import MongoClient
 
 from velt_django import __version__
+from velt_django.conf import velt_settings
 from velt_django.exceptions import VeltConfigurationError
 from velt_django.repository import connection
 
@@ -79,13 +85,13 @@ def test_get_client_new_client_when_settings_change_without_signal(
     fake: type[FakeClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = connection.get_client()
-    original = connection.velt_settings.get
+    original = velt_settings.get
 
     def moved(key: str) -> Any:
         return "mongodb://moved:27017" if key == "MONGODB_URI" else original(key)
 
     # The VELT dict changed in place, so no setting_changed signal was sent.
-    monkeypatch.setattr(connection.velt_settings, "get", moved)
+    monkeypatch.setattr(velt_settings, "get", moved)
     second = connection.get_client()
     assert second is not first
     assert first.closed is True
@@ -95,7 +101,7 @@ def test_get_client_new_client_when_pid_differs(
     fake: type[FakeClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parent = connection.get_client()
-    monkeypatch.setattr(connection.os, "getpid", lambda: -12345)
+    monkeypatch.setattr(os, "getpid", lambda: -12345)
     child = connection.get_client()
     assert child is not parent
     assert connection.get_client() is child
@@ -105,7 +111,7 @@ def test_get_client_after_fork_leaves_parent_client_open(
     fake: type[FakeClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parent = connection.get_client()
-    monkeypatch.setattr(connection.os, "getpid", lambda: -12345)
+    monkeypatch.setattr(os, "getpid", lambda: -12345)
     connection.get_client()
     assert parent.closed is False
 

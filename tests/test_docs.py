@@ -18,7 +18,7 @@ import pytest
 
 import mkdocs_hooks
 from velt_django.check_codes import SECTIONS, all_codes
-from velt_django.conf import DEFAULTS
+from velt_django.conf import DEFAULTS, SETTINGS
 from velt_django.directory.fields import MAPPING_KEYS
 from velt_django.tokens import TOKEN_DEFAULTS
 
@@ -99,7 +99,7 @@ def test_docs_settings_page_has_a_marker_per_settings_group() -> None:
     marker would leave its settings out of the page."""
     markers = re.findall(r"^<!-- velt:settings (.+?) -->$", _page("settings.md"), re.M)
     assert len(markers) == len(set(markers))
-    assert sorted(markers) == sorted({s.group for s in mkdocs_hooks.SETTINGS})
+    assert sorted(markers) == sorted({s.group for s in SETTINGS})
 
 
 def test_docs_settings_page_has_one_row_per_resolver_token_key() -> None:

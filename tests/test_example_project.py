@@ -231,7 +231,7 @@ def _sign_in_alice(
 
 
 def _csrf_token(jar: http.cookiejar.CookieJar) -> str:
-    return next(c.value for c in jar if c.name == "csrftoken")
+    return next(str(c.value) for c in jar if c.name == "csrftoken")
 
 
 THREAD = {

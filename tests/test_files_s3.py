@@ -29,6 +29,7 @@ from django.test import Client
 from velt_django.checks import check_settings
 from velt_django.exceptions import DatabaseUnavailableError
 from velt_django.files import storage as files
+from velt_django.files.keys import new_storage_key
 from velt_django.repository.files import FileRepository
 
 from .auth import principal
@@ -499,8 +500,10 @@ def _refuse(operation: str, status: int, code: str) -> Any:
 
     def hook(request: Any, **kwargs: Any) -> AWSResponse | None:
         if kwargs.get("event_name", "").endswith(f".{operation}"):
-            headers = {"Content-Type": "application/xml"}
-            return AWSResponse(request.url, status, headers, Raw(body))
+            headers = {
+                "Content-Type": "application/xml"
+            }  # AWSResponse wraps any mapping
+            return AWSResponse(request.url, status, headers, Raw(body))  # type: ignore[arg-type]
         return None
 
     return hook
@@ -618,13 +621,13 @@ def test_public_mode_returns_the_storage_url(
     assert response.headers["Content-Type"] == "application/octet-stream"
 
     # A delete by the public URL finds the file.
-    response = client.post(
+    deleted = client.post(
         "/velt/attachments/delete",
         json.dumps({"url": url, "metadata": {"organizationId": ORG}}),
         content_type="application/json",
         **principal("u_8841", ORG),
     )
-    assert_success(response, read=False)
+    assert_success(deleted, read=False)
     assert len(bucket.keys()) == 1
     assert requests.get(url, timeout=10).status_code == 404
 
@@ -701,7 +704,7 @@ def test_sweep_on_s3_deletes_old_orphans_only_with_delete(
     ]
     storage = storages[ALIAS]
     fresh = storage.save(
-        files.new_storage_key("attachment", ORG, DOC), io.BytesIO(b"in flight")
+        new_storage_key("attachment", ORG, DOC), io.BytesIO(b"in flight")
     )
     foreign = ["velt/attachment/notes.txt", "avatars/u_1.png"]
     for key in foreign:
@@ -735,7 +738,7 @@ def test_sweep_on_s3_honours_the_storage_location(
     uploaded_url(client, "recording")
     storage = storages[ALIAS]
     orphan = storage.save(
-        files.new_storage_key("recording", ORG, None), io.BytesIO(b"orphan")
+        new_storage_key("recording", ORG, None), io.BytesIO(b"orphan")
     )
     bucket.backdate(f"media/{orphan}", HOURS_2)
     assert "2 objects, 1 with a record, 0 without one but recent, 1 orphaned, 1 " in (

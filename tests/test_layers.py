@@ -76,7 +76,7 @@ def _component(dotted: str) -> str:
 
 
 def _all_imports() -> list[tuple[str, str]]:
-    edges = []
+    edges: list[tuple[str, str]] = []
     for path in sorted(PACKAGE.rglob("*.py")):
         source = _module_name(path)
         edges.extend((source, target) for target in sorted(_imports(path)))

@@ -34,7 +34,7 @@ def test_the_alias_is_really_postgresql() -> None:
         version, database = cursor.fetchone()
 
     assert connection.vendor == "postgresql"
-    assert connection.pg_version >= 120000
+    assert connection.pg_version >= 120000  # type: ignore[attr-defined]
     assert version.startswith("PostgreSQL ")
     assert database == "test_velt"
     assert connections["default"].vendor == "sqlite"

@@ -174,7 +174,7 @@ def test_quickstart_in_a_fresh_startproject(
         )
         with browser.open(f"{base}/admin/login/", timeout=60):
             pass
-        csrf = next(c.value for c in jar if c.name == "csrftoken")
+        csrf = next(str(c.value) for c in jar if c.name == "csrftoken")
         form = urllib.parse.urlencode(
             {
                 "username": "alice",
@@ -185,7 +185,7 @@ def test_quickstart_in_a_fresh_startproject(
         ).encode()
         with browser.open(f"{base}/admin/login/", data=form, timeout=60):
             pass
-        csrf = next(c.value for c in jar if c.name == "csrftoken")
+        csrf = next(str(c.value) for c in jar if c.name == "csrftoken")
         status, minted_body = post(
             browser, f"{base}/velt/token", b"", {"X-CSRFToken": csrf}
         )

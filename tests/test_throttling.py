@@ -75,7 +75,7 @@ def test_throttle_default_rate_applies_when_unset(
     velt = dict(settings.VELT)
     del velt["THROTTLE_RATE"]
     settings.VELT = velt
-    throttle = ResolverRateThrottle()
+    throttle: Any = ResolverRateThrottle()
     assert (throttle.num_requests, throttle.duration) == (1200, 60)
     assert_success(post_json("comments/get", GET), read=True)
     # Fill the principal's window up to the default's 1200 requests: the next one is 429.
@@ -118,7 +118,7 @@ def test_throttle_applies_with_host_throttle_classes(
 def test_throttle_keys_by_sub_claim_not_by_ip(rate: Any, mongo_db: Any) -> None:
     rate("1/min")
     first, second = Client(REMOTE_ADDR="10.0.0.1"), Client(REMOTE_ADDR="10.0.0.2")
-    headers = {"HTTP_AUTHORIZATION": f"Test u_1:{ORG}"}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Test u_1:{ORG}"}
     ok = first.post(
         "/velt/comments/get", GET, content_type="application/json", **headers
     )

@@ -122,11 +122,14 @@ def _login(username: str) -> Client:
 def _csrf(client: Client) -> str:
     # The token view itself is a GET that needs no CSRF; fetch a CSRF cookie the
     # Django way: the signed-in page would render {% csrf_token %}.
-    from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+    from django.middleware.csrf import (  # type: ignore[attr-defined]
+        _get_new_csrf_string,
+        _mask_cipher_secret,
+    )
 
     secret = _get_new_csrf_string()
     client.cookies["csrftoken"] = secret
-    return _mask_cipher_secret(secret)
+    return str(_mask_cipher_secret(secret))
 
 
 def test_token_view_round_trip(token_settings: Any, mongo_db: Any) -> None:
@@ -177,12 +180,12 @@ class TestTokenViewTransport(
     def _enabled(self, token_settings: Any) -> None:
         """The view is enabled (``TOKEN_ORGANIZATIONS``) for every test."""
 
-    def credential(self, client: Client) -> dict[str, str]:
+    def credential(self, client: Client) -> dict[str, Any]:
         user = get_user_model().objects.create_user(username="alice", password="pw")
         client.force_login(user)
         return {}
 
-    def send(self, client: Client, headers: dict[str, str]) -> Any:
+    def send(self, client: Client, headers: dict[str, Any]) -> Any:
         return client.post(reverse("velt:token"), **headers)
 
     def assert_not_processed(self, response: Any) -> None:

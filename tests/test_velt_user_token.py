@@ -89,7 +89,9 @@ def mint(client: Client, body: Any = None, **headers: Any) -> Any:
 
 
 def sent(api: responses.RequestsMock, index: int = 0) -> Any:
-    return json.loads(api.calls[index].request.body)["data"]
+    body = api.calls[index].request.body
+    assert body is not None
+    return json.loads(body)["data"]
 
 
 def assert_envelope(response: Any, status: int, code: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -75,7 +75,10 @@ def sampling(
         ))
         for out, target, extra in targets
     ]  # fmt: skip
-    groups = {"workers": lambda: _family(pid), "load generator": lambda: [os.getpid()]}
+    groups: dict[str, Callable[[], list[int]]] = {
+        "workers": lambda: _family(pid),
+        "load generator": lambda: [os.getpid()],
+    }
     if database is not None:
         groups["database server"] = lambda: [database]
     before = {name: _cpu(pids()) for name, pids in groups.items()}

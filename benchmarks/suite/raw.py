@@ -179,8 +179,12 @@ def capture(op: Operation, corpus: Corpus, token: str, n: int = CAPTURE) -> Capt
 
         return wrapper
 
-    originals = storage.new_storage_key, storage.new_public_id
-    storage.new_storage_key, storage.new_public_id = map(recorded, originals)
+    # The upload names its file with these two (imported into velt_django.files.storage
+    # from .keys); the raw replay needs the names this call drew.
+    names = ("new_storage_key", "new_public_id")
+    originals = {name: getattr(storage, name) for name in names}
+    for name, make in originals.items():
+        setattr(storage, name, recorded(make))
     try:
         with (
             COMMANDS.capture() as commands,
@@ -188,7 +192,8 @@ def capture(op: Operation, corpus: Corpus, token: str, n: int = CAPTURE) -> Capt
         ):
             status, content = client_call(op, corpus, n, token)
     finally:
-        storage.new_storage_key, storage.new_public_id = originals
+        for name, make in originals.items():
+            setattr(storage, name, make)
     if status != 200:
         raise SystemExit(
             f"{op.name}: the in-process call answered {status}: {content[:300]!r}"

@@ -17,7 +17,7 @@ S3 = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"bucket_name": "b
 
 def ids(settings: Any, **velt: Any) -> list[str]:
     settings.VELT = {**GOOD, **velt}
-    return [message.id for message in check_settings()]
+    return [str(message.id) for message in check_settings()]
 
 
 def test_default_file_settings_pass(settings: Any) -> None:

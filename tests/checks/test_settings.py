@@ -19,7 +19,7 @@ GOOD = {
 
 def ids(settings: Any, velt: Any) -> list[str]:
     settings.VELT = velt
-    return [message.id for message in check_settings()]
+    return [str(message.id) for message in check_settings()]
 
 
 def test_check_settings_good_settings_pass(settings: Any) -> None:

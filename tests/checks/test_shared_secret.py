@@ -14,7 +14,7 @@ SECRET = "dev-shared-secret-value"
 
 def ids(settings: Any, **velt: Any) -> list[str]:
     settings.VELT = {**settings.VELT, **velt}
-    return [m.id for m in check_settings()]
+    return [str(m.id) for m in check_settings()]
 
 
 def test_check_shared_secret_enabled_with_debug_is_w004(settings: Any) -> None:

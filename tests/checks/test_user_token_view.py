@@ -29,7 +29,7 @@ def no_credentials_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def ids(settings: Any, velt: Any) -> list[str]:
     settings.VELT = velt
-    return [message.id for message in check_settings()]
+    return [str(message.id) for message in check_settings()]
 
 
 def without(*keys: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -266,13 +266,14 @@ def test_client_keeps_secrets_out_of_errors_and_logs(
     errors: list[VeltAPIError] = []
     with caplog.at_level(logging.DEBUG):
         velt.get_organizations()
-        for call in (
+        calls: tuple[Callable[[], Any], ...] = (
             lambda: velt.generate_token_v1(user_id="u-1"),
             lambda: velt.get_users(organization_id="org-1"),
             lambda: VeltClient(KEY, TOKEN, base_url=BASE, retries=0).update_users(
                 organization_id="org-1", users=[]
             ),
-        ):
+        )
+        for call in calls:
             with pytest.raises(VeltAPIError) as caught:
                 call()
             errors.append(caught.value)

@@ -11,7 +11,7 @@ def _check_ids(settings: Any, **velt: Any) -> list[str]:
     from velt_django.checks import check_settings
 
     settings.VELT = {**settings.VELT, **velt}
-    return [m.id for m in check_settings() if str(m.id).startswith("velt.E03")]
+    return [str(m.id) for m in check_settings() if str(m.id).startswith("velt.E03")]
 
 
 def test_checks_accept_rest_api_defaults_and_valid_values(settings: Any) -> None:

@@ -13,7 +13,7 @@ the server itself spends on a statement, not a reply held back on the way."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -72,7 +72,7 @@ def mongodb_proxy(request: pytest.FixtureRequest, settings: Any) -> Slow:
 
 def postgresql_proxy(
     request: pytest.FixtureRequest, settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Slow]:
+) -> Generator[Slow, None, None]:
     """The ``velt_pg`` alias pointed at the proxy, its connect timeout velt_django's
     default (shortened to libpq's smallest); put back, and its connection closed, at
     the end (before the transactional test's tables are emptied)."""

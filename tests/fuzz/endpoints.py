@@ -23,19 +23,19 @@ from ..permissions import helpers as permissions
 Bodies = Callable[[], list[dict[str, Any]]]
 
 
-def resolver_credential(client: Client) -> dict[str, str]:
+def resolver_credential(client: Client) -> dict[str, Any]:
     return principal(*BOTH)
 
 
-def webhook_credential(client: Client) -> dict[str, str]:
+def webhook_credential(client: Client) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Basic {webhook_helpers.TOKEN}"}
 
 
-def permission_credential(client: Client) -> dict[str, str]:
+def permission_credential(client: Client) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Bearer {permissions.TOKEN}"}
 
 
-def session_credential(client: Client) -> dict[str, str]:
+def session_credential(client: Client) -> dict[str, Any]:
     from django.contrib.auth import get_user_model
 
     user, _ = get_user_model().objects.get_or_create(username="alice")
@@ -52,7 +52,7 @@ class Endpoint:
     path: str
     bases: Bodies
     kind: str = "json"  # "json", "multipart" or "download"
-    credential: Callable[[Client], dict[str, str]] = resolver_credential
+    credential: Callable[[Client], dict[str, Any]] = resolver_credential
     #: Setup name of ``tests/fuzz/conftest.py``'s ``SETUPS`` (settings, Velt API mock).
     setup: str = "resolver"
     #: Whether a 2xx answer is the resolver envelope (the token views answer their own
@@ -82,20 +82,20 @@ def family_endpoints(family: AnnotationFamily) -> list[Endpoint]:
     """get, save and delete of ``family``, from its declaration alone."""
     seed = {family.save_field: {"r-1": _record(family, "r-1")}}
     metadata = {"apiKey": "pk_test", "organizationId": ORG, "documentId": "doc-1"}
-    gets = [
+    gets: list[dict[str, Any]] = [
         {"organizationId": ORG, family.ids_field: ["r-1", "r-2"]},
         {"organizationId": ORG, "documentIds": ["doc-1"]},
         {"organizationId": ORG, "folderId": "f-1", "allDocuments": True},
         {family.ids_field: ["r-1"]},
     ]
-    saves = [
+    saves: list[dict[str, Any]] = [
         {family.save_field: {"r-2": _record(family, "r-2")}, "event": "fuzz.add"},
         {
             family.save_field: {"r-1": _record(family, "r-1", extra={"a": [1, 2]})},
             "metadata": metadata,
         },
     ]
-    deletes = [
+    deletes: list[dict[str, Any]] = [
         {family.delete_field: "r-1", "metadata": metadata, "event": "fuzz.delete"},
         {family.delete_field: "r-1"},
     ]

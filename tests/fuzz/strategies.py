@@ -318,7 +318,8 @@ def raw_bodies(draw: st.DrawFn, bases: list[dict[str, Any]]) -> bytes:
     valid request's bytes garbled."""
     body = draw(st.sampled_from(bases))
     candidates = list(paths(body))
-    if candidates and draw(st.booleans()):
+    replace_one: bool = bool(candidates) and draw(st.booleans())
+    if replace_one:
         path = draw(st.sampled_from(candidates))
         return encode(replaced(body, path, draw(st.sampled_from(RAW_VALUES))))
     return draw(garbled(encode(body)))

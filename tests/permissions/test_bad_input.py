@@ -24,7 +24,7 @@ def on(settings: Any) -> None:
 
 
 def _with(**resource: Any) -> dict[str, Any]:
-    entry = json.loads(json.dumps(GOOD))
+    entry: dict[str, Any] = json.loads(json.dumps(GOOD))
     for key, value in resource.items():
         if value is ...:
             del entry["resource"][key]

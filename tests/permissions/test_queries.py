@@ -77,7 +77,7 @@ class ListedDirectory(MongoUserDirectory):
     """A directory of its own: only ``get_users``, whose users list their
     organizations, so the base class's ``members`` applies."""
 
-    members = UserDirectory.members  # type: ignore[assignment]
+    members = UserDirectory.members
 
     def get_users(
         self,

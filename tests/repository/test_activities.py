@@ -50,7 +50,7 @@ def stored(record_id: str = "act-1", org: str = ORG) -> dict[str, Any]:
     return found
 
 
-def payloads(repo: ActivityRepository, org: str | None = ORG, **kw: Any) -> Any:
+def payloads(repo: Any, org: str | None = ORG, **kw: Any) -> Any:
     return {r.record_id: r.payload for r in repo.find(org, **kw)}
 
 

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from pymongo.errors import BulkWriteError
 
+import velt_django.repository.annotations as annotations_module
 from velt_django.exceptions import (
     DatabaseUnavailableError,
     InvalidRecordError,
     RecordTooLargeError,
 )
-from velt_django.repository import annotations
 from velt_django.repository.comments import CommentRepository
 from velt_django.repository.keys import escape_key
 
@@ -49,7 +49,7 @@ def raw(repo: CommentRepository) -> Any:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime.datetime]:
     """Controls ``now`` inside the repository: append the time the next save should see."""
-    return controlled_now(monkeypatch, annotations)
+    return controlled_now(monkeypatch, annotations_module)
 
 
 def stored(

@@ -149,7 +149,8 @@ def test_stored_envelope_keeps_payload_nested(repo: NotificationRepository) -> N
 
 @pytest.mark.parametrize("key", UNSAFE_KEYS)
 def test_unsafe_keys_round_trip(repo: NotificationRepository, key: str) -> None:
-    repo.store([record(**{key: 1, "nested": {key: {key: [key]}}})])
+    unsafe: dict[str, Any] = {key: 1, "nested": {key: {key: [key]}}}
+    repo.store([record(**unsafe)])
     payload = repo.get_by_ids(ORG, ["n-1"])["n-1"]
     assert payload[key] == 1
     assert payload["nested"] == {key: {key: [key]}}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from velt_django.repository.sql import annotations
+import velt_django.repository.sql.annotations as annotations_module
 
 from ..clock import controlled_now
 from ..postgres import ALIAS
@@ -20,7 +20,7 @@ DATABASES = {"default", ALIAS}
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime.datetime]:
     """Controls ``now`` inside the SQL repository: append the time the next save sees."""
-    return controlled_now(monkeypatch, annotations)
+    return controlled_now(monkeypatch, annotations_module)
 
 
 @pytest.fixture

@@ -96,7 +96,8 @@ def repo() -> SqlActivityRepository:
 
 def test_unsafe_key_added_later_is_stored_as_sent(repo: SqlActivityRepository) -> None:
     repo.save_many([write()])
-    repo.save_many([write(**{"a.b": {"$x": 1}, "~t": 2})])
+    unsafe: dict[str, Any] = {"a.b": {"$x": 1}, "~t": 2}
+    repo.save_many([write(**unsafe)])
     assert stored()["payload"]["a.b"] == {"$x": 1}
     assert payloads(repo)["act-1"]["~t"] == 2
 
@@ -175,7 +176,8 @@ def test_concurrent_saves_of_one_new_activity_keep_the_first_value_of_each_key()
     writers = 8
 
     def save(n: int) -> None:
-        later = write(writer=n, **{f"only-{n}": n})
+        own: dict[str, Any] = {f"only-{n}": n}
+        later = write(writer=n, **own)
         later.payload["metadata"][f"m-{n}"] = n
         repo.save_many([later])
 
@@ -241,7 +243,7 @@ def test_retention_off_reads_every_activity(spread: SqlActivityRepository) -> No
 
 @pytest.mark.usefixtures("on_postgresql")
 def test_activity_views_and_purge_command_on_postgresql(post_json: Any) -> None:
-    body = {
+    body: dict[str, Any] = {
         "activity": {"act-1": write(text="first").payload},
         "event": "activity.save",
         "organizationId": ORG,

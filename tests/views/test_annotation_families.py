@@ -142,7 +142,8 @@ class TestGetByIds:
     ) -> None:
         # A family selects by its own ids field; another family's is an unknown field.
         foreign = other_family(api.family).ids_field
-        assert sorted(api.get(ids=["r-1"], **{foreign: ["r-2"]})) == ["r-1"]
+        selector: dict[str, Any] = {foreign: ["r-2"]}
+        assert sorted(api.get(ids=["r-1"], **selector)) == ["r-1"]
 
     def test_get_response_holds_only_the_payload(self, api: FamilyClient) -> None:
         payload = api.family.record("r-1", internalTicketId="OPS-1")
@@ -316,7 +317,8 @@ class TestSaveUnsafeKeys:
     def test_save_unsafe_key_round_trips_at_top_level(
         self, api: FamilyClient, key: str
     ) -> None:
-        payload = api.family.record("r-1", **{key: {key: 1, "v": 1}})
+        unsafe: dict[str, Any] = {key: {key: 1, "v": 1}}
+        payload = api.family.record("r-1", **unsafe)
         api.save(payload)
         assert_json_equal(api.get_one("r-1"), payload)
 
@@ -339,7 +341,8 @@ class TestSaveUnsafeKeys:
 
     @mongodb_storage_only
     def test_save_unsafe_key_stored_escaped(self, api: FamilyClient) -> None:
-        api.save(api.family.record("r-1", **{"a.b": 1, "plain": 2}))
+        unsafe: dict[str, Any] = {"a.b": 1, "plain": 2}
+        api.save(api.family.record("r-1", **unsafe))
         doc = api.stored("r-1")
         assert doc is not None
         # CONTRACT §5.5: "~" + base64url("a.b") without padding; ordinary keys unchanged.

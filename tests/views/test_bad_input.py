@@ -77,7 +77,7 @@ def assert_rejected(
     allowed = status if isinstance(status, tuple) else (status,)
     assert response.status_code in allowed, response.content
     assert response["Content-Type"].startswith("application/json")
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["success"] is False
     assert body["statusCode"] == response.status_code
     assert body["errorCode"] == ERROR_CODES[response.status_code]
@@ -606,7 +606,7 @@ def test_get_with_id_list_at_the_limit_is_accepted(
 
 
 def _long_id(settings: Any) -> str:
-    limit = settings.VELT.get("MAX_ID_LENGTH", 512)
+    limit: int = settings.VELT.get("MAX_ID_LENGTH", 512)
     return "x" * (limit + 1)
 
 

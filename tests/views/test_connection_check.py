@@ -33,7 +33,7 @@ pytestmark = pytest.mark.parametrize(
 THREAD = COMMENTS.record(
     "ann-kept",
     comments={"1": {"commentId": 1, "commentText": "before the server hung up"}},
-    **{"from": {"userId": "u_1"}},
+    **dict[str, Any]({"from": {"userId": "u_1"}}),
 )
 GET = ("comments/get", COMMENTS.get_body(ids=["ann-kept"]))
 

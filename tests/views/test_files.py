@@ -248,11 +248,13 @@ def test_declared_length_over_limit_is_413_before_reading(
     db: Any, client: Client, media: Path, settings: Any, scope: str, monkeypatch: Any
 ) -> None:
     settings.VELT = {**settings.VELT, f"{scope.upper()}_MAX_SIZE": 1000}
-    read = []
-    monkeypatch.setattr(
-        "velt_django.views.files.parse_upload",
-        lambda *a: read.append(1) or pytest.fail("the body was read"),
-    )
+    read: list[int] = []
+
+    def parse_upload(*args: Any) -> None:
+        read.append(1)
+        pytest.fail("the body was read")
+
+    monkeypatch.setattr("velt_django.views.files.parse_upload", parse_upload)
     response = upload(client, scope, content=b"x" * (2 * 1024 * 1024))
     assert_failure(response, 413, "PAYLOAD_TOO_LARGE")
     assert read == []
@@ -1199,7 +1201,7 @@ def test_file_saved_before_a_restart_is_still_served(
 
     url = assert_success(upload(client, "attachment"), read=True)["url"]
     velt_settings.clear_cache()
-    storages._storages.clear()
+    storages._storages.clear()  # type: ignore[attr-defined]
     connection.close_client()
     served = fetch(Client(), url)
     assert served.status_code == 200 and body_of(served) == PNG
@@ -1234,17 +1236,17 @@ class FileEndpointTransport(TransportMethodContract, TransportPreflightContract)
     def _endpoint(self, db: Any, media: Path, scope: str) -> None:
         self.store, self.media, self.scope = db, media, scope
 
-    def credential(self, client: Client) -> dict[str, str]:
+    def credential(self, client: Client) -> dict[str, Any]:
         return principal("u_8841", ORG)
 
 
 @SCOPES
 class TestUploadTransport(FileEndpointTransport, TransportAuthContract):
-    @property  # type: ignore[misc]
+    @property
     def path(self) -> str:  # type: ignore[override]
         return f"{PATHS[self.scope]}/save"
 
-    def send(self, client: Client, headers: dict[str, str]) -> Any:
+    def send(self, client: Client, headers: dict[str, Any]) -> Any:
         return upload(client, self.scope, as_=None, **headers)
 
     def assert_not_processed(self, response: Any) -> None:
@@ -1253,7 +1255,7 @@ class TestUploadTransport(FileEndpointTransport, TransportAuthContract):
 
 @SCOPES
 class TestFileDeleteTransport(FileEndpointTransport):
-    @property  # type: ignore[misc]
+    @property
     def path(self) -> str:  # type: ignore[override]
         return f"{PATHS[self.scope]}/delete"
 

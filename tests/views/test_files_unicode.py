@@ -34,7 +34,7 @@ def stored(backend: str, media: Path, client: Client) -> Any:
             records = list(connection.get_database()[COLLECTION].find({}))
         else:
             rows = FileRecord.objects.using(POSTGRES_ALIAS).order_by("pk")
-            records = list(rows.values())
+            records = [dict(row) for row in rows.values()]
         assert records and files
         return records, files
 

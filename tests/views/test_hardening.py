@@ -115,7 +115,8 @@ def test_concurrent_first_saves_on_read_merge_write_path_all_succeed(
     bodies = []
     for n in range(8):
         if variant == "empty_comments":
-            record = thread("hot", comments={}, **{f"field{n}": n})
+            field: dict[str, Any] = {f"field{n}": n}
+            record = thread("hot", comments={}, **field)
             body = save_body(record)
         elif variant == "empty_metadata":
             record = {"annotationId": "hot", "metadata": {}, f"field{n}": n}
@@ -143,10 +144,8 @@ def test_lost_first_insert_is_merged_after_backoff(
 ) -> None:
     """The race made deterministic: the first read sees no record, then another writer
     inserts it before our insert; the save must merge into that record."""
-    from velt_django.repository import annotations
-
     sleeps: list[float] = []
-    monkeypatch.setattr(annotations.time, "sleep", sleeps.append)
+    monkeypatch.setattr("velt_django.repository.annotations.time.sleep", sleeps.append)
     collection = mongo_db[COMMENTS]
     real_find_one = type(collection).find_one
     state = {"raced": False}
@@ -542,7 +541,9 @@ def test_scoped_orgless_delete_keeps_a_record_moved_after_the_check(
     def locate_then_move(self: Any, record_id: str) -> Any:
         found = locate(self, record_id)
         if scoped == POSTGRESQL:
-            rows = sql_model(COMMENTS)._default_manager.using(POSTGRES_ALIAS)
+            model = sql_model(COMMENTS)
+            assert model is not None
+            rows = model._default_manager.using(POSTGRES_ALIAS)
             rows.filter(annotation_id=record_id).update(document_id="secret-doc")
         else:
             connection.get_database()[COMMENTS].update_one(

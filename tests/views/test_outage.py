@@ -27,7 +27,7 @@ MARGIN_S = 3.0
 THREAD = COMMENTS.record(
     "ann-outage",
     comments={"1": {"commentId": 1, "commentText": "written before the outage"}},
-    **{"from": {"userId": "u_1"}},
+    **dict[str, Any]({"from": {"userId": "u_1"}}),
 )
 
 

@@ -7,6 +7,7 @@ run in ``test_annotation_families.py``."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -92,8 +93,10 @@ class TestRecordingExamples:
 class TestRecordingKeyedMaps:
     @pytest.mark.parametrize("key", ["recordingEditVersions", "chunkUrls"])
     def test_keyed_map_merges_entry_by_entry(self, api: FamilyClient, key: str) -> None:
-        api.save(recording("r1", **{key: {"0": {"v": "a"}, "1": {"v": "b"}}}))
-        api.save(recording("r1", **{key: {"1": {"v": "B"}, "2": {"v": "c"}}}))
+        first: dict[str, Any] = {key: {"0": {"v": "a"}, "1": {"v": "b"}}}
+        second: dict[str, Any] = {key: {"1": {"v": "B"}, "2": {"v": "c"}}}
+        api.save(recording("r1", **first))
+        api.save(recording("r1", **second))
         assert api.get_one("r1")[key] == {
             "0": {"v": "a"},
             "1": {"v": "B"},

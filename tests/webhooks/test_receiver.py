@@ -69,10 +69,10 @@ class TestReceiverTransport(TransportAuthContract, TransportMethodContract):
         self.store = db
         self.events = events
 
-    def credential(self, client: Client) -> dict[str, str]:
+    def credential(self, client: Client) -> dict[str, Any]:
         return {"HTTP_AUTHORIZATION": f"Basic {TOKEN}"}
 
-    def send(self, client: Client, headers: dict[str, str]) -> Any:
+    def send(self, client: Client, headers: dict[str, Any]) -> Any:
         return deliver(client, basic_event(), token=None, **headers)
 
     def assert_not_processed(self, response: Any) -> None:

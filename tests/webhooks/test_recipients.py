@@ -232,5 +232,5 @@ def test_recipients_rules_inputs_are_on_the_signalled_event(
         webhook_received.disconnect(receiver)
     (event,) = seen
     assert event.visibility == private
-    assert event.visible_user_ids == {PRIYA["userId"], SAM["userId"]}
+    assert event.visible_user_ids == frozenset({PRIYA["userId"], SAM["userId"]})
     assert event.notification_config == settings

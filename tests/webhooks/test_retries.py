@@ -102,7 +102,7 @@ def test_webhook_killed_worker_is_taken_over_after_its_lease(
 ) -> None:
     from velt_django.webhooks import dispatch
 
-    build = dispatch.build_event
+    build = dispatch.build_event  # type: ignore[attr-defined]
 
     def dies(*args: Any, **kwargs: Any) -> Any:
         raise Killed()
