@@ -45,12 +45,9 @@ class TestPrincipalAuthentication(BaseAuthentication):
         return "Test"
 
 
-#: WSGI environ entries for Django's test client, spread as ``**extra`` into
-#: ``client.post(...)``; typed ``Any`` because the client's stubs name its other
-#: keyword arguments (``follow``, ``secure``, ``headers``) with their own types.
-Environ = dict[str, Any]
+def principal(user: str, *orgs: str) -> dict[str, Any]:
+    """Headers for Django's test client: ``client.post(..., **principal("u1", "acme"))``.
 
-
-def principal(user: str, *orgs: str) -> Environ:
-    """Headers for Django's test client: ``client.post(..., **principal("u1", "acme"))``."""
+    Typed ``Any`` like every credential helper here: the client's stubs give its other
+    keyword arguments (``follow``, ``secure``, ``headers``) types of their own."""
     return {"HTTP_AUTHORIZATION": f"Test {user}:{','.join(orgs)}"}

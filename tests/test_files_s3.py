@@ -500,10 +500,9 @@ def _refuse(operation: str, status: int, code: str) -> Any:
 
     def hook(request: Any, **kwargs: Any) -> AWSResponse | None:
         if kwargs.get("event_name", "").endswith(f".{operation}"):
-            headers = {
-                "Content-Type": "application/xml"
-            }  # AWSResponse wraps any mapping
-            return AWSResponse(request.url, status, headers, Raw(body))  # type: ignore[arg-type]
+            # AWSResponse wraps any mapping; its stubs ask for HTTPHeaders.
+            headers: Any = {"Content-Type": "application/xml"}
+            return AWSResponse(request.url, status, headers, Raw(body))
         return None
 
     return hook

@@ -30,10 +30,12 @@ pytestmark = pytest.mark.parametrize(
     "backend", backend_params(transaction=True)[1:], indirect=True
 )
 
+#: ``from`` is a keyword, so the sender goes in as a mapping.
+SENDER: dict[str, Any] = {"from": {"userId": "u_1"}}
 THREAD = COMMENTS.record(
     "ann-kept",
     comments={"1": {"commentId": 1, "commentText": "before the server hung up"}},
-    **dict[str, Any]({"from": {"userId": "u_1"}}),
+    **SENDER,
 )
 GET = ("comments/get", COMMENTS.get_body(ids=["ann-kept"]))
 

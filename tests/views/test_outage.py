@@ -24,10 +24,12 @@ TIMEOUT_MS = 1000
 #: building the response on a slow CI machine.
 MARGIN_S = 3.0
 
+#: ``from`` is a keyword, so the sender goes in as a mapping.
+SENDER: dict[str, Any] = {"from": {"userId": "u_1"}}
 THREAD = COMMENTS.record(
     "ann-outage",
     comments={"1": {"commentId": 1, "commentText": "written before the outage"}},
-    **dict[str, Any]({"from": {"userId": "u_1"}}),
+    **SENDER,
 )
 
 
