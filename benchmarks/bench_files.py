@@ -470,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
         data = work / "large.bin"
         sha256 = write_random_file(data, args.large_mib * MiB)
         with (
-            mongodb(args.uri, work) as (uri, server_kind),
+            mongodb(args.uri, work) as (uri, server_kind, _database_pid),
             moto_server() as (
                 s3_endpoint,
                 _moto_pid,

@@ -112,7 +112,9 @@ def _views() -> list[Any]:
 
     @csrf_exempt
     def raw_save(request: HttpRequest) -> HttpResponse:
-        upload = request.FILES["file"]
+        upload = request.FILES.get("file")
+        if upload is None:
+            return HttpResponse("no file", status=400, content_type="text/plain")
         name = storages[FILE_ALIAS].save(f"raw/{uuid.uuid4().hex}", upload)
         return HttpResponse(name, content_type="text/plain")
 

@@ -152,7 +152,7 @@ def main() -> None:
     questions = seed()
     body = json.dumps({"data": {"requests": questions}})
     client = Client()
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
 
     def endpoint() -> None:
         response = client.post(

@@ -9,6 +9,7 @@ Ratios are against the smallest of each kind.
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 from .corpus import GROWTH_DOCUMENTS, ORG, Corpus
@@ -18,20 +19,28 @@ from .raw import capture, client_call
 SAVE_SIZES = (1, 10, 100)
 
 
+def _document_get(document_id: str, corpus: Corpus, n: int) -> dict[str, Any]:
+    return {"organizationId": ORG, "documentIds": [document_id]}
+
+
+def _threads_save(size: int, corpus: Corpus, n: int) -> dict[str, Any]:
+    return comment_save(corpus, n, size)
+
+
 def _operations() -> list[tuple[str, int, Operation]]:
     rows = []
     for document_id, count in GROWTH_DOCUMENTS.items():
         op = Operation(
             f"comments/get: 1 document of {count:,} threads",
             "comments/get",
-            lambda c, n, d=document_id: {"organizationId": ORG, "documentIds": [d]},
+            partial(_document_get, document_id),
         )
         rows.append(("get", count, op))
     for size in SAVE_SIZES:
         op = Operation(
             f"comments/save: {size} threads",
             "comments/save",
-            lambda c, n, s=size: comment_save(c, n, s),
+            partial(_threads_save, size),
         )
         rows.append(("save", size, op))
     return rows

@@ -57,7 +57,7 @@ def seed_peer(peer_seed: Any, corpus: Corpus, levels: int, env: dict[str, str]) 
     return ""
 
 
-def lost_writes(lost: Any, port: int, token: str, writers: int) -> dict[str, int]:
+def lost_writes(lost: Any, port: int, token: str, writers: int) -> dict[str, int | str]:
     """``benchmarks.peer.lost_writes``: ``writers`` concurrent replies to 4 shared
     threads, read back."""
     try:

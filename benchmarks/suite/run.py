@@ -23,7 +23,7 @@ UPLOADS_SEEDED = 4
 class Bench:
     def __init__(self, args: argparse.Namespace, corpus: Corpus, token: str) -> None:
         self.args, self.corpus, self.token = args, corpus, token
-        self.numbers: dict[tuple[str, str], Numbers] = {}
+        self.numbers: dict[tuple[str, str, int], Numbers] = {}
 
     def numbers_for(self, side: str, op: Operation, level: int) -> Numbers:
         """The request numbers of ``side`` at the ``level``-th concurrency: deletes of
@@ -108,6 +108,7 @@ def _setup_django(env: dict[str, str], *, postgres: bool, mongodb_uri: str) -> N
     if not postgres:
         from pymongo import MongoClient
 
+        client: MongoClient[dict[str, Any]]
         with MongoClient(mongodb_uri) as client:
             client.drop_database(servers.APP_DATABASE)
     Path(env["VELT_EXAMPLE_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
@@ -205,6 +206,7 @@ def run(args: argparse.Namespace) -> int:
                 finally:
                     from pymongo import MongoClient
 
+                    client: MongoClient[dict[str, Any]]
                     with MongoClient(uri) as client:
                         for name in (servers.APP_DATABASE, servers.PEER_DATABASE):
                             client.drop_database(name)
@@ -284,7 +286,7 @@ def _serve(
                 replay = Replay(op, captured[op.name], corpus)
                 supported, peer_note = (
                     peer_support(peer[0], op)
-                    if peer_served
+                    if peer is not None and peer_served
                     else (False, why or "peer not run")
                 )
                 for level in args.levels:

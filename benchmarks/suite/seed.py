@@ -34,8 +34,11 @@ def _apply_path(doc: Document, path: str, value: Any) -> None:
 
 def inserted_document(op: UpdateOne) -> Document:
     """The document an upsert creates when no document matches its filter."""
-    spec: Document = op._filter  # noqa: SLF001
-    update: Document = op._doc  # noqa: SLF001
+    # UpdateOne keeps its filter and update as given; the seeder only builds dicts.
+    spec: Document = dict(op._filter)  # noqa: SLF001
+    update = op._doc  # noqa: SLF001
+    if not isinstance(update, dict):
+        raise TypeError("the seeder builds update documents, not pipelines")
     doc = {k: v for k, v in spec.items() if not isinstance(v, dict)}
     for operator in ("$setOnInsert", "$set"):
         for path, value in update.get(operator, {}).items():
@@ -94,7 +97,7 @@ def _batches(records: Document) -> Iterator[Document]:
         yield dict(items[start : start + BATCH])
 
 
-def annotations(family_name: str, records: Document) -> int:
+def save_annotations(family_name: str, records: Document) -> int:
     from velt_django.repository.comments import CommentRepository
     from velt_django.repository.reactions import ReactionRepository
     from velt_django.repository.recordings import RecordingRepository
@@ -155,11 +158,11 @@ def seed(corpus: Corpus, levels: int, growth: bool = True) -> Document:
     threads = {**corpus.threads(), **corpus.delete_threads(levels)}
     if growth:
         threads.update(corpus.growth_threads())
-    timed("comments", annotations, "comments", threads)
+    timed("comments", save_annotations, "comments", threads)
     reactions = {f"rxn-{i:06d}": corpus.reaction(i) for i in range(corpus.reactions)}
-    timed("reactions", annotations, "reactions", reactions)
+    timed("reactions", save_annotations, "reactions", reactions)
     recordings = {f"rec-{i:06d}": corpus.recording(i) for i in range(corpus.recordings)}
-    timed("recordings", annotations, "recordings", recordings)
+    timed("recordings", save_annotations, "recordings", recordings)
     acts = {
         corpus.activity_number(i): corpus.activity(
             corpus.activity_number(i), corpus.document(i)
