@@ -195,12 +195,12 @@ class AnnotationRepository(BaseRepository):
 
     def locate(self, record_id: str) -> list[tuple[str, str | None]]:
         """(organization, document) of every record with this id, in any organization
-        (for deletes that name no organization)."""
+        (for deletes that name no organization); at most ``ORGLESS_CANDIDATE_LIMIT``."""
         with translate_errors("find"):
             docs = self.collection.find(
                 {self.id_field: record_id},
                 {"_id": 0, "organizationId": 1, "documentId": 1},
-            ).limit(1000)
+            ).limit(ORGLESS_CANDIDATE_LIMIT)
             return sorted_locations(
                 (doc["organizationId"], doc.get("documentId")) for doc in docs
             )

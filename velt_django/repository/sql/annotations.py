@@ -207,10 +207,15 @@ class SqlAnnotationRepository(SqlRecordTable):
         return payloads_by_id(self.find(organization_id, ids, document_ids, folder_id))
 
     def locate(self, record_id: str) -> list[tuple[str, str | None]]:
-        """(organization, document) of every record with this id, in any organization."""
+        """(organization, document) of every record with this id, in any organization;
+        at most ``ORGLESS_CANDIDATE_LIMIT``."""
         rows = self._records().filter(annotation_id=record_id)
         with translate_errors("find", self.using):
-            pairs = list(rows.values_list("organization_id", "document_id")[:1000])
+            pairs = list(
+                rows.values_list("organization_id", "document_id")[
+                    :ORGLESS_CANDIDATE_LIMIT
+                ]
+            )
         return sorted_locations(pairs)
 
     # ---- writes ------------------------------------------------------------------
